@@ -1,0 +1,147 @@
+"""The `apsim-batch` command: parse arguments, call the library, print, set the exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .batch import BatchResult, Outcome, UsageError, default_jobs, run_batch, validate_paths
+from .config import OUTPUT_FORMATS
+from .errors import ApsimError
+
+app = typer.Typer(
+    help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+PathsArg = Annotated[
+    Optional[list[Path]],  # noqa: UP045 - typer needs Optional here on Python 3.10
+    typer.Argument(help="Config files or folders (searched recursively). Default: configs/.", show_default=False),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"apsim-batch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs."""
+
+
+def _formats(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    chosen = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in OUTPUT_FORMATS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"use a comma-separated list of {', '.join(OUTPUT_FORMATS)} (got {value!r})")
+    return chosen
+
+
+def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
+    """The lines that report one finished config (pure, for tests and other front ends)."""
+    if outcome.status == "failed":
+        return [f"✗ {line}" for line in (outcome.error or "failed").splitlines()]
+    if outcome.status == "skipped":
+        return [f"· {outcome.name}: up to date"]
+    if outcome.status == "valid":
+        return [f"✓ {outcome.source}: valid ({outcome.name})"]
+    formats = ", ".join(Path(f).suffix.lstrip(".") for f in outcome.files)
+    lines = [f"✓ {outcome.name}: rendered in {outcome.seconds:.1f} s → {out_dir / outcome.name}/ ({formats})"]
+    return lines + [f"  note: {note}" for note in outcome.notes]
+
+
+def format_summary(result: BatchResult) -> list[str]:
+    lines = [
+        f"{result.count('rendered')} rendered, {result.count('skipped')} up to date, "
+        f"{result.count('failed')} failed (outputs in {result.out_dir}/)"
+    ]
+    if result.failures:
+        lines.append("Failures:")
+        lines += [f"  {line}" for f in result.failures for line in (f.error or "").splitlines()]
+    return lines
+
+
+@app.command()
+def run(
+    paths: PathsArg = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write outputs into.")] = Path("outputs"),
+    format: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--format", "-f", help="Only write these formats, e.g. 'gif,png' (default: each config's outputs)."
+        ),
+    ] = None,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Renders at once, in separate processes (default: usable cores).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-render even renders that are up to date.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of renders that crash.")] = False,
+) -> None:
+    """Validate and render every config, writing GIF, MP4, PNG, CSV and manifests.
+
+    Example: apsim-batch run configs/ --out outputs/ --format gif,png
+    """
+    chosen = _formats(format)
+
+    def report(outcome: Outcome) -> None:
+        for line in format_outcome(outcome, out):
+            typer.echo(line, err=outcome.status == "failed")
+        if verbose and outcome.detail:
+            typer.echo(outcome.detail, err=True)
+
+    try:
+        result = run_batch(
+            paths or [Path("configs")], out, formats=chosen, jobs=jobs or default_jobs(), force=force, on_outcome=report
+        )
+    except UsageError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ApsimError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for line in format_summary(result):
+        typer.echo(line)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def validate(paths: PathsArg = None) -> None:
+    """Check configs without rendering; print one line per problem.
+
+    Example: apsim-batch validate configs/spike.yaml
+    """
+    try:
+        result = validate_paths(paths or [Path("configs")])
+    except UsageError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for outcome in result.outcomes:
+        for line in format_outcome(outcome, Path(".")):
+            typer.echo(line, err=outcome.status == "failed")
+    failed = len(result.failures)
+    typer.echo(f"{len(result.outcomes) - failed} valid, {failed} invalid")
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:
+    app()

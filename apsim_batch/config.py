@@ -1,0 +1,369 @@
+"""The config model (pydantic, frozen) and loading a YAML file into it with located errors.
+
+Every field carries a one-line description: the same text feeds `--help`, the JSON Schema and
+the README's config reference. Defaults alone reproduce the original teaching figure.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError, Problem
+from .yamlsafe import parse_yaml, read_config_text
+
+MAX_SAMPLES = 200_000
+MAX_FRAMES = 20_000
+MAX_TICKS = 200
+OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
+OutputFormat = Literal["gif", "mp4", "png", "csv"]
+
+# Output names become folder and file names on every OS, so keep them to one portable segment.
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+# Named colours accepted besides hex codes: CSS4 names (as matplotlib knows them) and the
+# single-letter and tab: shortcuts. Kept here so validation never imports matplotlib.
+_CSS4 = frozenset(
+    """
+    aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet
+    brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan
+    darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen
+    darkorange darkorchid darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey
+    darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite
+    forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray green greenyellow grey honeydew
+    hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue
+    lightcoral lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon
+    lightseagreen lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime
+    limegreen linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple
+    mediumseagreen mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue
+    mintcream mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
+    palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum
+    powderblue purple rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown seagreen
+    seashell sienna silver skyblue slateblue slategray slategrey snow springgreen steelblue tan teal
+    thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen
+    """.split()  # noqa: SIM905
+)
+_TAB = frozenset(f"tab:{c}" for c in "blue orange green red purple brown pink gray olive cyan".split())  # noqa: SIM905
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+
+
+def is_color(value: str) -> bool:
+    """True for colours matplotlib draws: hex codes, CSS4 names, tab: names, b g r c m y k w."""
+    return bool(_HEX.match(value)) or value in _CSS4 or value in _TAB or value in set("bgrcmykw")
+
+
+def check_color(value: str) -> str:
+    if not is_color(value):
+        raise ValueError(f"must be a colour: a hex code like '#1f77b4' or a CSS name like 'blue' (got {value!r})")
+    return value
+
+
+def check_output_name(name: str) -> str | None:
+    """Return why `name` is not a safe single path segment, or None when it is."""
+    if not _SAFE_NAME.match(name) or name.endswith("."):
+        return "may use only letters, digits, '.', '_' and '-' (start with a letter or digit, at most 80)"
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        return "is a reserved device name on Windows"
+    return None
+
+
+Mv = Annotated[StrictFloat, Field(ge=-1000, le=1000)]
+
+
+class _Model(BaseModel):
+    """Frozen, strict about unknown keys, and no NaN or infinity anywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=False)
+
+
+class GaussianComponent(_Model):
+    """One Gaussian bump added to the resting level."""
+
+    label: str | None = Field(
+        None, max_length=60, description="Name of the component, e.g. 'depolarization'; used in addresses and legends."
+    )
+    center_ms: StrictFloat = Field(ge=-1e5, le=1e5, description="Time of the Gaussian's peak, in ms.")
+    width_ms: StrictFloat = Field(gt=0, le=1e4, description="The Gaussian's standard deviation (sigma), in ms.")
+    amplitude_mv: Mv | None = Field(
+        None, description="Height relative to the resting level, in mV (give this or peak_mv, not both)."
+    )
+    peak_mv: Mv | None = Field(
+        None, description="Absolute voltage at the centre, in mV; amplitude = peak_mv - resting_mv."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_height(self) -> GaussianComponent:
+        if (self.amplitude_mv is None) == (self.peak_mv is None):
+            which = "both" if self.amplitude_mv is not None else "neither"
+            raise ValueError(f"give exactly one of amplitude_mv or peak_mv (got {which})")
+        return self
+
+    def amplitude_from(self, resting_mv: float) -> float:
+        """Height of this component relative to rest, in mV."""
+        return self.amplitude_mv if self.amplitude_mv is not None else self.peak_mv - resting_mv
+
+
+def _classic_components() -> tuple[GaussianComponent, ...]:
+    return (
+        GaussianComponent(label="depolarization", center_ms=2.5, width_ms=0.1, amplitude_mv=110),
+        GaussianComponent(label="hyperpolarization", center_ms=3.5, width_ms=0.2, peak_mv=-90),
+    )
+
+
+class GaussianWaveform(_Model):
+    """A resting level plus a sum of Gaussian components (the original teaching curve)."""
+
+    model: Literal["gaussian"] = Field("gaussian", description="Waveform model: 'gaussian' (sum of bumps).")
+    resting_mv: Mv = Field(-70, description="Resting membrane potential, in mV.")
+    duration_ms: StrictFloat = Field(10, gt=0, le=10_000, description="Length of the trace, in ms.")
+    samples: StrictInt = Field(500, ge=2, le=MAX_SAMPLES, description="Number of evenly spaced samples, ends included.")
+    smoothing: Literal["none", "cubic"] = Field(
+        "cubic", description="'cubic' passes the samples through a cubic interpolating spline as the original did."
+    )
+    components: tuple[GaussianComponent, ...] = Field(
+        default_factory=_classic_components, max_length=50, description="The Gaussian components, in any order."
+    )
+
+
+class PlotConfig(_Model):
+    """The figure: size, axes, labels and reference lines."""
+
+    width_px: StrictInt = Field(640, ge=160, le=3840, description="Frame width in pixels (even, for H.264).")
+    height_px: StrictInt = Field(480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).")
+    voltage_range_mv: tuple[Mv, Mv] = Field((-100, 70), description="Lower and upper limit of the voltage axis, in mV.")
+    time_tick_ms: StrictFloat = Field(1, gt=0, le=10_000, description="Spacing of the time-axis ticks, in ms.")
+    x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
+    y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
+    annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
+    line_color: str = Field("blue", description="Colour of the trace: a hex code or a CSS colour name.")
+    line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
+    rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
+    zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
+
+    _check_color = field_validator("line_color")(check_color)
+
+    @field_validator("width_px", "height_px")
+    @classmethod
+    def _even(cls, value: int) -> int:
+        if value % 2:
+            raise ValueError(f"must be even, because H.264 video in yuv420p needs even sizes (got {value})")
+        return value
+
+    @field_validator("voltage_range_mv")
+    @classmethod
+    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] >= value[1]:
+            raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
+        return value
+
+
+class AnimationConfig(_Model):
+    """How the trace is revealed over time."""
+
+    fps: StrictFloat = Field(90, ge=1, le=120, description="Frames per second of the animation (the MP4 keeps it).")
+    samples_per_frame: StrictInt = Field(2, ge=1, le=MAX_SAMPLES, description="Samples revealed by each new frame.")
+    hold_last_frame_s: StrictFloat = Field(0, ge=0, le=60, description="Extra seconds to show the finished trace.")
+
+
+class Config(_Model):
+    """One animation: a waveform, how to draw it, how to animate it and which files to write."""
+
+    name: str | None = Field(None, description="Output name; defaults to the config file's stem.")
+    title: str = Field("Action Potential", max_length=120, description="Title above the plot.")
+    waveform: GaussianWaveform = Field(default_factory=GaussianWaveform, description="The membrane-voltage waveform.")
+    plot: PlotConfig = Field(default_factory=PlotConfig, description="The figure.")
+    animation: AnimationConfig = Field(default_factory=AnimationConfig, description="The animation.")
+    outputs: tuple[OutputFormat, ...] = Field(
+        OUTPUT_FORMATS, min_length=1, description="Files to write: any of gif, mp4, png, csv."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str | None) -> str | None:
+        if value is not None and (why := check_output_name(value)):
+            raise ValueError(f"{why} (got {value!r})")
+        return value
+
+    @field_validator("outputs")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a format twice (got {list(value)})")
+        return value
+
+    @model_validator(mode="after")
+    def _bounded_work(self) -> Config:
+        """Cap what one file can ask for, so no config can demand a billion frames or ticks."""
+        frames = self.frame_count
+        if frames > MAX_FRAMES:
+            raise ValueError(
+                f"animation.samples_per_frame: {self.waveform.samples} samples at {self.animation.samples_per_frame}"
+                f" per frame make {frames:,} frames; at most {MAX_FRAMES:,} are allowed"
+            )
+        ticks = self.waveform.duration_ms / self.plot.time_tick_ms
+        if ticks > MAX_TICKS:
+            raise ValueError(
+                f"plot.time_tick_ms: {self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
+                f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed"
+            )
+        return self
+
+    @property
+    def frame_count(self) -> int:
+        """Number of animation frames (without the hold of the last frame)."""
+        return math.ceil(self.waveform.samples / self.animation.samples_per_frame)
+
+
+class LoadedConfig(BaseModel):
+    """A validated config with where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    config: Config
+    name: str
+    source: str
+    source_sha256: str
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read, parse and validate one YAML config file; raise ConfigError with every problem found."""
+    import hashlib
+
+    path = Path(path)
+    source = str(path)
+    text = read_config_text(path)
+    data, lines = parse_yaml(text, source)
+    if data is None:
+        raise ConfigError([Problem(source, "file is empty; expected a mapping of settings such as 'waveform:'", 1)])
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(source, f"top level must be a mapping of settings, not a {_kind(data)}", 1)])
+    config = validate_config(data, source, lines)
+    name = config.name or path.stem
+    if config.name is None and (why := check_output_name(name)):
+        raise ConfigError([Problem(source, f"the file name {name!r} {why}; rename the file or set it", 1, "name")])
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedConfig(config=config, name=name, source=source, source_sha256=sha)
+
+
+def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None) -> Config:
+    """Validate plain data as a Config; errors are located by `lines` (path -> line) when given."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, data, source, lines or {})) from None
+
+
+def format_validation_error(exc: ValidationError, data: Any, source: str, lines: Mapping[tuple, int]) -> list[Problem]:
+    """Turn pydantic's errors into one located Problem each (file, line, dotted field path)."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        field, message = _field_and_message(err, loc, data)
+        problems.append(Problem(source, message, _line_of(loc, lines), field))
+    return problems
+
+
+def field_path(loc: tuple) -> str:
+    """('waveform', 'components', 1, 'width_ms') -> 'waveform.components[1].width_ms'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _field_and_message(err: dict, loc: tuple, data: Any) -> tuple[str, str]:
+    kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
+    got = f" (got {_show(value)})"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1], data)
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        return field_path(loc), f"unknown key{suggestion} (allowed: {', '.join(allowed)})"
+    messages = {
+        "greater_than": lambda: f"must be greater than {_num(ctx.get('gt'))}{got}",
+        "greater_than_equal": lambda: f"must be at least {_num(ctx.get('ge'))}{got}",
+        "less_than": lambda: f"must be less than {_num(ctx.get('lt'))}{got}",
+        "less_than_equal": lambda: f"must be at most {_num(ctx.get('le'))}{got}",
+        "finite_number": lambda: f"must be a finite number{got}",
+        "float_type": lambda: f"must be a number{got}",
+        "int_type": lambda: f"must be a whole number{got}",
+        "bool_type": lambda: f"must be true or false{got}",
+        "string_type": lambda: f"must be text{got}",
+        "missing": lambda: "is required",
+        "literal_error": lambda: f"must be one of {ctx.get('expected')}{got}",
+        "too_long": lambda: f"is too long: at most {ctx.get('max_length')} items or characters",
+        "too_short": lambda: f"is too short: at least {ctx.get('min_length')} item(s)",
+        "tuple_type": lambda: f"must be a list{got}",
+        "model_type": lambda: f"must be a mapping of settings{got}",
+        "model_attributes_type": lambda: f"must be a mapping of settings{got}",
+    }
+    if kind in messages:
+        return field_path(loc), messages[kind]()
+    message = str(ctx.get("error", err["msg"])) if kind == "value_error" else err["msg"]
+    # A model-level check may name its own field ("field: why"); keep the path precise.
+    head, sep, rest = message.partition(": ")
+    if sep and re.fullmatch(r"[a-z_]+(\.[a-z_]+)*", head):
+        return field_path((*loc, *head.split("."))) if loc else head, rest
+    return field_path(loc), message
+
+
+def _num(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
+
+
+def _allowed_keys(loc: tuple, data: Any) -> list[str]:
+    """Field names of the model found at `loc`, walking the annotations from Config."""
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+        if model is None:
+            return []
+    return sorted(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The BaseModel class inside an annotation such as `tuple[GaussianComponent, ...]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None

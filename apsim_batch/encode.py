@@ -1,0 +1,229 @@
+"""File writers: streaming GIF and MP4, PNG, CSV and JSON, each written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .errors import RenderError
+
+PARTIAL_MARK = ".partial-"
+GIF_MIN_DELAY_CS = 2  # browsers play any shorter GIF delay as 100 ms
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `final`; move it into place only if the block succeeds.
+
+    The temporary name keeps the suffix, because imageio picks its writer from it. A crash or
+    kill leaves at most a `.NAME.partial-PID.EXT` file, which the next run removes.
+    """
+    temp = final.with_name(f".{final.stem}{PARTIAL_MARK}{os.getpid()}{final.suffix}")
+    try:
+        yield temp
+        os.replace(temp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    with atomic_path(path) as temp, open(temp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Deterministic JSON (sorted keys, fixed indentation), written atomically."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:
+    """Columns as CSV with a header row; 12 significant digits keeps every value to 1e-9 mV."""
+    names = list(columns)
+    rows = np.column_stack([np.asarray(columns[n], dtype=float) for n in names])
+    lines = [",".join(names)] + [",".join(f"{x:.12g}" for x in row) for row in rows]
+    write_bytes_atomic(path, ("\n".join(lines) + "\n").encode("ascii"))
+
+
+def write_png(path: Path, rgb: np.ndarray) -> None:
+    """A PNG with no metadata (no time stamps), so the same picture gives the same bytes."""
+    from PIL import Image
+
+    with atomic_path(path) as temp:
+        Image.fromarray(rgb).save(temp, format="PNG", optimize=True)
+
+
+# --- GIF -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GifTiming:
+    """Which animation frames the GIF shows and for how long (centiseconds)."""
+
+    frames: tuple[int, ...]
+    delays_cs: tuple[int, ...]
+    merged: bool  # True when frames were merged to keep real-time playback
+
+    @property
+    def duration_s(self) -> float:
+        return sum(self.delays_cs) / 100
+
+    @property
+    def fps(self) -> float:
+        """Average frame rate of the GIF as stored."""
+        return len(self.frames) / self.duration_s
+
+
+def gif_timing(frame_count: int, fps: float, hold_s: float = 0.0) -> GifTiming:
+    """Delays in GIF's 10 ms units that keep the animation's real duration.
+
+    Up to 50 fps every frame is kept and delays alternate (e.g. 3,3,4 cs for 30 fps) so the
+    total stays exact. Above 50 fps the GIF shows one frame every 20 ms — the shortest delay
+    browsers honour — choosing the frame due at that moment, and always ends on the last one.
+    """
+    total_cs = round(100 * frame_count / fps)
+    if fps <= 100 / GIF_MIN_DELAY_CS:
+        frames = list(range(frame_count))
+        starts = [round(100 * i / fps) for i in range(frame_count)]
+    else:
+        shown = max(1, total_cs // GIF_MIN_DELAY_CS)
+        starts = [GIF_MIN_DELAY_CS * j for j in range(shown)]
+        frames = [min(frame_count - 1, math.floor(s * fps / 100 + 1e-9)) for s in starts]
+        frames[-1] = frame_count - 1
+    delays = [b - a for a, b in zip(starts, starts[1:] + [total_cs], strict=True)]
+    delays[-1] = max(delays[-1], GIF_MIN_DELAY_CS) + round(100 * hold_s)
+    return GifTiming(tuple(frames), tuple(delays), merged=len(frames) < frame_count)
+
+
+def gif_palette(full: np.ndarray, base: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """One 256-colour palette for the whole animation, and both layers mapped onto it.
+
+    Every frame is made of pixels from these two layers, so quantizing them once replaces
+    quantizing every frame, and all frames share one global colour table.
+    """
+    from PIL import Image
+
+    quantized = Image.fromarray(full).quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette = np.frombuffer(bytes(quantized.getpalette()[: 256 * 3]).ljust(256 * 3, b"\0"), np.uint8)
+    colors = palette.reshape(256, 3).astype(np.int32)
+    return palette.tobytes(), _nearest_index(base, colors), _nearest_index(full, colors)
+
+
+def _nearest_index(rgb: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """Exact nearest palette entry per pixel (Pillow's palette mapping rounds, turning white grey)."""
+    unique, inverse = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
+    distance = ((unique[:, None, :].astype(np.int32) - colors[None, :, :]) ** 2).sum(axis=2)
+    return distance.argmin(axis=1).astype(np.uint8)[inverse.reshape(-1)].reshape(rgb.shape[:2])
+
+
+class GifStream:
+    """Writes a looping GIF frame by frame with one global palette; nothing is held in memory.
+
+    Pillow's `save_all` keeps every frame until the end, so we write the GIF structure here
+    and let Pillow's encoder (`GifImagePlugin.getdata`) LZW-compress each frame's changed box.
+    """
+
+    def __init__(self, fp: IO[bytes], size: tuple[int, int], palette: bytes):
+        width, height = size
+        fp.write(b"GIF89a" + _u16(width) + _u16(height) + bytes([0xF7, 0, 0]) + palette)
+        fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + _u16(0) + b"\0")  # loop forever
+        self._fp = fp
+        self.frames = 0
+
+    def add(self, indices: np.ndarray, offset: tuple[int, int], delay_cs: int) -> None:
+        """Append a frame: a box of palette indices placed at `offset`, shown for `delay_cs`."""
+        from PIL import GifImagePlugin, Image
+
+        # Graphic control: disposal 1 (keep the previous frame under the box), no transparency.
+        self._fp.write(b"!\xf9\x04\x04" + _u16(delay_cs) + b"\0\0")
+        box = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8))  # mode L: raw indices
+        for chunk in GifImagePlugin.getdata(box, offset=offset):
+            self._fp.write(chunk)
+        self.frames += 1
+
+    def close(self) -> None:
+        self._fp.write(b";")
+
+
+def _u16(value: int) -> bytes:
+    return int(value).to_bytes(2, "little")
+
+
+def write_gif(
+    path: Path,
+    frames: Iterable[tuple[np.ndarray, tuple[int, int, int, int] | None]],
+    size: tuple[int, int],
+    palette: bytes,
+    delays_cs: Iterable[int],
+) -> int:
+    """Stream index frames (with the box that changed since the previous one) into a GIF."""
+    with atomic_path(path) as temp, open(temp, "wb") as fh:
+        gif = GifStream(fh, size, palette)
+        for (image, box), delay in zip(frames, delays_cs, strict=True):
+            if gif.frames == 0:
+                box = (0, 0, *size)
+            elif box is None:  # nothing changed: a 1-pixel frame still carries the delay
+                box = (0, 0, 1, 1)
+            x0, y0, x1, y1 = box
+            gif.add(image[y0:y1, x0:x1], (x0, y0), delay)
+        gif.close()
+        return gif.frames
+
+
+# --- MP4 -------------------------------------------------------------------------------------
+
+# x264 settings chosen for speed at good quality; bitexact keeps encoder version strings and
+# time stamps out of the file so reruns give the same bytes.
+MP4_OUTPUT_PARAMS = [
+    "-preset",
+    "veryfast",
+    "-crf",
+    "18",
+    "-tune",
+    "animation",
+    "-movflags",
+    "+faststart",
+    "-fflags",
+    "+bitexact",
+    "-flags:v",
+    "+bitexact",
+]
+
+
+def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float) -> int:
+    """Stream RGB frames into an H.264/yuv420p MP4 through imageio's ffmpeg writer."""
+    import imageio.v2 as imageio
+
+    count = 0
+    with atomic_path(path) as temp:
+        try:
+            writer = imageio.get_writer(
+                temp,
+                format="FFMPEG",
+                mode="I",
+                fps=fps,
+                codec="libx264",
+                pixelformat="yuv420p",
+                macro_block_size=1,
+                quality=None,
+                ffmpeg_log_level="error",
+                output_params=MP4_OUTPUT_PARAMS,
+            )
+            with writer:
+                for frame in frames:
+                    writer.append_data(frame)
+                    count += 1
+        except (OSError, RuntimeError) as exc:
+            raise RenderError(f"the MP4 encoder failed: {exc}") from exc
+    return count

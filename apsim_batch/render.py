@@ -1,0 +1,147 @@
+"""Render one validated config into its output folder: trace, frames, files, manifest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Config, LoadedConfig
+from .encode import gif_palette, gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
+from .errors import RenderError
+from .manifest import MANIFEST, cache_key, file_record, versions
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What one render wrote: its folder, its manifest, and notes worth telling the user."""
+
+    name: str
+    folder: Path
+    manifest: dict[str, Any]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """Output path per format ('gif', 'mp4', 'png', 'csv')."""
+        root = self.folder.parent
+        return {record["format"]: root / record["path"] for record in self.manifest["files"]}
+
+
+def resolved_parameters(config: Config, name: str) -> dict[str, Any]:
+    """The config with every default filled in and the output name resolved, as plain JSON data."""
+    return {**config.model_dump(mode="json"), "name": name}
+
+
+def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
+    return [fmt for fmt in config.outputs if only is None or fmt in only]
+
+
+def output_folder(out_dir: Path, name: str) -> Path:
+    """The render's folder inside `out_dir`, refusing anything that would escape it."""
+    folder = out_dir / name
+    if folder.is_symlink():
+        raise RenderError(f"{folder} is a symbolic link; refusing to write through it")
+    if folder.resolve().parent != out_dir.resolve():
+        raise RenderError(f"output name {name!r} would leave the outputs folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
+    """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
+    from .frames import draw_layers, revealed_counts, stream
+    from .waveform import synthesize
+
+    config, name = loaded.config, loaded.name
+    chosen = selected_formats(config, formats)
+    folder = output_folder(out_dir, name)
+    trace = synthesize(config.waveform)
+    layers = draw_layers(config, trace)
+    counts = revealed_counts(config)
+    fps = config.animation.fps
+    hold_frames = round(config.animation.hold_last_frame_s * fps)
+    records, notes = [], []
+
+    if "csv" in chosen:
+        path = folder / "trace.csv"
+        write_csv(path, {"time_ms": trace.time_ms, "voltage_mv": trace.voltage_mv, **trace.extra})
+        records.append(file_record(path, out_dir, format="csv", rows=len(trace.time_ms)))
+    if "png" in chosen:
+        path = folder / f"{name}.png"
+        write_png(path, layers.full)
+        records.append(file_record(path, out_dir, format="png", width=layers.size[0], height=layers.size[1]))
+    if "gif" in chosen:
+        path = folder / f"{name}.gif"
+        timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
+        palette, base_index, full_index = gif_palette(layers.full, layers.base)
+        frames = stream(layers, counts[list(timing.frames)], base_index, full_index)
+        write_gif(path, frames, layers.size, palette, timing.delays_cs)
+        if timing.merged:
+            notes.append(
+                f"GIF: {len(counts)} frames at {fps:g} fps shown as {len(timing.frames)} frames of 20 ms,"
+                f" because browsers slow down faster GIFs; it still plays in {timing.duration_s:.2f} s"
+            )
+        records.append(
+            file_record(
+                path,
+                out_dir,
+                format="gif",
+                frames=len(timing.frames),
+                fps=round(timing.fps, 3),
+                duration_s=timing.duration_s,
+                merged_frames=timing.merged,
+                width=layers.size[0],
+                height=layers.size[1],
+            )
+        )
+    if "mp4" in chosen:
+        path = folder / f"{name}.mp4"
+
+        def rgb_frames():  # the finished frame repeats for the hold
+            for image, _ in stream(layers, counts):
+                yield image
+            for _ in range(hold_frames):
+                yield layers.full
+
+        written = write_mp4(path, rgb_frames(), fps)
+        records.append(
+            file_record(
+                path,
+                out_dir,
+                format="mp4",
+                frames=written,
+                fps=fps,
+                duration_s=round(written / fps, 6),
+                codec="h264",
+                pixel_format="yuv420p",
+                width=layers.size[0],
+                height=layers.size[1],
+            )
+        )
+
+    parameters = resolved_parameters(config, name)
+    manifest = {
+        "name": name,
+        "config": Path(loaded.source).as_posix(),
+        "config_sha256": loaded.source_sha256,
+        "cache_key": cache_key(parameters, chosen),
+        "formats": chosen,
+        "parameters": parameters,
+        "versions": versions(),
+        "files": records,
+        "notes": notes,
+    }
+    write_json(folder / MANIFEST, manifest)
+    return RenderResult(name=name, folder=folder, manifest=manifest, notes=tuple(notes))
+
+
+def render_path(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] = "outputs") -> RenderResult:
+    """Load and render one config file (a convenience for notebooks and scripts)."""
+    from .config import load_config
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return render(load_config(path), out)

@@ -1,0 +1,90 @@
+"""The fast frame stream against a straightforward full redraw, and GIF timing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from apsim_batch.config import Config
+from apsim_batch.encode import gif_timing
+from apsim_batch.frames import draw_figure, draw_layers, revealed_counts, stream
+from apsim_batch.waveform import synthesize
+
+
+@pytest.fixture(scope="module")
+def classic():
+    config = Config()
+    trace = synthesize(config.waveform)
+    return config, trace, draw_layers(config, trace)
+
+
+def test_reveal_counts_end_on_the_whole_trace():
+    counts = revealed_counts(Config())
+    assert len(counts) == 250 and counts[0] == 2 and counts[-1] == 500
+    odd = revealed_counts(Config.model_validate({"waveform": {"samples": 501}, "animation": {"samples_per_frame": 2}}))
+    assert len(odd) == 251 and odd[-1] == 501
+
+
+def test_first_and_last_layers(classic):
+    config, trace, layers = classic
+    np.testing.assert_array_equal(layers.base, draw_figure(config, trace, revealed=0))
+    np.testing.assert_array_equal(layers.full, draw_figure(config, trace))
+    assert layers.size == (640, 480)
+    # the trace really is drawn: many blue pixels in full, none in base
+    blue = lambda img: np.sum((img[..., 2] > 200) & (img[..., 0] < 80))  # noqa: E731
+    assert blue(layers.base) == 0 and blue(layers.full) > 1500
+
+
+@pytest.mark.parametrize("frame", [0, 10, 55, 60, 62, 64, 70, 100, 174, 200, 248, 249])
+def test_fast_frames_match_full_redraw(classic, frame):
+    config, trace, layers = classic
+    counts = revealed_counts(config)
+    fast = None
+    for i, (image, _) in enumerate(stream(layers, counts[: frame + 1])):
+        if i == frame:
+            fast = image.copy()
+    reference = draw_figure(config, trace, revealed=int(counts[frame]))
+    diff = np.abs(reference.astype(int) - fast).max(axis=2)
+    # Only the line cap at the tip (and matplotlib snapping a short straight line) may differ.
+    assert (diff > 64).sum() <= 60, (diff > 64).sum()
+    assert diff.mean() < 0.05
+    if frame == 249:
+        np.testing.assert_array_equal(fast, layers.full)
+
+
+def test_stream_boxes_cover_every_change(classic):
+    config, _, layers = classic
+    previous = layers.base.copy()
+    for image, box in stream(layers, revealed_counts(config)):
+        changed = np.argwhere(np.any(image != previous, axis=2))
+        if box is None:
+            assert len(changed) == 0
+        else:
+            x0, y0, x1, y1 = box
+            assert np.all((changed[:, 1] >= x0) & (changed[:, 1] < x1) & (changed[:, 0] >= y0) & (changed[:, 0] < y1))
+        previous = image.copy()
+
+
+def test_gif_timing_merges_above_50_fps():
+    timing = gif_timing(250, 90)
+    assert timing.merged and len(timing.frames) == 139
+    assert min(timing.delays_cs) >= 2 and sum(timing.delays_cs) == 278
+    assert timing.frames[0] == 0 and timing.frames[-1] == 249
+    assert list(timing.frames) == sorted(set(timing.frames))
+
+
+@pytest.mark.parametrize("fps", [1, 7, 24, 25, 30, 45, 50])
+def test_gif_timing_keeps_every_frame_up_to_50_fps(fps):
+    timing = gif_timing(100, fps)
+    assert not timing.merged and timing.frames == tuple(range(100))
+    assert min(timing.delays_cs) >= 2
+    assert sum(timing.delays_cs) == round(100 * 100 / fps)
+
+
+@pytest.mark.parametrize("fps", [51, 60, 75, 99.5, 120])
+def test_gif_timing_real_duration(fps):
+    for frames in (1, 2, 3, 77, 1000):
+        timing = gif_timing(frames, fps, hold_s=0.5)
+        assert min(timing.delays_cs) >= 2
+        assert abs(sum(timing.delays_cs) - (100 * frames / fps + 50)) <= 2
+        assert timing.frames[-1] == frames - 1

@@ -1,0 +1,62 @@
+"""The waveform against its closed form and against the original script's curve."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from apsim_batch.config import Config, GaussianComponent, GaussianWaveform
+from apsim_batch.waveform import synthesize
+
+
+def original_curve() -> tuple[np.ndarray, np.ndarray]:
+    """The original teaching script's curve, written out independently of our code."""
+    time = np.linspace(0, 10, 500)
+    voltage = -70 + 110 * np.exp(-((time - 2.5) ** 2) / (2 * 0.1**2))
+    voltage += -20 * np.exp(-((time - 3.5) ** 2) / (2 * 0.2**2))
+    return time, voltage
+
+
+def test_classic_matches_original_sample_for_sample():
+    trace = synthesize(Config().waveform)
+    time, voltage = original_curve()
+    assert len(trace.time_ms) == 500
+    np.testing.assert_allclose(trace.time_ms, time, atol=1e-12)
+    np.testing.assert_allclose(trace.voltage_mv, voltage, atol=1e-6)
+    assert 39.5 < trace.voltage_mv.max() < 40.5
+    assert abs(trace.voltage_mv.min() - (-90)) < 0.5
+
+
+def test_peak_mv_is_absolute_and_amplitude_relative():
+    component = dict(center_ms=5, width_ms=1)
+    a = GaussianWaveform(resting_mv=-60, components=[GaussianComponent(**component, peak_mv=-80)])
+    b = GaussianWaveform(resting_mv=-60, components=[GaussianComponent(**component, amplitude_mv=-20)])
+    np.testing.assert_array_equal(synthesize(a).voltage_mv, synthesize(b).voltage_mv)
+
+
+def test_closed_form_without_smoothing():
+    wf = GaussianWaveform(
+        resting_mv=-65,
+        duration_ms=7,
+        samples=701,
+        smoothing="none",
+        components=[
+            GaussianComponent(center_ms=2, width_ms=0.3, amplitude_mv=90),
+            GaussianComponent(center_ms=4, width_ms=0.7, peak_mv=-75),
+        ],
+    )
+    trace = synthesize(wf)
+    t = np.arange(701) * 0.01
+    expected = -65 + 90 * np.exp(-((t - 2) ** 2) / 0.18) - 10 * np.exp(-((t - 4) ** 2) / 0.98)
+    np.testing.assert_allclose(trace.voltage_mv, expected, atol=1e-9)
+
+
+def test_cubic_smoothing_passes_through_samples():
+    wf = GaussianWaveform(samples=50)
+    smooth = synthesize(wf).voltage_mv
+    raw = synthesize(wf.model_copy(update={"smoothing": "none"})).voltage_mv
+    np.testing.assert_allclose(smooth, raw, atol=1e-9)
+
+
+def test_no_components_is_flat_rest():
+    trace = synthesize(GaussianWaveform(components=[], resting_mv=-72))
+    np.testing.assert_allclose(trace.voltage_mv, -72, atol=1e-9)
