@@ -82,7 +82,7 @@ def write_batch_manifest(out_dir: Path, entries: dict[str, dict[str, Any]]) -> N
     renders = [
         {
             key: entry[key]
-            for key in ("name", "config", "config_sha256", "cache_key", "parameters", "files")
+            for key in ("name", "config", "config_sha256", "cache_key", "parameters", "measurements", "files")
             if key in entry
         }
         for _, entry in sorted(entries.items())

@@ -12,6 +12,7 @@ from .config import Config, LoadedConfig
 from .encode import gif_palette, gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
 from .errors import RenderError
 from .manifest import MANIFEST, cache_key, file_record, versions
+from .measure import measure
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "cache_key": cache_key(parameters, chosen),
         "formats": chosen,
         "parameters": parameters,
+        "measurements": measure(trace.time_ms, trace.voltage_mv).as_dict(),
         "versions": versions(),
         "files": records,
         "notes": notes,

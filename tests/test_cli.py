@@ -102,6 +102,10 @@ def test_classic_outputs(classic_run):
     np.testing.assert_allclose(data[:, 1], voltage, atol=1e-6)
 
 
+def entry_measurements(outputs: Path) -> dict:
+    return json.loads((outputs / "manifest.json").read_text())["renders"][0]["measurements"]
+
+
 @pytest.mark.slow
 def test_manifests_match_files(classic_run):
     work, _ = classic_run
@@ -112,6 +116,8 @@ def test_manifests_match_files(classic_run):
     assert own["config_sha256"] == sha256(work / "configs" / "classic.yaml")
     assert own["parameters"]["waveform"]["components"][1]["peak_mv"] == -90
     assert own["parameters"]["plot"]["line_width_pt"] == 2  # defaults filled in
+    assert own["measurements"]["peak_mv"] == pytest.approx(39.86, abs=0.01)
+    assert entry_measurements(outputs) == own["measurements"]
     assert own["versions"]["apsim-batch"] == __version__
     assert set(own["versions"]) >= {"numpy", "scipy", "matplotlib", "pillow", "imageio", "ffmpeg"}
     assert {f["format"] for f in own["files"]} == {"gif", "mp4", "png", "csv"}
