@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, term
 from .batch import BatchResult, Outcome, UsageError, default_jobs, run_batch, validate_paths
 from .config import OUTPUT_FORMATS
 from .errors import ApsimError
@@ -137,10 +137,73 @@ def validate(paths: PathsArg = None) -> None:
         raise typer.Exit(2) from None
     for outcome in result.outcomes:
         for line in format_outcome(outcome, Path(".")):
-            typer.echo(line, err=outcome.status == "failed")
+            term.echo(line, err=outcome.status == "failed")
     failed = len(result.failures)
     typer.echo(f"{len(result.outcomes) - failed} valid, {failed} invalid")
     raise typer.Exit(1 if failed else 0)
+
+
+# --- schema, new, watch: editor and authoring support ----------------------------------------
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Write the schema to this file instead of printing it.", show_default=False),
+    ] = None,
+) -> None:
+    """Print (or write) the JSON Schema of a config, for editors' YAML completion and checking.
+
+    Example: apsim-batch schema --out apsim-batch.schema.json
+    """
+    from .schema import schema_text, write_schema
+
+    if out is None:
+        typer.echo(schema_text(), nl=False)
+        return
+    try:
+        write_schema(out)
+    except OSError as exc:
+        term.echo(f"Error: cannot write {out}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    term.echo(f"{term.OK} wrote {out}")
+
+
+def _template(value: str) -> str:
+    from .starter import templates
+
+    if value not in templates():
+        raise typer.BadParameter(f"choose one of {', '.join(templates())} (got {value!r})")
+    return value
+
+
+@app.command()
+def new(
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="Name of the config: it becomes configs/NAME.yaml and the output name."),
+    ],
+    template: Annotated[
+        str, typer.Option("--from", help="Template to start from: classic.", callback=_template)
+    ] = "classic",
+    folder: Annotated[Path, typer.Option("--dir", help="Folder to write the config into.")] = Path("configs"),
+) -> None:
+    """Write a commented starter config, ready to edit and render (never overwrites a file).
+
+    Example: apsim-batch new lesson1 --from classic
+    """
+    from .starter import new_config
+
+    try:
+        path, schema_path = new_config(name, template, folder)
+    except ApsimError as exc:
+        term.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    term.echo(f"{term.OK} wrote {path}")
+    if schema_path is not None:
+        term.echo(f"{term.OK} wrote {schema_path} (editors use it to complete and check configs)")
+    typer.echo(f"Edit it, then: apsim-batch run {path}   (or apsim-batch watch {path.parent})")
 
 
 def main() -> None:
