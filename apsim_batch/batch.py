@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from .config import LoadedConfig, load_config
 from .encode import PARTIAL_MARK
 from .errors import ApsimError, ConfigError, Problem
+from .gallery import write_gallery
 from .manifest import MANIFEST, cache_key, files_intact, read_manifest, write_batch_manifest
 from .render import render, resolved_parameters, selected_formats
 
@@ -282,6 +283,8 @@ def run_batch(
                 done.append(outcome)
         finally:
             _update_batch_manifest(out_dir, done)
+        # The gallery (outputs/index.html): every render in the folder, and this run's failures on top.
+        write_gallery(out_dir, [(o.source, o.error or "failed") for o in done if o.status == "failed"])
     order = {str(path): i for i, path in enumerate(files)}
     done.sort(key=lambda o: order.get(o.source, len(order)))
     return BatchResult(tuple(done), out_dir)
