@@ -142,6 +142,68 @@ class GaussianWaveform(_Model):
     )
 
 
+UaPerCm2 = Annotated[StrictFloat, Field(ge=-10_000, le=10_000)]
+
+
+class CurrentPulse(_Model):
+    """A rectangular current pulse injected into the membrane (positive depolarizes)."""
+
+    onset_ms: StrictFloat = Field(ge=0, le=1e5, description="Time the pulse switches on, in ms.")
+    duration_ms: StrictFloat = Field(gt=0, le=1e5, description="How long the pulse lasts, in ms.")
+    amplitude_ua_per_cm2: UaPerCm2 = Field(description="Injected current density, in µA/cm² (positive depolarizes).")
+
+
+class SustainedStep(_Model):
+    """A current step that switches on and stays on to the end of the trace."""
+
+    onset_ms: StrictFloat = Field(0, ge=0, le=1e5, description="Time the step switches on, in ms.")
+    amplitude_ua_per_cm2: UaPerCm2 = Field(description="Injected current density, in µA/cm² (positive depolarizes).")
+
+
+def _one_pulse() -> tuple[CurrentPulse, ...]:
+    return (CurrentPulse(onset_ms=1, duration_ms=1, amplitude_ua_per_cm2=10),)
+
+
+class Stimulus(_Model):
+    """The injected current: any number of pulses plus an optional sustained step (they add up)."""
+
+    pulses: tuple[CurrentPulse, ...] = Field(
+        default_factory=_one_pulse, max_length=100, description="Current pulses, in any order; they may overlap."
+    )
+    step: SustainedStep | None = Field(None, description="A sustained current step, or none.")
+
+
+class HodgkinHuxleyWaveform(_Model):
+    """The Hodgkin–Huxley (1952) squid-axon model in the modern convention (rest near -65 mV)."""
+
+    model: Literal["hodgkin_huxley"] = Field(description="Waveform model: 'hodgkin_huxley' (simulated membrane).")
+    duration_ms: StrictFloat = Field(20, gt=0, le=10_000, description="Length of the trace, in ms.")
+    samples: StrictInt = Field(
+        1000, ge=2, le=MAX_SAMPLES, description="Number of evenly spaced samples, ends included."
+    )
+    capacitance_uf_per_cm2: StrictFloat = Field(1, gt=0, le=100, description="Membrane capacitance, in µF/cm².")
+    g_na_ms_per_cm2: StrictFloat = Field(120, ge=0, le=10_000, description="Maximal sodium conductance, in mS/cm².")
+    g_k_ms_per_cm2: StrictFloat = Field(36, ge=0, le=10_000, description="Maximal potassium conductance, in mS/cm².")
+    g_leak_ms_per_cm2: StrictFloat = Field(0.3, gt=0, le=10_000, description="Leak conductance, in mS/cm².")
+    e_na_mv: Mv = Field(50, description="Sodium reversal potential, in mV.")
+    e_k_mv: Mv = Field(-77, description="Potassium reversal potential, in mV.")
+    e_leak_mv: Mv = Field(-54.387, description="Leak reversal potential, in mV.")
+    temperature_c: StrictFloat = Field(
+        6.3, ge=-5, le=45, description="Temperature, in °C; every rate is scaled by 3^((T - 6.3) / 10)."
+    )
+    stimulus: Stimulus = Field(default_factory=Stimulus, description="The injected current.")
+
+
+def _gaussian_by_default(value: Any) -> Any:
+    """A waveform mapping without `model` keeps meaning the original Gaussian waveform."""
+    if isinstance(value, Mapping) and "model" not in value:
+        return {"model": "gaussian", **value}
+    return value
+
+
+Waveform = Annotated[GaussianWaveform | HodgkinHuxleyWaveform, Field(discriminator="model")]
+
+
 class PlotConfig(_Model):
     """The figure: size, axes, labels and reference lines."""
 
@@ -156,6 +218,15 @@ class PlotConfig(_Model):
     line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
     rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
     zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
+    panels: tuple[Literal["gates", "currents"], ...] = Field(
+        (),
+        max_length=2,
+        description="Panels under the voltage (Hodgkin–Huxley only): 'gates' (m, h, n), 'currents' (ionic, stimulus).",
+    )
+    phases: StrictBool = Field(
+        False, description="Shade and label the phases of the action potential as they are reached."
+    )
+    tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
 
     _check_color = field_validator("line_color")(check_color)
 
@@ -164,6 +235,13 @@ class PlotConfig(_Model):
     def _even(cls, value: int) -> int:
         if value % 2:
             raise ValueError(f"must be even, because H.264 video in yuv420p needs even sizes (got {value})")
+        return value
+
+    @field_validator("panels")
+    @classmethod
+    def _unique_panels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a panel twice (got {list(value)})")
         return value
 
     @field_validator("voltage_range_mv")
@@ -187,12 +265,16 @@ class Config(_Model):
 
     name: str | None = Field(None, description="Output name; defaults to the config file's stem.")
     title: str = Field("Action Potential", max_length=120, description="Title above the plot.")
-    waveform: GaussianWaveform = Field(default_factory=GaussianWaveform, description="The membrane-voltage waveform.")
+    waveform: Waveform = Field(
+        default_factory=GaussianWaveform, description="The membrane-voltage waveform: its `model` picks the fields."
+    )
     plot: PlotConfig = Field(default_factory=PlotConfig, description="The figure.")
     animation: AnimationConfig = Field(default_factory=AnimationConfig, description="The animation.")
     outputs: tuple[OutputFormat, ...] = Field(
         OUTPUT_FORMATS, min_length=1, description="Files to write: any of gif, mp4, png, csv."
     )
+
+    _default_model = field_validator("waveform", mode="before")(_gaussian_by_default)
 
     @field_validator("name")
     @classmethod
@@ -216,6 +298,11 @@ class Config(_Model):
             raise ValueError(
                 f"animation.samples_per_frame: {self.waveform.samples} samples at {self.animation.samples_per_frame}"
                 f" per frame make {frames:,} frames; at most {MAX_FRAMES:,} are allowed"
+            )
+        if self.plot.panels and self.waveform.model != "hodgkin_huxley":
+            raise ValueError(
+                "plot.panels: gates and currents exist only in the Hodgkin–Huxley model; set"
+                " waveform.model: hodgkin_huxley or remove the panels"
             )
         ticks = self.waveform.duration_ms / self.plot.time_tick_ms
         if ticks > MAX_TICKS:
@@ -274,7 +361,7 @@ def format_validation_error(exc: ValidationError, data: Any, source: str, lines:
     """Turn pydantic's errors into one located Problem each (file, line, dotted field path)."""
     problems = []
     for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+        loc, _ = _walk(tuple(err["loc"]), data)
         field, message = _field_and_message(err, loc, data)
         problems.append(Problem(source, message, _line_of(loc, lines), field))
     return problems
@@ -298,6 +385,11 @@ def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int | None:
 def _field_and_message(err: dict, loc: tuple, data: Any) -> tuple[str, str]:
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     got = f" (got {_show(value)})"
+    if kind == "union_tag_invalid":
+        discriminator = str(ctx.get("discriminator", "")).strip("'")
+        return field_path(
+            (*loc, discriminator)
+        ), f"must be one of {ctx.get('expected_tags')} (got {_show(ctx.get('tag'))})"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], data)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -345,25 +437,54 @@ def _kind(value: Any) -> str:
 
 
 def _allowed_keys(loc: tuple, data: Any) -> list[str]:
-    """Field names of the model found at `loc`, walking the annotations from Config."""
+    """Field names of the model found at `loc` (a path without union tags), walking from Config."""
+    _, model = _walk(loc, data)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
+    """Follow a pydantic error location from Config: (the location as YAML sees it, model at its end).
+
+    pydantic puts the tag of a discriminated union into the location ('waveform', 'hodgkin_huxley',
+    'e_na_mv'); the YAML has no such level, so it is dropped here. Where the location has no tag,
+    the member is picked from the data's own tag (a mapping without one means the first member).
+    """
     model: Any = Config
-    for part in loc:
+    node: Any = data
+    clean: list = []
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        clean.append(part)
         if isinstance(part, int):
+            node = node[part] if isinstance(node, list | tuple) and -len(node) <= part < len(node) else None
             continue
-        field = model.model_fields.get(part)
+        node = node.get(part) if isinstance(node, Mapping) else None
+        field = model.model_fields.get(part) if model is not None else None
         if field is None:
-            return []
-        model = _model_in(field.annotation)
-        if model is None:
-            return []
-    return sorted(model.model_fields)
+            model = None
+            continue
+        members = _models_in(field.annotation)
+        if isinstance(field.discriminator, str) and len(members) > 1:
+            tags = {m.model_fields[field.discriminator].default: m for m in members}
+            for m in members:
+                for tag in getattr(m.model_fields[field.discriminator].annotation, "__args__", ()):
+                    tags[tag] = m
+            if parts and parts[0] in tags:
+                model = tags[parts.pop(0)]
+            else:
+                tag = node.get(field.discriminator) if isinstance(node, Mapping) else None
+                model = tags.get(tag, members[0])
+        else:
+            model = members[0] if members else None
+    return tuple(clean), model
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The BaseModel class inside an annotation such as `tuple[GaussianComponent, ...]`."""
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The BaseModel classes inside an annotation such as `tuple[GaussianComponent, ...]` or a union."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found: list[type[BaseModel]] = []
     for arg in getattr(annotation, "__args__", ()):
-        if (found := _model_in(arg)) is not None:
-            return found
-    return None
+        found += [m for m in _models_in(arg) if m not in found]
+    return found

@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config
+from .config import Config, GaussianWaveform
+from .measure import Phase, phases
 from .waveform import Trace
 
 DPI = 100
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
 
 @dataclass(frozen=True)
@@ -57,20 +59,66 @@ def _new_figure(config: Config) -> tuple[Any, Any]:
     return fig, FigureCanvasAgg(fig)
 
 
-def _axes(fig: Any, config: Config, decorate: bool) -> list[Any]:
-    """Create the axes with their limits; with `decorate`, also labels, ticks and reference lines."""
+# Panels under the voltage (Hodgkin–Huxley): which trace.extra columns they show, with legend names.
+PANEL_CURVES = {
+    "gates": (("m", "m", "#d62728"), ("h", "h", "#2ca02c"), ("n", "n", "#9467bd")),
+    "currents": (
+        ("i_na_ua_per_cm2", "I_Na", "#d62728"),
+        ("i_k_ua_per_cm2", "I_K", "#1f77b4"),
+        ("i_leak_ua_per_cm2", "I_L", "#7f7f7f"),
+        ("i_stim_ua_per_cm2", "I_stim", "#ff7f0e"),
+    ),
+}
+PANEL_Y_LABELS = {"gates": "Gates", "currents": "µA/cm²"}
+PANEL_HEIGHT = 0.42  # each panel's height relative to the voltage axes
+# Shading of each phase (resting stays unshaded but is labelled).
+PHASE_COLORS = {
+    "resting": "#9e9e9e",
+    "subthreshold": "#f9a825",
+    "depolarization": "#e53935",
+    "repolarization": "#1e88e5",
+    "hyperpolarization": "#8e24aa",
+    "return_to_rest": "#43a047",
+}
+PHASE_ALPHA = 0.14
+LABEL_FONT_PT = 8
+
+
+def _rest_level(config: Config, trace: Trace) -> float:
+    """The resting level the dashed line marks: the Gaussian's parameter, or where the simulation starts."""
+    waveform = config.waveform
+    return waveform.resting_mv if isinstance(waveform, GaussianWaveform) else float(trace.voltage_mv[0])
+
+
+def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
+    """Create the axes with their limits; with `decorate`, also labels, ticks and reference lines.
+
+    Without panels this is the original single plot; with panels the voltage axes keep the top
+    and the panels share its time axis below it.
+    """
     plot, waveform = config.plot, config.waveform
-    ax = fig.add_subplot()
+    if not plot.panels:
+        axes = [fig.add_subplot()]
+    else:
+        grid = fig.add_gridspec(
+            1 + len(plot.panels), 1, height_ratios=[1] + [PANEL_HEIGHT] * len(plot.panels), hspace=0.12
+        )
+        axes = [fig.add_subplot(grid[0])]
+        axes += [fig.add_subplot(grid[i + 1], sharex=axes[0]) for i in range(len(plot.panels))]
+    ax = axes[0]
     ax.set_ylim(*plot.voltage_range_mv)
     ax.set_xlim(0, waveform.duration_ms)
+    for panel, panel_ax in zip(plot.panels, axes[1:], strict=True):
+        panel_ax.set_ylim(*_panel_limits(panel, trace))
     if not decorate:
-        return [ax]
-    ax.set_xticks(np.arange(0, waveform.duration_ms + plot.time_tick_ms / 2, plot.time_tick_ms))
-    ax.set_xlabel(plot.x_label)
+        return axes
+    ticks = np.arange(0, waveform.duration_ms + plot.time_tick_ms / 2, plot.time_tick_ms)
+    ax.set_xticks(ticks)
+    axes[-1].set_xlabel(plot.x_label)
     ax.set_ylabel(plot.y_label)
     ax.set_title(config.title)
     if plot.rest_line:
-        ax.axhline(y=waveform.resting_mv, color="gray", linestyle="--", alpha=0.5, zorder=1)
+        ax.axhline(y=_rest_level(config, trace), color="gray", linestyle="--", alpha=0.5, zorder=1)
     if plot.zero_line:
         ax.axhline(y=0, color="black", linestyle="-", alpha=0.5, zorder=0)
     if plot.annotation:
@@ -84,18 +132,148 @@ def _axes(fig: Any, config: Config, decorate: bool) -> list[Any]:
             alpha=0.3,
             zorder=3,
         )
-    return [ax]
+    if plot.panels:
+        _decorate_panels(config, axes)
+    return axes
+
+
+def _panel_limits(panel: str, trace: Trace) -> tuple[float, float]:
+    if panel == "gates":
+        return -0.05, 1.05
+    values = np.concatenate([trace.extra[column] for column, _, _ in PANEL_CURVES[panel]])
+    low, high = float(min(values.min(), 0.0)), float(max(values.max(), 0.0))
+    pad = 0.08 * (high - low or 1.0)
+    return low - pad, high + pad
+
+
+def _decorate_panels(config: Config, axes: list[Any]) -> None:
+    from matplotlib.lines import Line2D
+
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    for panel, ax in zip(config.plot.panels, axes[1:], strict=True):
+        ax.set_ylabel(PANEL_Y_LABELS[panel], fontsize=9)
+        ax.tick_params(labelsize=8)
+        if panel == "currents":
+            ax.axhline(y=0, color="black", linestyle="-", alpha=0.3, linewidth=0.8, zorder=0)
+        handles = [Line2D([], [], color=color, linewidth=1.5, label=name) for _, name, color in PANEL_CURVES[panel]]
+        ax.legend(
+            handles=handles,
+            loc="upper right",
+            ncol=len(handles),
+            fontsize=7,
+            frameon=True,
+            framealpha=0.85,
+            handlelength=1.2,
+            columnspacing=0.9,
+            borderpad=0.3,
+        )
 
 
 def _curves(config: Config, trace: Trace) -> list[tuple[int, np.ndarray, dict[str, Any]]]:
     """What is revealed over time: (axes index, y values over trace.time_ms, line style)."""
     style = {"color": config.plot.line_color, "linewidth": config.plot.line_width_pt, "zorder": 2}
-    return [(0, trace.voltage_mv, style)]
+    curves = [(0, trace.voltage_mv, style)]
+    for index, panel in enumerate(config.plot.panels, start=1):
+        for column, _, color in PANEL_CURVES[panel]:
+            curves.append((index, trace.extra[column], {"color": color, "linewidth": 1.5, "zorder": 2}))
+    return curves
+
+
+def trace_phases(config: Config, trace: Trace) -> list[Phase]:
+    """The phases the figure annotates (empty unless plot.phases is on)."""
+    if not config.plot.phases:
+        return []
+    return phases(trace.time_ms, trace.voltage_mv)
+
+
+def _phase_artists(ax: Any, config: Config, trace: Trace, shown: int) -> list[tuple[int, Any]]:
+    """Shade each phase up to the tip and label the first phase of each kind once it has begun.
+
+    Labels sit in rows at the top of the voltage axes, each starting where its phase starts and
+    moved to a lower row when it would overlap the one before. Their layout is the same whatever
+    `shown` is (it depends on all labels), so they never jump. Returns (start sample, text) pairs.
+    """
+    from matplotlib.transforms import blended_transform_factory
+
+    all_phases = trace_phases(config, trace)
+    if not all_phases:
+        return []
+    tip_ms = float(trace.time_ms[shown - 1]) if shown else -np.inf
+    for phase in all_phases:
+        if phase.name != "resting" and phase.start_index < shown:
+            ax.axvspan(
+                phase.start_ms,
+                min(phase.end_ms, tip_ms),
+                color=PHASE_COLORS[phase.name],
+                alpha=PHASE_ALPHA,
+                linewidth=0,
+                zorder=-1,
+            )
+    firsts = []
+    for phase in all_phases:
+        if phase.name not in {p.name for p in firsts}:
+            firsts.append(phase)
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted()
+    transform = blended_transform_factory(ax.transData, ax.transAxes)
+    row_px = LABEL_FONT_PT * DPI / 72 * 1.9
+    gap_px = 6.0
+    row_ends: list[float] = []
+    labels = []
+    for phase in firsts:
+        color = PHASE_COLORS[phase.name]
+        text = ax.text(
+            phase.start_ms,
+            1.0,
+            phase.label,
+            transform=transform,
+            ha="left",
+            va="top",
+            fontsize=LABEL_FONT_PT,
+            color="#333333",
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": color, "linewidth": 0.9},
+        )
+        extent = text.get_window_extent(renderer)
+        x0 = max(extent.x0, box.x0 + gap_px)
+        x0 = min(x0, box.x1 - extent.width - gap_px)
+        row = next((r for r, end in enumerate(row_ends) if x0 > end + gap_px), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(-np.inf)
+        row_ends[row] = x0 + extent.width
+        y_px = box.y1 - 4 - row * row_px
+        text.set_position((to_data.transform((x0, 0))[0], (y_px - box.y0) / box.height))
+        text.set_visible(phase.start_index < shown)
+        labels.append((phase.start_index, text))
+    return labels
 
 
 def _rgb(canvas: Any) -> np.ndarray:
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def _draw(config: Config, trace: Trace, revealed: int | None) -> tuple[np.ndarray, list[tuple[int, Box]]]:
+    """The figure with the first `revealed` samples, and the pixel box of each phase label."""
+    fig, canvas = _new_figure(config)
+    axes = _axes(fig, config, trace, decorate=True)
+    shown = len(trace.time_ms) if revealed is None else revealed
+    if shown:
+        for index, values, style in _curves(config, trace):
+            axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
+    labels = _phase_artists(axes[0], config, trace, shown)
+    rgb = _rgb(canvas)
+    height = rgb.shape[0]
+    boxes = []
+    for start, text in labels:
+        if text.get_visible():
+            patch = text.get_bbox_patch().get_window_extent()
+            x0, x1 = int(np.floor(patch.x0)) - 1, int(np.ceil(patch.x1)) + 1
+            y0, y1 = height - int(np.ceil(patch.y1)) - 1, height - int(np.floor(patch.y0)) + 1
+            boxes.append((start, (max(x0, 0), max(y0, 0), x1, y1)))
+    return rgb, boxes
 
 
 def draw_figure(config: Config, trace: Trace, revealed: int | None = None) -> np.ndarray:
@@ -104,27 +282,22 @@ def draw_figure(config: Config, trace: Trace, revealed: int | None = None) -> np
     This is the single source of what the picture looks like: the fast path composes its
     frames from two of these images, and tests compare the two.
     """
-    fig, canvas = _new_figure(config)
-    axes = _axes(fig, config, decorate=True)
-    shown = len(trace.time_ms) if revealed is None else revealed
-    if shown:
-        for index, values, style in _curves(config, trace):
-            axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
-    return _rgb(canvas)
+    return _draw(config, trace, revealed)[0]
 
 
-def draw_reveal_map(config: Config, trace: Trace) -> np.ndarray:
+def draw_reveal_map(config: Config, trace: Trace, label_boxes: list[tuple[int, Box]] = ()) -> np.ndarray:
     """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array.
 
     Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
     line a little wider than the real one so anti-aliased edges are covered; earlier segments are
-    drawn on top so the earliest wins. Any other pixel is revealed when the tip reaches its column.
+    drawn on top so the earliest wins. A phase label's box appears whole with its phase's first
+    sample. Any other pixel (phase shading included) is revealed when the tip reaches its column.
     """
     from matplotlib.collections import LineCollection
 
     fig, canvas = _new_figure(config)
     fig.patch.set_facecolor("black")
-    axes = _axes(fig, config, decorate=False)
+    axes = _axes(fig, config, trace, decorate=False)
     points = len(trace.time_ms)
     arrival = np.arange(1, points)[::-1]  # segment i is complete when sample i + 1 arrives
     colors = np.column_stack([(arrival >> 16) & 255, (arrival >> 8) & 255, arrival & 255]) / 255
@@ -142,21 +315,20 @@ def draw_reveal_map(config: Config, trace: Trace) -> np.ndarray:
     width_px = rgb.shape[1]
     by_column = np.searchsorted(sample_x, np.arange(width_px) + 0.5)
     reveal = np.where(on_curve > 0, on_curve, by_column[None, :])
+    for start, (x0, y0, x1, y1) in label_boxes:
+        reveal[y0:y1, x0:x1] = start
     return np.minimum(reveal, points - 1)
 
 
 def draw_layers(config: Config, trace: Trace) -> Layers:
     """Draw the figure three times (without, with the traces, as a reveal map): all a render needs."""
     base = draw_figure(config, trace, revealed=0)
-    full = draw_figure(config, trace)
-    reveal = draw_reveal_map(config, trace)
+    full, label_boxes = _draw(config, trace, None)
+    reveal = draw_reveal_map(config, trace, label_boxes)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
     return Layers(base=base, full=full, change_pos=changed[order], change_at=at[order])
-
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
 
 def stream(

@@ -115,3 +115,123 @@ def measure(time_ms: np.ndarray, voltage_mv: np.ndarray) -> Measurements:
         ahp_depth_mv=ahp_depth,
         return_to_rest_ms=return_t,
     )
+
+
+SPIKE_RISE_MV = 40.0  # an excursion is a spike when it rises this far above rest
+PHASE_NAMES = ("resting", "subthreshold", "depolarization", "repolarization", "hyperpolarization", "return_to_rest")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the trace: from start_ms to end_ms; start_index is the first sample inside it."""
+
+    name: str
+    start_ms: float
+    end_ms: float
+    start_index: int
+    spike: int | None  # 0-based number of the action potential it belongs to; None for rest
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+    def as_dict(self, digits: int = 6) -> dict[str, float | int | str | None]:
+        return {
+            "phase": self.name,
+            "start_ms": round(self.start_ms, digits),
+            "end_ms": round(self.end_ms, digits),
+            "spike": self.spike,
+        }
+
+
+def phases(time_ms: np.ndarray, voltage_mv: np.ndarray, measurements: Measurements | None = None) -> list[Phase]:
+    """Split the trace into the phases of the action potential, in time order, covering it all.
+
+    rest is measurements.resting_mv (the first sample). A spike is an excursion that rises at
+    least 40 mV above rest; each spike is cut into:
+    - depolarization: from the spike's onset (where dV/dt last rose through 10 mV/ms before it
+      crossed rest + 40 mV, the threshold convention of `measure`) to its peak;
+    - repolarization: from the peak down to rest (the downward crossing of rest when an
+      after-hyperpolarization follows, otherwise until the trace is back within 1 mV of rest);
+    - hyperpolarization: from that crossing of rest to the lowest point before the next spike,
+      when it lies at least 0.1 mV below rest (the after-hyperpolarization, toward EK);
+    - return_to_rest: from that lowest point until the trace is back within 1 mV of rest, or
+      until the next spike's onset when repetitive firing never lets it get there.
+    Everything else is resting, except excursions beyond 1 mV of rest that never become a spike,
+    which are subthreshold (a trace with no spike is rest plus any subthreshold response).
+    Phases of zero length are left out. Times are interpolated between samples like `measure`.
+    """
+    t = np.asarray(time_ms, dtype=float)
+    v = np.asarray(voltage_mv, dtype=float)
+    m = measurements if measurements is not None else measure(t, v)
+    rest, n = m.resting_mv, len(v)
+    slope = np.gradient(v, t)
+    level = rest + SPIKE_RISE_MV
+    above = v >= level
+    ups = [0] if above[0] else []
+    ups += [int(i) + 1 for i in np.flatnonzero(~above[:-1] & above[1:])]
+    end_t = float(t[-1])
+    out: list[Phase] = []
+
+    def add(name: str, start: float, end: float, spike: int | None) -> None:
+        if end > start:
+            index = min(int(np.searchsorted(t, start - 1e-12 * max(1.0, abs(start)))), n - 1)
+            out.append(Phase(name, start, end, index, spike))
+
+    def resting_gap(start: float, end: float) -> None:
+        """Rest from start to end, with any subthreshold excursion in between marked."""
+        i0, i1 = int(np.searchsorted(t, start)), int(np.searchsorted(t, end, side="right"))
+        outside = np.flatnonzero(np.abs(v[i0:i1] - rest) > RETURN_BAND_MV) + i0
+        if not len(outside):
+            add("resting", start, end, None)
+            return
+        first, last = int(outside[0]), int(outside[-1])
+        leave = start if first == 0 or first == i0 else _band_crossing(t, v, first - 1, rest)
+        back = end if last + 1 >= i1 else _band_crossing(t, v, last, rest)
+        add("resting", start, max(start, leave), None)
+        add("subthreshold", max(start, leave), min(end, back), None)
+        add("resting", min(end, back), end, None)
+
+    cursor = float(t[0])
+    cursor_i = 0
+    for k, up in enumerate(ups):
+        following = ups[k + 1] if k + 1 < len(ups) else n
+        # onset: walk back from the level crossing while the slope stays at or above threshold
+        j = up
+        while j > cursor_i and slope[j - 1] >= THRESHOLD_SLOPE_MV_PER_MS:
+            j -= 1
+        onset = float(t[j]) if j <= cursor_i else _crossing(t, slope, j - 1, THRESHOLD_SLOPE_MV_PER_MS)
+        onset = max(onset, cursor)
+        peak_i = up + int(np.argmax(v[up:following]))
+        # where the next spike starts rising: its own onset is searched from here on
+        nxt = following
+        if following < n:
+            nxt = following
+            while nxt > peak_i + 1 and slope[nxt - 1] >= THRESHOLD_SLOPE_MV_PER_MS:
+                nxt -= 1
+        window_end = float(t[nxt]) if following < n else end_t
+        resting_gap(cursor, onset)
+        add("depolarization", onset, float(t[peak_i]), k)
+        low_i = peak_i + int(np.argmin(v[peak_i : nxt + 1]))
+        if rest - v[low_i] >= MIN_AHP_MV:
+            down = peak_i + int(np.flatnonzero(v[peak_i : low_i + 1] <= rest)[0])
+            cross = _crossing(t, v, down - 1, rest)
+            add("repolarization", float(t[peak_i]), cross, k)
+            add("hyperpolarization", cross, float(t[low_i]), k)
+            back = np.flatnonzero(v[low_i : nxt + 1] >= rest - RETURN_BAND_MV)
+            done = window_end if not len(back) else _crossing(t, v, low_i + int(back[0]) - 1, rest - RETURN_BAND_MV)
+            add("return_to_rest", float(t[low_i]), min(done, window_end), k)
+        else:
+            back = np.flatnonzero(v[peak_i : nxt + 1] <= rest + RETURN_BAND_MV)
+            done = window_end if not len(back) else _crossing(t, v, peak_i + int(back[0]) - 1, rest + RETURN_BAND_MV)
+            add("repolarization", float(t[peak_i]), min(done, window_end), k)
+        cursor = out[-1].end_ms if out else cursor
+        cursor_i = min(int(np.searchsorted(t, cursor)), n - 1)
+    resting_gap(cursor, end_t)
+    return out
+
+
+def _band_crossing(t: np.ndarray, v: np.ndarray, i: int, rest: float) -> float:
+    """Where the segment i..i+1 crosses the edge of the 1 mV band around rest."""
+    level = rest + RETURN_BAND_MV if max(v[i], v[i + 1]) > rest + RETURN_BAND_MV else rest - RETURN_BAND_MV
+    return _crossing(t, v, i, level)

@@ -36,7 +36,11 @@ def _type_name(annotation: object) -> str:
     if origin is typing.Annotated:
         return _type_name(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(annotation) if a is not type(None))
+        names = []
+        for arg in typing.get_args(annotation):
+            if arg is not type(None) and _type_name(arg) not in names:
+                names.append(_type_name(arg))
+        return " or ".join(names)
     if origin is tuple:
         args = typing.get_args(annotation)
         inner = _type_name(args[0])
@@ -56,7 +60,16 @@ def _default(field: FieldInfo) -> str:
         if isinstance(value, BaseModel):
             return "(see below)"
         if isinstance(value, tuple) and value and isinstance(value[0], BaseModel):
-            return "the classic two"
+            items = [
+                ", ".join(
+                    f"{k}: {v:g}" if isinstance(v, float) else f"{k}: {v}"
+                    for k, v in item.model_dump().items()
+                    if v is not None
+                )
+                for item in value
+            ]
+            flow = "[" + ", ".join("{" + item + "}" for item in items) + "]"
+            return f"`{flow}`" if len(flow) <= 80 else "the classic two" if len(value) == 2 else "(see configs)"
     else:
         value = field.default
     if value is PydanticUndefined:
@@ -88,11 +101,18 @@ def rows(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
             f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {_range(field)} | "
             f"{field.description or ''} |"
         )
-        for sub in _models_in(field.annotation):
+        members = _models_in(field.annotation)
+        tagged = isinstance(field.discriminator, str) and len(members) > 1
+        for sub in members:
             is_list = typing.get_origin(field.annotation) is tuple
-            nested.append((sub, f"{path}[]." if is_list else f"{path}."))
-    for sub, sub_prefix in nested:
-        out += rows(sub, sub_prefix)
+            header = None
+            if tagged:  # a tagged union: one block of rows per member, headed by its tag
+                tag = typing.get_args(sub.model_fields[field.discriminator].annotation)[0]
+                doc = (sub.__doc__ or "").strip().splitlines()[0]
+                header = f"| `{path}` with `{field.discriminator}: {tag}` | mapping | | | {doc} |"
+            nested.append((sub, f"{path}[]." if is_list else f"{path}.", header))
+    for sub, sub_prefix, header in nested:
+        out += ([header] if header else []) + rows(sub, sub_prefix)
     return out
 
 

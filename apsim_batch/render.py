@@ -12,7 +12,7 @@ from .config import Config, LoadedConfig
 from .encode import gif_palette, gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
 from .errors import RenderError
 from .manifest import MANIFEST, cache_key, file_record, versions
-from .measure import measure
+from .measure import measure, phases
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         )
 
     parameters = resolved_parameters(config, name)
+    measurements = measure(trace.time_ms, trace.voltage_mv)
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
@@ -131,7 +132,8 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "cache_key": cache_key(parameters, chosen),
         "formats": chosen,
         "parameters": parameters,
-        "measurements": measure(trace.time_ms, trace.voltage_mv).as_dict(),
+        "measurements": measurements.as_dict(),
+        "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
         "versions": versions(),
         "files": records,
         "notes": notes,

@@ -1,4 +1,4 @@
-"""Waveform synthesis: a resting level plus Gaussian components (pure numpy/scipy, no plotting)."""
+"""Waveform synthesis: the Trace, the Gaussian model, and dispatch to every model (pure numpy/scipy)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import GaussianWaveform
+from .config import GaussianWaveform, HodgkinHuxleyWaveform
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,25 @@ def gaussian_trace(waveform: GaussianWaveform) -> Trace:
     return Trace(time_ms=time_ms, voltage_mv=voltage_mv)
 
 
-def synthesize(waveform: GaussianWaveform) -> Trace:
+def hodgkin_huxley_trace(waveform: HodgkinHuxleyWaveform) -> Trace:
+    """Simulate the Hodgkin–Huxley membrane; gates and currents become extra CSV columns."""
+    from .hodgkin_huxley import simulate
+
+    sim = simulate(waveform)
+    extra = {
+        "m": sim.m,
+        "h": sim.h,
+        "n": sim.n,
+        "i_na_ua_per_cm2": sim.i_na_ua_per_cm2,
+        "i_k_ua_per_cm2": sim.i_k_ua_per_cm2,
+        "i_leak_ua_per_cm2": sim.i_leak_ua_per_cm2,
+        "i_stim_ua_per_cm2": sim.i_stim_ua_per_cm2,
+    }
+    return Trace(time_ms=sim.time_ms, voltage_mv=sim.voltage_mv, extra=extra)
+
+
+def synthesize(waveform: GaussianWaveform | HodgkinHuxleyWaveform) -> Trace:
     """The trace of any waveform model."""
+    if isinstance(waveform, HodgkinHuxleyWaveform):
+        return hodgkin_huxley_trace(waveform)
     return gaussian_trace(waveform)

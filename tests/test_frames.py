@@ -88,3 +88,86 @@ def test_gif_timing_real_duration(fps):
         assert min(timing.delays_cs) >= 2
         assert abs(sum(timing.delays_cs) - (100 * frames / fps + 50)) <= 2
         assert timing.frames[-1] == frames - 1
+
+
+HH_PANELS = {
+    "title": "HH with panels",
+    "waveform": {"model": "hodgkin_huxley", "duration_ms": 16, "samples": 400},
+    "plot": {
+        "width_px": 640,
+        "height_px": 640,
+        "voltage_range_mv": [-90, 80],
+        "panels": ["gates", "currents"],
+        "phases": True,
+    },
+    "animation": {"samples_per_frame": 4},
+}
+
+
+@pytest.fixture(scope="module")
+def panels():
+    config = Config.model_validate(HH_PANELS)
+    trace = synthesize(config.waveform)
+    return config, trace, draw_layers(config, trace)
+
+
+@pytest.mark.parametrize("frame", [0, 12, 25, 30, 34, 40, 60, 99])
+def test_panel_frames_match_full_redraw(panels, frame):
+    config, trace, layers = panels
+    counts = revealed_counts(config)
+    fast = None
+    for i, (image, _) in enumerate(stream(layers, counts[: frame + 1])):
+        if i == frame:
+            fast = image.copy()
+    reference = draw_figure(config, trace, revealed=int(counts[frame]))
+    diff = np.abs(reference.astype(int) - fast).max(axis=2)
+    # eight curves in three axes: only their line caps at the tip may differ
+    assert (diff > 64).sum() <= 8 * 25, (diff > 64).sum()
+    assert diff.mean() < 0.1
+    if frame == len(counts) - 1:
+        np.testing.assert_array_equal(fast, layers.full)
+
+
+def test_panels_share_the_time_axis_and_keep_their_curves(panels):
+    from apsim_batch.frames import _axes, _new_figure
+
+    config, trace, layers = panels
+    fig, _ = _new_figure(config)
+    axes = _axes(fig, config, trace, decorate=True)
+    assert len(axes) == 3
+    boxes = [ax.get_position() for ax in axes]
+    assert all(b.x0 == boxes[0].x0 and b.x1 == boxes[0].x1 for b in boxes)
+    assert boxes[0].y0 > boxes[1].y1 and boxes[1].y0 > boxes[2].y1
+    assert boxes[0].height > boxes[1].height
+    # gate colours (red m, green h, purple n) appear in the full figure but not in the base
+    green = lambda img: np.sum((img[..., 1] > 140) & (img[..., 0] < 90) & (img[..., 2] < 90))  # noqa: E731
+    assert green(layers.base) < 50 < green(layers.full)
+
+
+def test_phase_labels_appear_whole_when_their_phase_begins(panels):
+    from apsim_batch.frames import _draw
+    from apsim_batch.measure import phases
+
+    config, trace, layers = panels
+    _, boxes = _draw(config, trace, None)
+    found = phases(trace.time_ms, trace.voltage_mv)
+    assert sorted(start for start, _ in boxes) == sorted({p.name: p.start_index for p in reversed(found)}.values())
+    counts = np.arange(1, len(trace.time_ms) + 1)
+    frames = {start: None for start, _ in boxes}
+    previous = None
+    for count, (image, _) in zip(counts, stream(layers, counts), strict=True):
+        if count - 1 in frames:
+            frames[count - 1] = (previous, image.copy())
+        previous = image.copy()
+    for start, (x0, y0, x1, y1) in boxes:
+        before, at = frames[start]
+        inner = (slice(y0 + 2, y1 - 2), slice(x0 + 2, x1 - 2))
+        np.testing.assert_array_equal(at[inner], layers.full[inner])  # whole as soon as its phase starts
+        if start > 0:
+            assert np.any(before[inner] != layers.full[inner])  # and not a sample before
+
+
+def test_gaussian_figure_is_unchanged_by_the_panel_machinery(classic):
+    config, trace, layers = classic
+    plain = Config.model_validate({"plot": {"phases": False, "tip_marker": False}})
+    np.testing.assert_array_equal(draw_figure(plain, trace), layers.full)
