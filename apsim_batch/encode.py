@@ -122,8 +122,11 @@ def gif_palette(full: np.ndarray, base: np.ndarray) -> tuple[bytes, np.ndarray, 
 
 def _nearest_index(rgb: np.ndarray, colors: np.ndarray) -> np.ndarray:
     """Exact nearest palette entry per pixel (Pillow's palette mapping rounds, turning white grey)."""
-    unique, inverse = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
-    distance = ((unique[:, None, :].astype(np.int32) - colors[None, :, :]) ** 2).sum(axis=2)
+    # One 24-bit key per pixel: a 1-D unique is many times faster than unique rows (axis=0).
+    flat = rgb.reshape(-1, 3).astype(np.int32)
+    keys, inverse = np.unique((flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2], return_inverse=True)
+    unique = np.column_stack([keys >> 16, (keys >> 8) & 255, keys & 255])
+    distance = ((unique[:, None, :] - colors[None, :, :]) ** 2).sum(axis=2)
     return distance.argmin(axis=1).astype(np.uint8)[inverse.reshape(-1)].reshape(rgb.shape[:2])
 
 

@@ -35,12 +35,10 @@ def gaussian_trace(waveform: GaussianWaveform) -> Trace:
         voltage_mv += gaussian(
             time_ms, component.center_ms, component.width_ms, component.amplitude_from(waveform.resting_mv)
         )
-    if waveform.smoothing == "cubic":
-        # The original passed the curve through interp1d(kind="cubic") on the same grid; that is a
-        # not-a-knot interpolating spline, so values agree with the Gaussian sum to rounding.
-        from scipy.interpolate import make_interp_spline
-
-        voltage_mv = make_interp_spline(time_ms, voltage_mv, k=3)(time_ms)
+    # smoothing "cubic": the original passed the curve through interp1d(kind="cubic") evaluated on
+    # the same grid. An interpolating spline passes through its samples, so there it returns them
+    # unchanged; scipy's result differs only by rounding (< 1e-13 mV: the same CSV digits, the same
+    # pixels). Skipping the call saves importing scipy.interpolate, about 0.4 s of every render process.
     return Trace(time_ms=time_ms, voltage_mv=voltage_mv)
 
 

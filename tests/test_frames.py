@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from apsim_batch.config import Config
-from apsim_batch.encode import gif_timing
+from apsim_batch.encode import _nearest_index, gif_timing
 from apsim_batch.frames import draw_figure, draw_layers, revealed_counts, stream
 from apsim_batch.waveform import synthesize
 
@@ -171,3 +171,12 @@ def test_gaussian_figure_is_unchanged_by_the_panel_machinery(classic):
     config, trace, layers = classic
     plain = Config.model_validate({"plot": {"phases": False, "tip_marker": False}})
     np.testing.assert_array_equal(draw_figure(plain, trace), layers.full)
+
+
+def test_palette_mapping_is_the_exact_nearest_colour():
+    rng = np.random.default_rng(6)
+    colors = rng.integers(0, 256, (256, 3)).astype(np.int32)
+    image = rng.integers(0, 256, (40, 30, 3)).astype(np.uint8)
+    image[:10] = colors[5]  # repeated colours, as in real frames
+    distance = ((image.reshape(-1, 1, 3).astype(np.int32) - colors[None]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(_nearest_index(image, colors), distance.argmin(axis=1).reshape(40, 30))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from apsim_batch.config import Config, GaussianComponent, GaussianWaveform
+from apsim_batch.config import Config, GaussianComponent, GaussianWaveform, load_config
 from apsim_batch.waveform import synthesize
+
+from .conftest import CONFIGS
 
 
 def original_curve() -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +58,18 @@ def test_cubic_smoothing_passes_through_samples():
     smooth = synthesize(wf).voltage_mv
     raw = synthesize(wf.model_copy(update={"smoothing": "none"})).voltage_mv
     np.testing.assert_allclose(smooth, raw, atol=1e-9)
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.stem)
+def test_cubic_smoothing_equals_scipy_spline_in_every_csv_digit(config):
+    """Smoothing skips scipy: on its own grid the original's cubic spline returns the samples."""
+    from scipy.interpolate import make_interp_spline
+
+    waveform = load_config(config).config.waveform.model_copy(update={"smoothing": "cubic"})
+    trace = synthesize(waveform)
+    spline = make_interp_spline(trace.time_ms, trace.voltage_mv, k=3)(trace.time_ms)
+    np.testing.assert_allclose(trace.voltage_mv, spline, rtol=0, atol=1e-12)
+    assert [f"{v:.12g}" for v in trace.voltage_mv] == [f"{v:.12g}" for v in spline]
 
 
 def test_no_components_is_flat_rest():

@@ -1,0 +1,487 @@
+"""Benchmark apsim-batch against matplotlib's own way, on the same machine in one run.
+
+    python benchmarks/run.py            # the full benchmark (about 5-10 minutes on 2 cores)
+    python benchmarks/run.py --quick    # fewer runs, shorter long render, smaller batch: for checking the script
+
+Renders configs/classic.yaml with `apsim-batch` and the original figure with `FuncAnimation.save`
+(benchmarks/matplotlib_way.py: PillowWriter for GIF, FFMpegWriter for MP4), each measurement in its
+own process so whole-process times include starting Python and every import. Prints a table and
+rewrites its own section of benchmarks/RESULTS.md (between the BEGIN/END markers; anything outside
+them, such as the incremental-rerun section, is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+BEGIN = "<!-- BEGIN benchmarks/run.py: this part is rewritten by every run; write other sections outside it -->"
+END = "<!-- END benchmarks/run.py -->"
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+CLASSIC = (ROOT / "configs" / "classic.yaml").read_text(encoding="utf-8")
+
+# Targets from the issue (2-core machine).
+GIF_SPEEDUP = 20
+MP4_SPEEDUP = 10
+PRODUCTION_SHARE = 0.30
+MEMORY_GROWTH = 1.25
+BATCH_SPEEDUP = 1.7
+LONG_FRAMES = 10_000
+
+
+# --- configs -----------------------------------------------------------------------------------
+
+
+def variant(name: str, fps: float = 90, samples: int = 500, amplitude_mv: float = 110, center_ms: float = 2.5) -> str:
+    """classic.yaml with a few values replaced; every replacement must hit exactly one line."""
+    text = CLASSIC
+    for pattern, value in [
+        (r"^name: classic$", f"name: {name}"),
+        (r"^(  fps:) 90$", rf"\1 {fps:g}"),
+        (r"^(  samples:) 500$", rf"\1 {samples}"),
+        (r"^(      amplitude_mv:) 110\b", rf"\1 {amplitude_mv:g}"),
+        (r"^(      center_ms:) 2\.5$", rf"\1 {center_ms:g}"),
+    ]:
+        text, hits = re.subn(pattern, value, text, flags=re.MULTILINE)
+        if hits != 1:
+            raise SystemExit(f"benchmarks/run.py: configs/classic.yaml changed shape ({pattern!r} matched {hits}x)")
+    return text
+
+
+def write_config(folder: Path, name: str, **values: float) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(variant(name, **values), encoding="utf-8")
+    return path
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def wall_s(command: list[str]) -> float:
+    """Wall time of a whole process, from start to exit."""
+    started = time.perf_counter()
+    done = subprocess.run(command, env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{done.stderr}")
+    return seconds
+
+
+def child_json(*args: str) -> dict:
+    """Run this script in a fresh process in one of its --child modes and return what it prints."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args], env=ENV, cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark child {args} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def apsim(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "apsim_batch", *map(str, args)]
+
+
+def matplotlib_way(fmt: str, out: Path, fps: float) -> list[str]:
+    script = ROOT / "benchmarks" / "matplotlib_way.py"
+    return [sys.executable, str(script), "--format", fmt, "--out", str(out), "--fps", f"{fps:g}"]
+
+
+def medians(runs: int, commands: dict[str, tuple[list[str], int]]) -> dict[str, float]:
+    """Median wall time per command; runs are interleaved so a busy moment hits all alike."""
+    times: dict[str, list[float]] = {key: [] for key in commands}
+    for run in range(runs):
+        for key, (command, wanted) in commands.items():
+            if run < wanted:
+                times[key].append(wall_s(command))
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+# --- child modes (run in their own process) ----------------------------------------------------
+
+
+def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
+    """Time producing the frames alone, encoding the same frames from memory alone, and both."""
+    from apsim_batch.config import load_config
+    from apsim_batch.encode import gif_palette, gif_timing, write_gif, write_mp4
+    from apsim_batch.frames import draw_layers, revealed_counts, stream
+    from apsim_batch.waveform import synthesize
+
+    config = load_config(config_path).config
+    path = Path(out)
+    counts = revealed_counts(config)
+    fps = config.animation.fps
+    timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
+    shown = counts[list(timing.frames)] if fmt == "gif" else counts
+    found: dict[str, list[float]] = {}
+
+    def note(key: str, seconds: float) -> None:
+        found.setdefault(key, []).append(seconds)
+
+    for attempt in range(repeats + 1):  # the first round warms up imports and caches; not counted
+        started = time.perf_counter()
+        trace = synthesize(config.waveform)
+        layers = draw_layers(config, trace)
+        if fmt == "gif":
+            palette, base, full = gif_palette(layers.full, layers.base)
+        else:
+            palette, base, full = b"", layers.base, layers.full
+        drawn = time.perf_counter()
+        for _ in stream(layers, shown, base, full):
+            pass
+        produced = time.perf_counter()
+        in_memory = [(image.copy(), box) for image, box in stream(layers, shown, base, full)]
+        encode_started = time.perf_counter()
+        if fmt == "gif":
+            write_gif(path, in_memory, layers.size, palette, timing.delays_cs)
+        else:
+            write_mp4(path, (image for image, _ in in_memory), fps)
+        encoded = time.perf_counter()
+        del in_memory
+        both_started = time.perf_counter()
+        trace = synthesize(config.waveform)
+        layers = draw_layers(config, trace)
+        if fmt == "gif":
+            palette, base, full = gif_palette(layers.full, layers.base)
+            write_gif(path, stream(layers, shown, base, full), layers.size, palette, timing.delays_cs)
+        else:
+            write_mp4(path, (image for image, _ in stream(layers, shown)), fps)
+        both_done = time.perf_counter()
+        if attempt:
+            note("setup_s", drawn - started)
+            note("stream_s", produced - drawn)
+            note("encode_s", encoded - encode_started)
+            note("pipeline_s", both_done - both_started)
+    result = {key: statistics.median(values) for key, values in found.items()}
+    result["frames"] = len(shown)
+    return result
+
+
+def children_peak_kb(stop: threading.Event, peak: list[int]) -> None:
+    """Poll the high-water RSS (VmHWM) of this process's children, e.g. ffmpeg, until `stop`.
+
+    getrusage(RUSAGE_CHILDREN) cannot be used for them: a forked child starts with its parent's
+    high-water mark, so it would report the Python process's peak again.
+    """
+    me = str(os.getpid())
+    while not stop.is_set():
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if stat.read_text().rsplit(")", 1)[1].split()[1] != me:
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, IndexError):
+                continue
+            found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+            if found:
+                peak[0] = max(peak[0], int(found.group(1)))
+        stop.wait(0.05)
+
+
+def child_memory(config_path: str, out: str) -> dict:
+    """Render GIF and MP4 in this process (no worker pool) and report peak resident memory."""
+    from apsim_batch.batch import run_batch
+
+    stop, peak = threading.Event(), [0]
+    watcher = threading.Thread(target=children_peak_kb, args=(stop, peak), daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    result = run_batch([config_path], Path(out), formats=["gif", "mp4"], jobs=1, force=True)
+    seconds = time.perf_counter() - started
+    stop.set()
+    watcher.join()
+    if not result.ok:
+        raise SystemExit(result.failures[0].error)
+    return {
+        "seconds": seconds,
+        "python_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "ffmpeg_kb": peak[0],
+    }
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    from importlib.metadata import version
+
+    import imageio_ffmpeg
+
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 1
+    libraries = ", ".join(
+        f"{name} {version(name)}" for name in ("numpy", "matplotlib", "pillow", "imageio", "imageio-ffmpeg", "scipy")
+    )
+    return {
+        "cores": f"{os.cpu_count()} ({usable} usable)",
+        "cpu": model,
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": platform.python_version(),
+        "libraries": f"{libraries}, ffmpeg {imageio_ffmpeg.get_ffmpeg_version()}",
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def kb(size_bytes: int) -> str:
+    return f"{size_bytes / 1024:,.1f} KB"
+
+
+def run(quick: bool) -> str:
+    runs, mpl_runs = (2, 1) if quick else (5, 3)
+    long_frames = 2_500 if quick else LONG_FRAMES
+    batch_size = 8 if quick else 40
+    batch_runs = 1 if quick else 2
+    split_repeats = 1 if quick else 3
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    with tempfile.TemporaryDirectory(prefix="apsim-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        configs = tmp / "configs"
+        classic = write_config(configs, "classic")
+        classic50 = write_config(configs, "classic_50fps", fps=50)  # every frame kept in the GIF
+        out = tmp / "out"
+        mpl = tmp / "matplotlib"
+        mpl.mkdir()
+
+        print("whole-process runs ...", flush=True)
+        startup = medians(
+            runs,
+            {
+                "python": ([sys.executable, "-c", "pass"], runs),
+                "cli": ([sys.executable, "-c", "import apsim_batch.cli"], runs),
+                "render_imports": (
+                    [
+                        sys.executable,
+                        "-c",
+                        "import apsim_batch.cli, matplotlib.figure, matplotlib.backends.backend_agg,"
+                        " PIL.GifImagePlugin, imageio.v2",
+                    ],
+                    runs,
+                ),
+                "help": (apsim("--help"), runs),
+            },
+        )
+        whole = medians(
+            runs,
+            {
+                "gif": (apsim("run", classic, "--out", out, "--force", "--format", "gif"), runs),
+                "mpl_gif": (matplotlib_way("gif", mpl / "classic.gif", 90), mpl_runs),
+                "gif50": (apsim("run", classic50, "--out", out, "--force", "--format", "gif"), runs),
+                "mpl_gif50": (matplotlib_way("gif", mpl / "classic_50fps.gif", 50), mpl_runs),
+                "mp4": (apsim("run", classic, "--out", out, "--force", "--format", "mp4"), runs),
+                "mpl_mp4": (matplotlib_way("mp4", mpl / "classic.mp4", 90), mpl_runs),
+            },
+        )
+        sizes = {
+            "gif": (out / "classic" / "classic.gif").stat().st_size,
+            "mpl_gif": (mpl / "classic.gif").stat().st_size,
+            "gif50": (out / "classic_50fps" / "classic_50fps.gif").stat().st_size,
+            "mpl_gif50": (mpl / "classic_50fps.gif").stat().st_size,
+            "mp4": (out / "classic" / "classic.mp4").stat().st_size,
+            "mpl_mp4": (mpl / "classic.mp4").stat().st_size,
+        }
+
+        print("production vs encoding ...", flush=True)
+        split = {
+            fmt: child_json("split", str(classic), fmt, str(split_repeats), str(tmp / f"split.{fmt}"))
+            for fmt in ("gif", "mp4")
+        }
+
+        print("peak memory ...", flush=True)
+        long_config = write_config(configs, "long", samples=2 * long_frames)
+        memory = {
+            250: child_json("memory", str(classic), str(tmp / "mem")),
+            long_frames: child_json("memory", str(long_config), str(tmp / "mem")),
+        }
+
+        print("batch throughput ...", flush=True)
+        batch_dir = tmp / "batch"
+        for i in range(batch_size):
+            write_config(batch_dir, f"variant_{i:02d}", amplitude_mv=90 + i, center_ms=2 + (i % 10) / 10)
+        batch = medians(
+            batch_runs,
+            {
+                f"jobs{jobs}": (
+                    apsim(
+                        "run", batch_dir, "--out", tmp / "batch_out", "--force", "--format", "gif,mp4", "--jobs", jobs
+                    ),
+                    batch_runs,
+                )
+                for jobs in (1, 2)
+            },
+        )
+
+    gif_ratio = whole["mpl_gif"] / whole["gif"]
+    gif50_ratio = whole["mpl_gif50"] / whole["gif50"]
+    mp4_ratio = whole["mpl_mp4"] / whole["mp4"]
+    batch_ratio = batch["jobs1"] / batch["jobs2"]
+    growth = memory[long_frames]["python_kb"] / memory[250]["python_kb"]
+    ffmpeg_growth = memory[long_frames]["ffmpeg_kb"] / memory[250]["ffmpeg_kb"]
+    shares = {fmt: (s["setup_s"] + s["stream_s"]) / s["encode_s"] for fmt, s in split.items()}
+    stream_shares = {fmt: s["stream_s"] / s["encode_s"] for fmt, s in split.items()}
+    info = machine()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = "python benchmarks/run.py" + (" --quick" if quick else "")
+
+    say(f"## Speed against matplotlib ({'quick check' if quick else 'full run'})")
+    say()
+    say(f"- date: {now}; command: `{command}` (from the repository root); took {time.perf_counter() - started:.0f} s")
+    say(f"- machine: {info['cores']} cores, {info['cpu']}; {info['system']}")
+    say(f"- Python {info['python']}; {info['libraries']}")
+    load_after = os.getloadavg()
+    say(
+        f"- load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}"
+        " (other work on the machine makes every number noisier)"
+    )
+    say(
+        f"- whole-process times are medians of {runs} runs (matplotlib: {mpl_runs}), each a fresh process"
+        " (Python start-up and imports included); ours is `python -m apsim_batch run <config> --format <fmt> --force`"
+    )
+    say()
+    say("### Whole process, classic figure (640x480, 250 animation frames)")
+    say()
+    say("| output | apsim-batch | matplotlib `FuncAnimation.save` | speed-up | target | size ours / matplotlib |")
+    say("| --- | --- | --- | --- | --- | --- |")
+    say(
+        f"| GIF, classic.yaml at 90 fps (ours: 139 GIF frames of 20 ms; PillowWriter: 250 frames of 10 ms)"
+        f" | {whole['gif']:.2f} s | {whole['mpl_gif']:.2f} s | {gif_ratio:.1f}x | >= {GIF_SPEEDUP}x"
+        f" {verdict(gif_ratio >= GIF_SPEEDUP)} | {kb(sizes['gif'])} / {kb(sizes['mpl_gif'])} |"
+    )
+    say(
+        f"| GIF, same 250 frames at 50 fps in both | {whole['gif50']:.2f} s | {whole['mpl_gif50']:.2f} s"
+        f" | {gif50_ratio:.1f}x | >= {GIF_SPEEDUP}x {verdict(gif50_ratio >= GIF_SPEEDUP)}"
+        f" | {kb(sizes['gif50'])} / {kb(sizes['mpl_gif50'])} |"
+    )
+    say(
+        f"| MP4 (H.264 yuv420p, 250 frames at 90 fps) | {whole['mp4']:.2f} s | {whole['mpl_mp4']:.2f} s"
+        f" | {mp4_ratio:.1f}x | >= {MP4_SPEEDUP}x {verdict(mp4_ratio >= MP4_SPEEDUP)}"
+        f" | {kb(sizes['mp4'])} / {kb(sizes['mpl_mp4'])} |"
+    )
+    say()
+    say(
+        f"Fixed cost of every process: Python start-up {startup['python']:.2f} s; importing the CLI"
+        f" {startup['cli']:.2f} s (`apsim-batch --help`: {startup['help']:.2f} s); the CLI plus matplotlib, Pillow"
+        f" and imageio {startup['render_imports']:.2f} s."
+    )
+    gif_size_ok = sizes["gif"] <= sizes["mpl_gif"] and sizes["gif50"] <= sizes["mpl_gif50"]
+    say(f"GIF no larger than matplotlib's for the same frames: {verdict(gif_size_ok)}.")
+    say()
+    say("### Producing frames vs encoding them (classic, in one warm process)")
+    say()
+    say(
+        "Production = synthesizing the trace, the three matplotlib draws (and the GIF palette), then composing"
+        " every frame. Encoder only = encoding the same frames already held in memory."
+        f" Medians of {split_repeats} rounds."
+    )
+    say()
+    say(
+        "| format | frames | draws + palette | composing frames | encoder only | production / encoder | target | both |"
+    )
+    say("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for fmt, s in split.items():
+        say(
+            f"| {fmt.upper()} | {s['frames']} | {s['setup_s'] * 1000:.0f} ms | {s['stream_s'] * 1000:.0f} ms"
+            f" | {s['encode_s'] * 1000:.0f} ms | {shares[fmt]:.0%} (composing alone: {stream_shares[fmt]:.0%})"
+            f" | <= {PRODUCTION_SHARE:.0%} {verdict(shares[fmt] <= PRODUCTION_SHARE)}"
+            f" | {s['pipeline_s'] * 1000:.0f} ms |"
+        )
+    say()
+    say(f"### Peak memory (GIF + MP4 in one process, `jobs=1`), 250 vs {long_frames:,} frames")
+    say()
+    say("| frames | render time | Python process peak RSS | ffmpeg peak RSS |")
+    say("| --- | --- | --- | --- |")
+    for frames, m in memory.items():
+        say(f"| {frames:,} | {m['seconds']:.1f} s | {m['python_kb'] / 1024:.0f} MB | {m['ffmpeg_kb'] / 1024:.0f} MB |")
+    say()
+    say(
+        f"Python peak grows {growth:.2f}x from 250 to {long_frames:,} frames (target <= {MEMORY_GROWTH}x:"
+        f" {verdict(growth <= MEMORY_GROWTH)}); ffmpeg's grows {ffmpeg_growth:.2f}x."
+    )
+    say()
+    say(f"### Batch throughput: {batch_size} variants of classic, GIF + MP4 each")
+    say()
+    say("| `--jobs` | wall time | configs per second |")
+    say("| --- | --- | --- |")
+    for jobs in (1, 2):
+        seconds = batch[f"jobs{jobs}"]
+        say(f"| {jobs} | {seconds:.1f} s | {batch_size / seconds:.2f} |")
+    say()
+    say(
+        f"`--jobs 2` gives {batch_ratio:.2f}x the throughput of `--jobs 1` (target >= {BATCH_SPEEDUP}x:"
+        f" {verdict(batch_ratio >= BATCH_SPEEDUP)}); median of {batch_runs} run(s)."
+    )
+    return "\n".join(lines)
+
+
+def write_results(section: str) -> None:
+    """Replace our marked section of RESULTS.md, keeping everything else in the file."""
+    block = f"{BEGIN}\n{section}\n{END}"
+    if RESULTS.exists():
+        text = RESULTS.read_text(encoding="utf-8")
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            text = head + block + rest.split(END, 1)[1]
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    else:
+        text = f"# Benchmark results\n\n{block}\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+CHILDREN: dict[str, Callable[..., dict]] = {"split": child_split, "memory": child_memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark apsim-batch against matplotlib's FuncAnimation.save.")
+    parser.add_argument("--quick", action="store_true", help="Fewer runs and smaller sizes, to check the script.")
+    parser.add_argument("--no-write", action="store_true", help="Print only; leave benchmarks/RESULTS.md alone.")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, *rest = args.child
+        function = CHILDREN[mode]
+        values = [int(value) if value.isdigit() else value for value in rest]
+        print(json.dumps(function(*values)))
+        return
+    section = run(args.quick)
+    if not args.no_write:
+        write_results(section)
+        print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
