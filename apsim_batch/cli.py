@@ -206,5 +206,40 @@ def new(
     typer.echo(f"Edit it, then: apsim-batch run {path}   (or apsim-batch watch {path.parent})")
 
 
+@app.command()
+def watch(
+    paths: PathsArg = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write outputs into.")] = Path("outputs"),
+    format: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", "-f", help="Only write these formats, e.g. 'gif,png' (faster while editing)."),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.05, max=60, help="Seconds between checks for saved files.")
+    ] = 0.5,
+) -> None:
+    """Re-render each config when it is saved, printing the result or the error (Ctrl-C to stop).
+
+    Example: apsim-batch watch configs/ --format gif
+    """
+    from .watch import watch as watch_loop
+
+    chosen = _formats(format)
+
+    def report(outcome: Outcome) -> None:
+        for line in format_outcome(outcome, out):
+            term.echo(line, err=outcome.status == "failed")
+
+    try:
+        watch_loop(
+            paths or [Path("configs")], out, formats=chosen, on_outcome=report, echo=term.echo, interval_s=interval
+        )
+    except UsageError as exc:
+        term.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        term.echo("stopped watching")
+
+
 def main() -> None:
     app()
