@@ -11,6 +11,7 @@ from . import __version__, term
 from .batch import BatchResult, Outcome, UsageError, default_jobs, run_batch, validate_paths
 from .config import OUTPUT_FORMATS
 from .errors import ApsimError
+from .starter import templates
 
 app = typer.Typer(
     help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
@@ -171,8 +172,6 @@ def schema(
 
 
 def _template(value: str) -> str:
-    from .starter import templates
-
     if value not in templates():
         raise typer.BadParameter(f"choose one of {', '.join(templates())} (got {value!r})")
     return value
@@ -185,7 +184,7 @@ def new(
         typer.Argument(metavar="NAME", help="Name of the config: it becomes configs/NAME.yaml and the output name."),
     ],
     template: Annotated[
-        str, typer.Option("--from", help="Template to start from: classic.", callback=_template)
+        str, typer.Option("--from", help=f"Template to start from: {', '.join(templates())}.", callback=_template)
     ] = "classic",
     folder: Annotated[Path, typer.Option("--dir", help="Folder to write the config into.")] = Path("configs"),
 ) -> None:

@@ -26,7 +26,8 @@ TEACHER_INDEX = "index-teacher.html"
 # Unit suffixes of field names, shown after values ("resting_mv" -> "-70 mV").
 _UNITS = (
     ("_ua_per_cm2", "µA/cm²"),
-    ("_ms_per_s", "ms/s"),
+    ("_ms_per_cm2", "mS/cm²"),
+    ("_uf_per_cm2", "µF/cm²"),
     ("_mv", "mV"),
     ("_ms", "ms"),
     ("_s", "s"),
@@ -37,6 +38,7 @@ _UNITS = (
 _LINKS = (("mp4", "MP4"), ("png", "PNG"), ("csv", "CSV"))
 _HIDDEN_PARAMETERS = {"label", "samples", "smoothing"}
 _FIRST_PARAMETERS = ("model", "resting_mv", "duration_ms")
+_KEY_PARAMETERS = {"model", "resting", "duration", "temperature"}
 # The measurements a card shows; the rest (times of events) fold away under "more".
 _KEY_MEASUREMENTS = ("peak_mv", "amplitude_mv", "threshold_mv", "half_width_ms", "ahp_min_mv", "return_to_rest_ms")
 
@@ -74,30 +76,42 @@ def _dl(pairs: Iterable[tuple[str, str]], css: str) -> str:
     return f'<dl class="{css}">{items}</dl>' if items else ""
 
 
-def key_parameters(parameters: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The parameters worth a glance: the waveform's scalars, one line per component, the frame rate."""
+def key_parameters(parameters: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(the parameters worth a glance, the rest): the waveform's main scalars, each component or pulse, fps."""
+    key: list[tuple[str, str]] = []
+    more: list[tuple[str, str]] = []
     waveform = parameters.get("waveform")
-    pairs: list[tuple[str, str]] = []
     if isinstance(waveform, Mapping):
-        first = [k for k in _FIRST_PARAMETERS if k in waveform]
-        for key in [*first, *(k for k in waveform if k not in _FIRST_PARAMETERS)]:
-            value = waveform[key]
-            if key in _HIDDEN_PARAMETERS:
-                continue
-            if isinstance(value, Mapping):  # e.g. a stimulus block: one level of scalars
-                pairs += [_shown(f"{key} {k}", v) for k, v in value.items() if not isinstance(v, (Mapping, list))]
-            elif isinstance(value, list):
-                pairs += [_component(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
-            else:
-                pairs.append(_shown(key, value))
+        for label, text, is_item in _flatten(waveform, ""):
+            (key if is_item or label in _KEY_PARAMETERS else more).append((label, text))
     animation = parameters.get("animation")
     if isinstance(animation, Mapping) and "fps" in animation:
-        pairs.append(_shown("fps", animation["fps"]))
-    return pairs
+        key.append(_shown("fps", animation["fps"]))
+    return key, more
 
 
-def _component(index: int, item: Mapping[str, Any]) -> tuple[str, str]:
-    name = str(item.get("label") or f"component {index}")
+def _flatten(block: Mapping[str, Any], prefix: str) -> list[tuple[str, str, bool]]:
+    """(label, value with unit, is a list item): scalars, one line per list item, nested blocks prefixed."""
+    first = [k for k in _FIRST_PARAMETERS if k in block]
+    found: list[tuple[str, str, bool]] = []
+    for key in [*first, *(k for k in block if k not in _FIRST_PARAMETERS)]:
+        value = block[key]
+        if key in _HIDDEN_PARAMETERS or value is None:
+            continue
+        if isinstance(value, Mapping):
+            found += _flatten(value, f"{prefix}{key} ")
+        elif isinstance(value, list):
+            singular = key[:-1] if key.endswith("s") else key
+            items = [item for item in value if isinstance(item, Mapping)]
+            found += [(*_component(f"{singular} {i + 1}", item), True) for i, item in enumerate(items)]
+        else:
+            label, text = _shown(key, value)
+            found.append((prefix + label, text, False))
+    return found
+
+
+def _component(fallback: str, item: Mapping[str, Any]) -> tuple[str, str]:
+    name = str(item.get("label") or fallback)
     parts = [f"{_shown(k, v)[0]} {_shown(k, v)[1]}" for k, v in item.items() if k != "label" and v is not None]
     return name, ", ".join(parts)
 
@@ -174,7 +188,10 @@ def _card(manifest: Mapping[str, Any], teacher: bool) -> str:
     if variant is not None and teacher and isinstance(variant.get("values"), Mapping):
         body.append(_dl(((k, _number(v)) for k, v in variant["values"].items()), "varied"))
     if not answers_hidden:
-        body.append(_dl(key_parameters(parameters), "params"))
+        key, more = key_parameters(parameters)
+        body.append(_dl(key, "params"))
+        if more:
+            body.append(f'<details class="more"><summary>more parameters</summary>{_dl(more, "params")}</details>')
         body.append(_measurement_block(manifest))
         notes = manifest.get("notes")
         if isinstance(notes, list) and notes:

@@ -129,12 +129,26 @@ def test_variant_sets_are_grouped_and_answers_are_teacher_only():
 
 
 def test_key_parameters_handle_other_models():
-    params = {"waveform": {"model": "hodgkin_huxley", "temperature_c": 6.3, "stimulus": {"amplitude_ua_per_cm2": 10}}}
-    assert key_parameters(params) == [
-        ("model", "hodgkin_huxley"),
-        ("temperature", "6.3 °C"),
-        ("stimulus amplitude", "10 µA/cm²"),
-    ]
+    params = {
+        "waveform": {
+            "model": "hodgkin_huxley",
+            "g_na_ms_per_cm2": 120,
+            "temperature_c": 6.3,
+            "stimulus": {"pulses": [{"onset_ms": 1, "amplitude_ua_per_cm2": 10}], "step": None},
+        },
+        "animation": {"fps": 40},
+    }
+    assert key_parameters(params) == (
+        [
+            ("model", "hodgkin_huxley"),
+            ("temperature", "6.3 °C"),
+            ("pulse 1", "onset 1 ms, amplitude 10 µA/cm²"),
+            ("fps", "40"),
+        ],
+        [("g na", "120 mS/cm²")],
+    )
+    page = build_gallery([{**manifest("hh"), "parameters": params}])
+    assert "<summary>more parameters</summary>" in page and "<dd>120 mS/cm²</dd>" in page
 
 
 def test_write_gallery_links_only_files_on_disk_and_skips_odd_manifests(tmp_path):
