@@ -184,7 +184,13 @@ def new(
         typer.Argument(metavar="NAME", help="Name of the config: it becomes configs/NAME.yaml and the output name."),
     ],
     template: Annotated[
-        str, typer.Option("--from", help=f"Template to start from: {', '.join(templates())}.", callback=_template)
+        str,
+        typer.Option(
+            "--from",
+            help=f"Template to start from: {', '.join(templates())}.",
+            callback=_template,
+            autocompletion=lambda incomplete: [t for t in templates() if t.startswith(incomplete)],
+        ),
     ] = "classic",
     folder: Annotated[Path, typer.Option("--dir", help="Folder to write the config into.")] = Path("configs"),
 ) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -10,7 +13,7 @@ from apsim_batch.config import load_config
 from apsim_batch.schema import SCHEMA_FILE, schema_text
 from apsim_batch.starter import templates
 
-from .conftest import run_entry_point, write
+from .conftest import ROOT, run_entry_point, write
 
 
 @pytest.mark.parametrize("template", templates())
@@ -72,3 +75,24 @@ def test_new_then_run_renders(tmp_path):
     manifest = json.loads((tmp_path / "outputs" / "lesson1" / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(record["format"] for record in manifest["files"]) == ["csv", "gif", "mp4", "png"]
     assert manifest["measurements"]["peak_mv"] == pytest.approx(39.86, abs=0.1)
+
+
+def complete(words: str) -> list[str]:
+    """Ask the installed-style `apsim-batch` program for bash completions of `words`, as the shell does."""
+    code = "import sys; sys.argv[0] = 'apsim-batch'; from apsim_batch.cli import main; main()"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "_APSIM_BATCH_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_shell_completion_of_commands_and_templates():
+    assert complete("apsim-batch ne") == ["new"]
+    assert set(complete("apsim-batch ")) >= {"run", "validate", "new", "schema", "watch"}
+    assert complete("apsim-batch new lesson1 --from h") == ["hodgkin-huxley"]
