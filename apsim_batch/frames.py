@@ -33,6 +33,7 @@ class Layers:
     full: np.ndarray  # (H, W, 3) uint8: the finished figure (also the poster)
     change_pos: np.ndarray  # flat indices of pixels where `full` differs from `base` ...
     change_at: np.ndarray  # ... and the sample index that reveals each, ascending
+    overlay: TipOverlay | None = None  # drawn on each frame after the reveal (plot.tip_marker)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -81,7 +82,10 @@ PHASE_COLORS = {
     "return_to_rest": "#43a047",
 }
 PHASE_ALPHA = 0.14
-LABEL_FONT_PT = 8
+LABEL_FONT_PT = 7.5
+LABEL_PAD = 0.3  # box padding around a label, in font sizes
+LABEL_ROW_PX = 17.0
+LABEL_GAP_PX = 5.0
 
 
 def _rest_level(config: Config, trace: Trace) -> float:
@@ -97,11 +101,16 @@ def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
     and the panels share its time axis below it.
     """
     plot, waveform = config.plot, config.waveform
-    if not plot.panels:
+    strip_px = _label_strip_px(fig, config, trace)
+    if not plot.panels and not strip_px:
         axes = [fig.add_subplot()]
     else:
         grid = fig.add_gridspec(
-            1 + len(plot.panels), 1, height_ratios=[1] + [PANEL_HEIGHT] * len(plot.panels), hspace=0.12
+            1 + len(plot.panels),
+            1,
+            height_ratios=[1] + [PANEL_HEIGHT] * len(plot.panels),
+            hspace=0.12,
+            top=fig.subplotpars.top - strip_px / (fig.get_figheight() * DPI),
         )
         axes = [fig.add_subplot(grid[0])]
         axes += [fig.add_subplot(grid[i + 1], sharex=axes[0]) for i in range(len(plot.panels))]
@@ -116,7 +125,7 @@ def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
     ax.set_xticks(ticks)
     axes[-1].set_xlabel(plot.x_label)
     ax.set_ylabel(plot.y_label)
-    ax.set_title(config.title)
+    ax.set_title(config.title, pad=6 + strip_px * 72 / DPI)  # above the phase labels' strip
     if plot.rest_line:
         ax.axhline(y=_rest_level(config, trace), color="gray", linestyle="--", alpha=0.5, zorder=1)
     if plot.zero_line:
@@ -187,12 +196,52 @@ def trace_phases(config: Config, trace: Trace) -> list[Phase]:
     return phases(trace.time_ms, trace.voltage_mv)
 
 
+def _label_layout(fig: Any, config: Config, trace: Trace) -> list[tuple[Phase, float, int]]:
+    """Where the phase labels go: (phase, left edge in pixels, row), rows counted up from the axes.
+
+    Only the first phase of each kind is labelled. Each label starts where its phase starts (kept
+    inside the axes' width) and takes the lowest row of the strip above the axes where it does not
+    overlap the label before it. Computed from fonts and the figure's margins alone, so it is the
+    same in every drawing of a render and never moves during the animation.
+    """
+    from matplotlib.font_manager import FontProperties
+
+    found = trace_phases(config, trace)
+    if not found:
+        return []
+    renderer = fig.canvas.get_renderer()
+    width_px = fig.get_figwidth() * DPI
+    left, right = fig.subplotpars.left * width_px, fig.subplotpars.right * width_px
+    font = FontProperties(size=LABEL_FONT_PT)
+    pad_px = 2 * LABEL_PAD * LABEL_FONT_PT * DPI / 72
+    layout, row_ends, seen = [], [], set()
+    for phase in found:
+        if phase.name in seen:
+            continue
+        seen.add(phase.name)
+        text_w, _, _ = renderer.get_text_width_height_descent(phase.label, font, ismath=False)
+        w = text_w + pad_px
+        start = left + phase.start_ms / config.waveform.duration_ms * (right - left)
+        x0 = min(max(start, left), right - w)
+        row = next((r for r, end in enumerate(row_ends) if x0 > end + LABEL_GAP_PX), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(-np.inf)
+        row_ends[row] = x0 + w
+        layout.append((phase, x0 + pad_px / 2, row))
+    return layout
+
+
+def _label_strip_px(fig: Any, config: Config, trace: Trace) -> float:
+    """Height of the strip above the voltage axes that holds the phase labels (0 without phases)."""
+    layout = _label_layout(fig, config, trace)
+    return 0.0 if not layout else (max(row for _, _, row in layout) + 1) * LABEL_ROW_PX + 4
+
+
 def _phase_artists(ax: Any, config: Config, trace: Trace, shown: int) -> list[tuple[int, Any]]:
     """Shade each phase up to the tip and label the first phase of each kind once it has begun.
 
-    Labels sit in rows at the top of the voltage axes, each starting where its phase starts and
-    moved to a lower row when it would overlap the one before. Their layout is the same whatever
-    `shown` is (it depends on all labels), so they never jump. Returns (start sample, text) pairs.
+    The labels sit in the strip above the axes, out of the trace's way. Returns (start sample,
+    text) for every label, visible or not.
     """
     from matplotlib.transforms import blended_transform_factory
 
@@ -210,41 +259,28 @@ def _phase_artists(ax: Any, config: Config, trace: Trace, shown: int) -> list[tu
                 linewidth=0,
                 zorder=-1,
             )
-    firsts = []
-    for phase in all_phases:
-        if phase.name not in {p.name for p in firsts}:
-            firsts.append(phase)
-    renderer = ax.figure.canvas.get_renderer()
-    box = ax.get_window_extent(renderer)
-    to_data = ax.transData.inverted()
-    transform = blended_transform_factory(ax.transData, ax.transAxes)
-    row_px = LABEL_FONT_PT * DPI / 72 * 1.9
-    gap_px = 6.0
-    row_ends: list[float] = []
+    box = ax.get_window_extent()
     labels = []
-    for phase in firsts:
-        color = PHASE_COLORS[phase.name]
+    for phase, x_px, row in _label_layout(ax.figure, config, trace):
+        y = 1 + (4 + LABEL_ROW_PX * row + LABEL_ROW_PX / 2) / box.height
         text = ax.text(
-            phase.start_ms,
-            1.0,
+            ax.transData.inverted().transform((x_px, 0))[0],
+            y,
             phase.label,
-            transform=transform,
+            transform=blended_transform_factory(ax.transData, ax.transAxes),
             ha="left",
-            va="top",
+            va="center",
             fontsize=LABEL_FONT_PT,
             color="#333333",
+            clip_on=False,
             zorder=5,
-            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": color, "linewidth": 0.9},
+            bbox={
+                "boxstyle": f"round,pad={LABEL_PAD}",
+                "facecolor": "white",
+                "edgecolor": PHASE_COLORS[phase.name],
+                "linewidth": 0.9,
+            },
         )
-        extent = text.get_window_extent(renderer)
-        x0 = max(extent.x0, box.x0 + gap_px)
-        x0 = min(x0, box.x1 - extent.width - gap_px)
-        row = next((r for r, end in enumerate(row_ends) if x0 > end + gap_px), len(row_ends))
-        if row == len(row_ends):
-            row_ends.append(-np.inf)
-        row_ends[row] = x0 + extent.width
-        y_px = box.y1 - 4 - row * row_px
-        text.set_position((to_data.transform((x0, 0))[0], (y_px - box.y0) / box.height))
         text.set_visible(phase.start_index < shown)
         labels.append((phase.start_index, text))
     return labels
@@ -255,8 +291,14 @@ def _rgb(canvas: Any) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
-def _draw(config: Config, trace: Trace, revealed: int | None) -> tuple[np.ndarray, list[tuple[int, Box]]]:
-    """The figure with the first `revealed` samples, and the pixel box of each phase label."""
+def _draw(
+    config: Config, trace: Trace, revealed: int | None, with_overlay: bool = True
+) -> tuple[np.ndarray, list[tuple[int, Box]]]:
+    """The figure with the first `revealed` samples, and the pixel box of each phase label.
+
+    With `with_overlay` and plot.tip_marker, the tip marker and readout are drawn on top the same
+    way the frame stream draws them (the layers are drawn without it).
+    """
     fig, canvas = _new_figure(config)
     axes = _axes(fig, config, trace, decorate=True)
     shown = len(trace.time_ms) if revealed is None else revealed
@@ -270,9 +312,11 @@ def _draw(config: Config, trace: Trace, revealed: int | None) -> tuple[np.ndarra
     for start, text in labels:
         if text.get_visible():
             patch = text.get_bbox_patch().get_window_extent()
-            x0, x1 = int(np.floor(patch.x0)) - 1, int(np.ceil(patch.x1)) + 1
-            y0, y1 = height - int(np.ceil(patch.y1)) - 1, height - int(np.floor(patch.y0)) + 1
+            x0, x1 = int(np.floor(patch.x0)), int(np.ceil(patch.x1))
+            y0, y1 = height - int(np.ceil(patch.y1)), height - int(np.floor(patch.y0))
             boxes.append((start, (max(x0, 0), max(y0, 0), x1, y1)))
+    if with_overlay and config.plot.tip_marker and shown:
+        tip_overlay(config, trace, axes[0], rgb.shape[:2]).draw(rgb, shown)
     return rgb, boxes
 
 
@@ -315,20 +359,24 @@ def draw_reveal_map(config: Config, trace: Trace, label_boxes: list[tuple[int, B
     width_px = rgb.shape[1]
     by_column = np.searchsorted(sample_x, np.arange(width_px) + 0.5)
     reveal = np.where(on_curve > 0, on_curve, by_column[None, :])
-    for start, (x0, y0, x1, y1) in label_boxes:
+    for start, (x0, y0, x1, y1) in sorted(label_boxes, reverse=True):  # the earliest label wins
         reveal[y0:y1, x0:x1] = start
     return np.minimum(reveal, points - 1)
 
 
 def draw_layers(config: Config, trace: Trace) -> Layers:
     """Draw the figure three times (without, with the traces, as a reveal map): all a render needs."""
-    base = draw_figure(config, trace, revealed=0)
-    full, label_boxes = _draw(config, trace, None)
+    base, _ = _draw(config, trace, 0, with_overlay=False)
+    full, label_boxes = _draw(config, trace, None, with_overlay=False)
     reveal = draw_reveal_map(config, trace, label_boxes)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
-    return Layers(base=base, full=full, change_pos=changed[order], change_at=at[order])
+    overlay = None
+    if config.plot.tip_marker:
+        fig, _ = _new_figure(config)
+        overlay = tip_overlay(config, trace, _axes(fig, config, trace, decorate=False)[0], base.shape[:2])
+    return Layers(base=base, full=full, change_pos=changed[order], change_at=at[order], overlay=overlay)
 
 
 def stream(
@@ -359,3 +407,198 @@ def stream(
             box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
         done = upto
         yield canvas, box
+
+
+# --- the tip marker: a per-frame overlay -----------------------------------------------------
+
+READOUT_FONT_PT = 9
+READOUT_CHARS = "0123456789.+-= tVms"
+
+
+@dataclass(frozen=True)
+class TipOverlay:
+    """A dot at the tip of the trace and a 't = … ms  V = … mV' readout, drawn on each frame.
+
+    Everything is pre-rendered once by matplotlib as alpha masks (the dot, one glyph per
+    character of a monospaced font), so a frame costs two small blends instead of a redraw. The
+    reference redraw uses this same object, so the fast frames and the reference agree exactly.
+    """
+
+    tip_xy: np.ndarray  # (n, 2) int: pixel column and row of each sample on the voltage axes
+    dot: np.ndarray  # (d, d) float alpha of the dot's white ring
+    dot_core: np.ndarray  # (d, d) float alpha of its coloured core
+    dot_color: np.ndarray  # (3,) float RGB
+    glyphs: dict[str, np.ndarray]  # character -> (gh, gw) float alpha
+    readout_xy: tuple[int, int]  # top-left pixel of the readout box
+    readout_shape: tuple[int, int]  # (height, width) of the readout box
+    time_ms: np.ndarray
+    voltage_mv: np.ndarray
+    time_format: str
+
+    def text(self, shown: int) -> str:
+        i = shown - 1
+        return f"t = {self.time_ms[i]:{self.time_format}} ms   V = {self.voltage_mv[i]:+6.1f} mV"
+
+    def draw(self, image: np.ndarray, shown: int, colors: np.ndarray | None = None) -> list[Box]:
+        """Draw onto `image` in place for a frame showing `shown` samples; return the boxes touched.
+
+        `image` is RGB, or palette indices when `colors` (the palette as (256, 3)) is given.
+        """
+        height, width = image.shape[:2]
+        boxes = []
+        # readout: opaque white box with dark glyphs
+        y0, x0 = self.readout_xy[1], self.readout_xy[0]
+        box_h, box_w = self.readout_shape
+        region = np.full((box_h, box_w, 3), 255.0)
+        gh, gw = next(iter(self.glyphs.values())).shape
+        pad_x, pad_y = (box_w - gw * len(self.text(shown))) // 2, (box_h - gh) // 2
+        for k, char in enumerate(self.text(shown)):
+            alpha = self.glyphs[char][..., None]
+            cell = region[pad_y : pad_y + gh, pad_x + k * gw : pad_x + (k + 1) * gw]
+            cell *= 1 - alpha  # black text
+        region[[0, -1], :] = 160.0  # hairline frame
+        region[:, [0, -1]] = 160.0
+        boxes.append(self._paste(image, region, None, (x0, y0), colors))
+        # dot: white ring, coloured core, centred on the tip
+        d = self.dot.shape[0]
+        cx, cy = self.tip_xy[shown - 1]
+        boxes.append(self._paste(image, None, (self.dot, self.dot_core), (cx - d // 2, cy - d // 2), colors))
+        return [b for b in boxes if b is not None]
+
+    def _paste(self, image, opaque, masks, xy, colors) -> Box | None:
+        height, width = image.shape[:2]
+        size = opaque.shape[:2] if opaque is not None else masks[0].shape
+        x0, y0 = int(xy[0]), int(xy[1])
+        x1, y1 = min(x0 + size[1], width), min(y0 + size[0], height)
+        cx0, cy0 = max(x0, 0), max(y0, 0)
+        if cx0 >= x1 or cy0 >= y1:
+            return None
+        target = image[cy0:y1, cx0:x1]
+        rgb = (colors[target] if colors is not None else target).astype(float)
+        crop = (slice(cy0 - y0, y1 - y0), slice(cx0 - x0, x1 - x0))
+        if opaque is not None:
+            rgb = opaque[crop]
+        else:
+            ring, core = (m[crop][..., None] for m in masks)
+            rgb = rgb * (1 - ring) + 255.0 * ring
+            rgb = rgb * (1 - core) + self.dot_color * core
+        rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+        if colors is not None:
+            from .encode import _nearest_index
+
+            image[cy0:y1, cx0:x1] = _nearest_index(rgb, colors.astype(np.int32))
+        else:
+            image[cy0:y1, cx0:x1] = rgb
+        return (cx0, cy0, x1, y1)
+
+
+def _alpha_sprite(draw: Any, size_px: tuple[int, int]) -> np.ndarray:
+    """Render something black on white in a small canvas; return its coverage as alpha in [0, 1]."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size_px[1] / DPI, size_px[0] / DPI), dpi=DPI)
+    canvas = FigureCanvasAgg(fig)
+    draw(fig)
+    gray = _rgb(canvas).astype(float).mean(axis=2)
+    return 1 - gray / 255
+
+
+def tip_overlay(config: Config, trace: Trace, ax: Any, shape: tuple[int, int]) -> TipOverlay:
+    """Pre-render the marker and glyphs and place them for the figure whose voltage axes is `ax`."""
+    from matplotlib.colors import to_rgb
+
+    height, _ = shape
+    xy = ax.transData.transform(np.column_stack([trace.time_ms, trace.voltage_mv]))
+    box = ax.get_window_extent()
+    xy[:, 0] = np.clip(xy[:, 0], box.x0, box.x1)
+    xy[:, 1] = np.clip(xy[:, 1], box.y0, box.y1)
+    tip_xy = np.column_stack([np.floor(xy[:, 0]), np.floor(height - xy[:, 1])]).astype(int)
+
+    line_px = config.plot.line_width_pt * DPI / 72
+    d = int(np.ceil(line_px * 2.2 + 6)) | 1
+    ring = _alpha_sprite(lambda f: f.add_artist(_circle(f, d, d / 2 - 0.5)), (d, d))
+    core = _alpha_sprite(lambda f: f.add_artist(_circle(f, d, d / 2 - 2.0)), (d, d))
+
+    cell_h = int(np.ceil(READOUT_FONT_PT * DPI / 72 * 1.5))
+    cell_w = int(np.ceil(READOUT_FONT_PT * DPI / 72 * 0.6))
+    glyphs = {
+        char: _alpha_sprite(
+            lambda f, c=char: f.text(
+                0.5,
+                0.3,
+                c,
+                ha="center",
+                va="baseline",
+                family="DejaVu Sans Mono",
+                fontsize=READOUT_FONT_PT,
+                color="black",
+            ),
+            (cell_h, cell_w),
+        )
+        for char in READOUT_CHARS
+    }
+    digits = len(f"{trace.time_ms[-1]:.2f}")
+    time_format = f"{digits}.2f"
+    chars = len(f"t = {0:{time_format}} ms   V = {0:+6.1f} mV")
+    readout_shape = (cell_h + 6, chars * cell_w + 12)
+    readout_xy = (int(np.ceil(box.x0)) + 8, int(height - np.floor(box.y0)) - readout_shape[0] - 8)
+    return TipOverlay(
+        tip_xy=tip_xy,
+        dot=ring,
+        dot_core=core,
+        dot_color=np.array(to_rgb(config.plot.line_color)) * 255,
+        glyphs=glyphs,
+        readout_xy=readout_xy,
+        readout_shape=readout_shape,
+        time_ms=trace.time_ms,
+        voltage_mv=trace.voltage_mv,
+        time_format=time_format,
+    )
+
+
+def _circle(fig: Any, size_px: int, radius_px: float) -> Any:
+    from matplotlib.patches import Circle
+
+    return Circle((size_px / 2, size_px / 2), radius_px, transform=None, facecolor="black", edgecolor="none")
+
+
+def overlaid(
+    frames: Iterator[tuple[np.ndarray, Box | None]],
+    counts: np.ndarray,
+    overlay: TipOverlay | None,
+    colors: np.ndarray | None = None,
+) -> Iterator[tuple[np.ndarray, Box | None]]:
+    """Add the per-frame overlay to a `stream` of frames, widening each changed box to cover it.
+
+    The stream's own buffer stays clean; the overlay is drawn on a second buffer, where the
+    previous frame's overlay is first wiped by copying back the clean pixels under it.
+    """
+    if overlay is None:
+        yield from frames
+        return
+    out: np.ndarray | None = None
+    previous: list[Box] = []
+    for (clean, box), count in zip(frames, counts, strict=True):
+        if out is None:
+            out = clean.copy()
+            box = (0, 0, clean.shape[1], clean.shape[0])
+        elif box is not None:
+            x0, y0, x1, y1 = box
+            out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
+        for x0, y0, x1, y1 in previous:
+            out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
+        drawn = overlay.draw(out, int(count), colors) if count else []
+        yield out, _union([b for b in (box, *previous, *drawn) if b is not None])
+        previous = drawn
+
+
+def _union(boxes: list[Box]) -> Box | None:
+    if not boxes:
+        return None
+    return (
+        int(min(b[0] for b in boxes)),
+        int(min(b[1] for b in boxes)),
+        int(max(b[2] for b in boxes)),
+        int(max(b[3] for b in boxes)),
+    )

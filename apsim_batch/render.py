@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .config import Config, LoadedConfig
 from .encode import gif_palette, gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
 from .errors import RenderError
@@ -53,7 +55,7 @@ def output_folder(out_dir: Path, name: str) -> Path:
 
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
     """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
-    from .frames import draw_layers, revealed_counts, stream
+    from .frames import draw_layers, overlaid, revealed_counts, stream
     from .waveform import synthesize
 
     config, name = loaded.config, loaded.name
@@ -78,7 +80,9 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         path = folder / f"{name}.gif"
         timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
         palette, base_index, full_index = gif_palette(layers.full, layers.base)
-        frames = stream(layers, counts[list(timing.frames)], base_index, full_index)
+        shown = counts[list(timing.frames)]
+        colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
+        frames = overlaid(stream(layers, shown, base_index, full_index), shown, layers.overlay, colors)
         write_gif(path, frames, layers.size, palette, timing.delays_cs)
         if timing.merged:
             notes.append(
@@ -102,10 +106,11 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         path = folder / f"{name}.mp4"
 
         def rgb_frames():  # the finished frame repeats for the hold
-            for image, _ in stream(layers, counts):
+            image = layers.full
+            for image, _ in overlaid(stream(layers, counts), counts, layers.overlay):
                 yield image
             for _ in range(hold_frames):
-                yield layers.full
+                yield image
 
         written = write_mp4(path, rgb_frames(), fps)
         records.append(

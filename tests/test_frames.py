@@ -180,3 +180,63 @@ def test_palette_mapping_is_the_exact_nearest_colour():
     image[:10] = colors[5]  # repeated colours, as in real frames
     distance = ((image.reshape(-1, 1, 3).astype(np.int32) - colors[None]) ** 2).sum(axis=2)
     np.testing.assert_array_equal(_nearest_index(image, colors), distance.argmin(axis=1).reshape(40, 30))
+
+
+@pytest.fixture(scope="module")
+def marked():
+    data = {**HH_PANELS, "plot": {**HH_PANELS["plot"], "tip_marker": True}}
+    config = Config.model_validate(data)
+    trace = synthesize(config.waveform)
+    return config, trace, draw_layers(config, trace)
+
+
+def overlaid_frames(layers, counts, wanted, base=None, full=None, colors=None):
+    from apsim_batch.frames import overlaid
+
+    out, previous = {}, None
+    for i, (image, box) in enumerate(overlaid(stream(layers, counts, base, full), counts, layers.overlay, colors)):
+        if previous is not None:  # the reported box covers every change since the last frame
+            changed = np.argwhere(np.any((image != previous).reshape(*image.shape[:2], -1), axis=2))
+            if len(changed):
+                x0, y0, x1, y1 = box
+                assert changed[:, 1].min() >= x0 and changed[:, 1].max() < x1
+                assert changed[:, 0].min() >= y0 and changed[:, 0].max() < y1
+        previous = image.copy()
+        if i in wanted:
+            out[i] = image.copy()
+    return out
+
+
+def test_tip_marker_frames_match_full_redraw(marked):
+    config, trace, layers = marked
+    counts = revealed_counts(config)
+    frames = overlaid_frames(layers, counts, {0, 20, 31, 55, 99})
+    for i, fast in frames.items():
+        reference = draw_figure(config, trace, revealed=int(counts[i]))
+        diff = np.abs(reference.astype(int) - fast).max(axis=2)
+        assert (diff > 64).sum() <= 8 * 25 and diff.mean() < 0.1, (i, (diff > 64).sum())
+    # the marker moves: the readout and the dot differ between frames; the layers never carry them
+    assert np.any(frames[20] != frames[55])
+    np.testing.assert_array_equal(
+        layers.full,
+        draw_figure(config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": False})}), trace),
+    )
+
+
+def test_tip_readout_shows_time_and_voltage(marked):
+    config, trace, layers = marked
+    assert layers.overlay.text(121) == f"t = {trace.time_ms[120]:5.2f} ms   V = {trace.voltage_mv[120]:+6.1f} mV"
+
+
+def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
+    from apsim_batch.encode import gif_palette
+
+    config, _, layers = marked
+    counts = revealed_counts(config)
+    palette, base_index, full_index = gif_palette(layers.full, layers.base)
+    colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
+    indexed = overlaid_frames(layers, counts, {40, 99}, base_index, full_index, colors)
+    rgb = overlaid_frames(layers, counts, {40, 99})
+    for i in (40, 99):
+        diff = np.abs(colors[indexed[i]].astype(int) - rgb[i]).max(axis=2)
+        assert diff.mean() < 3 and np.percentile(diff, 99.5) < 40
