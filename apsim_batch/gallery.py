@@ -35,6 +35,7 @@ _UNITS = (
     ("_pt", "pt"),
     ("_c", "°C"),
 )
+_SET_FILES = (("answer key (CSV)", "answer_key.csv"), ("answer key (JSON)", "answer_key.json"))
 _LINKS = (("mp4", "MP4"), ("png", "PNG"), ("csv", "CSV"))
 _HIDDEN_PARAMETERS = {"label", "samples", "smoothing"}
 _FIRST_PARAMETERS = ("model", "resting_mv", "duration_ms")
@@ -245,8 +246,13 @@ def build_gallery(
     *,
     teacher: bool = False,
     title: str = "apsim-batch outputs",
+    set_files: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> str:
-    """The gallery page as a string, from render manifests and this run's failures (source, error)."""
+    """The gallery page as a string, from render manifests and this run's failures (source, error).
+
+    `set_files` maps a variant set's name to (label, path) links shown only in the teacher view,
+    such as its answer key files.
+    """
     singles, sets = group_renders(manifests)
     count = len(singles) + sum(len(m) for m in sets.values())
     summary = f"{count} render{'s' * (count != 1)}"
@@ -278,6 +284,9 @@ def build_gallery(
     for set_name, members in sets.items():
         parts.append(f'<section class="set"><h2>Variant set <code>{_e(set_name)}</code> · {len(members)} variants</h2>')
         if teacher:
+            links = [f'<a href="{_href(path)}">{_e(label)}</a>' for label, path in (set_files or {}).get(set_name, ())]
+            if links:
+                parts.append('<p class="links">' + " ".join(links) + "</p>")
             parts.append(_answer_key(members))
         parts.append('<div class="grid">' + "".join(_card(m, teacher) for m in members) + "</div></section>")
     if singles:
@@ -316,6 +325,16 @@ def _on_disk(out_dir: Path, path: Any) -> bool:
     return isinstance(path, str) and not path.startswith(("/", "..")) and (out_dir / path).is_file()
 
 
+def _set_files(out_dir: Path, set_name: str) -> list[tuple[str, str]]:
+    """The answer key files a variant set left in `<set>/teacher/` (see answers.py), when present."""
+    found = []
+    for label, name in _SET_FILES:
+        path = f"{set_name}/teacher/{name}"
+        if _on_disk(out_dir, path):
+            found.append((label, path))
+    return found
+
+
 def write_gallery(out_dir: str | os.PathLike[str], failures: Sequence[tuple[str, str]] = ()) -> list[Path]:
     """Write index.html (and index-teacher.html when there are variant sets); returns the paths written.
 
@@ -327,7 +346,9 @@ def write_gallery(out_dir: str | os.PathLike[str], failures: Sequence[tuple[str,
     write_bytes_atomic(written[0], build_gallery(manifests, failures).encode("utf-8"))
     teacher_page = out_dir / TEACHER_INDEX
     if any(_variant(m) for m in manifests):
-        write_bytes_atomic(teacher_page, build_gallery(manifests, failures, teacher=True).encode("utf-8"))
+        set_files = {name: _set_files(out_dir, name) for name in group_renders(manifests)[1]}
+        page = build_gallery(manifests, failures, teacher=True, set_files=set_files)
+        write_bytes_atomic(teacher_page, page.encode("utf-8"))
         written.append(teacher_page)
     elif teacher_page.exists():
         teacher_page.unlink()  # no sets any more: a stale teacher page would show old answers

@@ -168,7 +168,10 @@ def test_teacher_page_appears_with_sets_and_goes_with_them(tmp_path):
     entry = manifest("ex-v01", variant=variant("ex", 0, 0.1))
     write(tmp_path / "ex-v01" / "manifest.json", json.dumps(entry))
     write(tmp_path / "manifest.json", json.dumps({"renders": [{"name": "ex-v01"}]}))
+    write(tmp_path / "ex" / "teacher" / "answer_key.csv", "id,name\n")
     assert write_gallery(tmp_path) == [tmp_path / INDEX, tmp_path / TEACHER_INDEX]
+    assert '<a href="ex/teacher/answer_key.csv">answer key (CSV)</a>' in (tmp_path / TEACHER_INDEX).read_text()
+    assert "answer_key" not in (tmp_path / INDEX).read_text()
     write(tmp_path / "ex-v01" / "manifest.json", json.dumps(manifest("ex-v01")))
     assert write_gallery(tmp_path) == [tmp_path / INDEX]
     assert not (tmp_path / TEACHER_INDEX).exists()
