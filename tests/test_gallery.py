@@ -270,3 +270,16 @@ def test_teacher_gallery_in_a_headless_browser(rendered, tmp_path):
     assert "Variant set <code>lesson</code>" in (out / INDEX).read_text(encoding="utf-8")
     found = _check_page(out / TEACHER_INDEX, tmp_path)
     assert found == {"errors": [], "broken_images": [], "dead_links": [], "wide": []}
+
+
+def test_hundreds_of_renders_stay_light():
+    """Every image is lazy with its size reserved, so a page of 600 cards loads only what is on screen."""
+    import time
+
+    many = [manifest(f"r{i:03d}", f"Render {i}") for i in range(600)]
+    started = time.perf_counter()
+    page = build_gallery(many)
+    assert time.perf_counter() - started < 2
+    assert page.count('class="card"') == 600
+    assert page.count('loading="lazy"') == 600 and page.count('width="640" height="480"') == 600
+    assert len(page.encode()) < 2_000_000
