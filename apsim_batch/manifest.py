@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,29 @@ def versions() -> dict[str, str]:
         found[package] = version(package)
     found["ffmpeg"] = imageio_ffmpeg.get_ffmpeg_version()
     return found
+
+
+def versions_soon() -> Callable[[], dict[str, str]]:
+    """Start `versions()` in a thread and return a function that waits for it.
+
+    It runs `ffmpeg -version` and reads package metadata (about 50-100 ms), so a render starts it
+    first and collects it for the manifest at the end, instead of waiting for it.
+    """
+    found: dict[str, dict[str, str]] = {}
+
+    def find() -> None:
+        # A failure is not reported here: wait() calls versions() again so it reaches the caller.
+        with contextlib.suppress(Exception):
+            found["versions"] = versions()
+
+    thread = threading.Thread(target=find, daemon=True)
+    thread.start()
+
+    def wait() -> dict[str, str]:
+        thread.join()
+        return found["versions"] if "versions" in found else versions()
+
+    return wait
 
 
 def cache_key(parameters: dict[str, Any], formats: list[str]) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 from .config import Config, LoadedConfig
 from .encode import gif_palette, gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
 from .errors import RenderError
-from .manifest import MANIFEST, cache_key, file_record, versions
+from .manifest import MANIFEST, cache_key, file_record, versions_soon
 from .measure import measure, phases
 
 
@@ -55,6 +55,7 @@ def output_folder(out_dir: Path, name: str) -> Path:
 
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
     """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
+    found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from .frames import draw_layers, overlaid, revealed_counts, stream
     from .waveform import synthesize
 
@@ -139,7 +140,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": measurements.as_dict(),
         "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
-        "versions": versions(),
+        "versions": found_versions(),
         "files": records,
         "notes": notes,
     }
