@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from .config import LoadedConfig, load_config
+from .config import LoadedConfig
 from .encode import PARTIAL_MARK
 from .errors import ApsimError, ConfigError, Problem
 from .gallery import write_gallery
 from .manifest import MANIFEST, cache_key, files_intact, read_manifest, write_batch_manifest
 from .render import render, resolved_parameters, selected_formats
+from .variants import Override, load_renders
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 LOCK_FILE = ".apsim-batch.lock"
 
-Status = Literal["rendered", "skipped", "failed", "valid"]
+Status = Literal["rendered", "skipped", "failed", "valid", "answer_key"]
 
 
 class UsageError(ApsimError):
@@ -100,16 +101,75 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return unique
 
 
-def load_all(files: Iterable[Path]) -> tuple[list[LoadedConfig], list[Outcome]]:
-    """Validate every file; configs that fail become 'failed' outcomes, the rest load."""
+def load_all(
+    files: Iterable[Path], overrides: Sequence[Override] = (), *, student: bool = False
+) -> tuple[list[LoadedConfig], list[Outcome]]:
+    """Validate every file; configs that fail become 'failed' outcomes, the rest load.
+
+    A file with a `variants` block loads as one render per variant (see variants.py), so the
+    variants skip, run in parallel and get manifests like any other render.
+    """
     loaded, failed = [], []
     for path in files:
         try:
-            loaded.append(load_config(path))
+            loaded.extend(load_renders(path, overrides, student=student))
         except ConfigError as exc:
             failed.append(Outcome(name=path.stem, source=str(path), status="failed", error=str(exc)))
     loaded, clashes = _without_name_clashes(loaded)
-    return loaded, failed + clashes
+    loaded, set_clashes = _without_set_folder_clashes(loaded)
+    return loaded, failed + clashes + set_clashes
+
+
+# --- variant sets (answers.py writes their answer keys and handouts after the renders) ---------
+
+
+def _without_set_folder_clashes(loaded: list[LoadedConfig]) -> tuple[list[LoadedConfig], list[Outcome]]:
+    """A set's folder (<set>/, for its answer key) must not be another render's folder."""
+    set_names = {item.variant.set_name.lower(): item.source for item in loaded if item.variant is not None}
+    bad = {item.name.lower() for item in loaded if item.name.lower() in set_names}
+    if not bad:
+        return loaded, []
+    keep, clashes = [], []
+    for item in loaded:
+        set_name = item.variant.set_name.lower() if item.variant else None
+        if item.name.lower() in bad or set_name in bad:
+            clash = item.name if item.name.lower() in bad else item.variant.set_name
+            message = f"output name {clash!r} is both a render and a variant set's folder ({set_names[clash.lower()]})"
+            clashes.append(
+                Outcome(item.name, item.source, "failed", error=str(Problem(item.source, message, field="name")))
+            )
+        else:
+            keep.append(item)
+    return keep, clashes
+
+
+def _finish_sets(out_dir: Path, loaded: list[LoadedConfig], done: list[Outcome]) -> list[Outcome]:
+    """Answer keys and handouts of every set, once its variants are rendered or up to date."""
+    from .answers import finish_sets
+
+    manifests = {o.name: o.manifest for o in done if o.manifest is not None and o.status != "failed"}
+    outcomes = []
+    for result in finish_sets(out_dir, loaded, manifests):
+        status = "failed" if result.error else "answer_key"
+        outcomes.append(Outcome(result.name, result.source, status, files=result.files, error=result.error))
+    return outcomes
+
+
+def _collapse_sets(outcomes: list[Outcome], loaded: list[LoadedConfig]) -> list[Outcome]:
+    """For `validate`: one 'valid' line per set instead of one per variant."""
+    sizes = {item.name: (item.variant.set_name, item.variant.size) for item in loaded if item.variant}
+    out, seen = [], set()
+    for outcome in outcomes:
+        if outcome.name not in sizes:
+            out.append(outcome)
+        elif (set_name := sizes[outcome.name][0]) not in seen:
+            seen.add(set_name)
+            name = f"{set_name}: {sizes[outcome.name][1]} variants"
+            out.append(Outcome(name=name, source=outcome.source, status="valid"))
+    return out
+
+
+# --- end of variant sets -----------------------------------------------------------------------
 
 
 def _without_name_clashes(loaded: list[LoadedConfig]) -> tuple[list[LoadedConfig], list[Outcome]]:
@@ -248,16 +308,19 @@ def run_batch(
     jobs: int | None = None,
     force: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
+    overrides: Sequence[Override] = (),
+    student: bool = False,
 ) -> BatchResult:
     """Validate and render every config under `paths` into `out`; never raises for a bad config.
 
     Each config succeeds or fails on its own. Renders whose inputs and files are unchanged are
     skipped unless `force`. The top-level manifest is rewritten last, keeping entries of
-    renders this run did not touch.
+    renders this run did not touch. `overrides` (--set) change every config; `student` turns on
+    handouts for every variant set.
     """
     out_dir = Path(out)
     files = discover(paths)
-    loaded, outcomes = load_all(files)
+    loaded, outcomes = load_all(files, overrides, student=student)
     report = on_outcome or (lambda outcome: None)
     for outcome in outcomes:
         report(outcome)
@@ -281,6 +344,9 @@ def run_batch(
             for outcome in executor.map_unordered(render_job, todo):
                 report(outcome)
                 done.append(outcome)
+            for outcome in _finish_sets(out_dir, loaded, done):
+                report(outcome)
+                done.append(outcome)
         finally:
             _update_batch_manifest(out_dir, done)
         # The gallery (outputs/index.html): every render in the folder, and this run's failures on top.
@@ -302,11 +368,13 @@ def _update_batch_manifest(out_dir: Path, outcomes: Iterable[Outcome]) -> None:
     write_batch_manifest(out_dir, entries)
 
 
-def validate_paths(paths: Sequence[str | os.PathLike[str]]) -> BatchResult:
-    """Check every config under `paths` without rendering anything."""
+def validate_paths(
+    paths: Sequence[str | os.PathLike[str]], overrides: Sequence[Override] = (), *, student: bool = False
+) -> BatchResult:
+    """Check every config under `paths` (every variant of every set) without rendering anything."""
     files = discover(paths)
-    loaded, failed = load_all(files)
-    ok = [Outcome(name=item.name, source=item.source, status="valid") for item in loaded]
+    loaded, failed = load_all(files, overrides, student=student)
+    ok = _collapse_sets([Outcome(name=item.name, source=item.source, status="valid") for item in loaded], loaded)
     order = {str(path): i for i, path in enumerate(files)}
     outcomes = sorted(ok + failed, key=lambda o: order.get(o.source, len(order)))
     return BatchResult(tuple(outcomes), Path("."))

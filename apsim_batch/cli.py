@@ -12,6 +12,7 @@ from .batch import BatchResult, Outcome, UsageError, default_jobs, run_batch, va
 from .config import OUTPUT_FORMATS
 from .errors import ApsimError
 from .starter import templates
+from .variants import Override, parse_override
 
 app = typer.Typer(
     help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
@@ -24,6 +25,28 @@ PathsArg = Annotated[
     Optional[list[Path]],  # noqa: UP045 - typer needs Optional here on Python 3.10
     typer.Argument(help="Config files or folders (searched recursively). Default: configs/.", show_default=False),
 ]
+
+
+SetOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Change a field in every config, e.g. --set waveform.resting_mv=-65 (repeatable; same paths as"
+        " variant sets; the value is read as YAML).",
+        show_default=False,
+    ),
+]
+StudentOption = Annotated[
+    bool, typer.Option("--student", help="Write student handouts for every variant set, as 'student: true' does.")
+]
+
+
+def _overrides(values: list[str] | None) -> list[Override]:
+    try:
+        return [parse_override(value) for value in values or []]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--set'") from None
 
 
 def _version(value: bool) -> None:
@@ -59,6 +82,12 @@ def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
         return [f"· {outcome.name}: up to date"]
     if outcome.status == "valid":
         return [f"✓ {outcome.source}: valid ({outcome.name})"]
+    if outcome.status == "answer_key":
+        folder = out_dir / outcome.name
+        lines = [f"✓ {outcome.name}: answer key → {folder / 'teacher'}/"]
+        if any("/handouts/" in f for f in outcome.files):
+            lines.append(f"  student handouts → {folder / 'handouts'}/ (share this folder as it is)")
+        return lines
     formats = ", ".join(Path(f).suffix.lstrip(".") for f in outcome.files)
     lines = [f"✓ {outcome.name}: rendered in {outcome.seconds:.1f} s → {out_dir / outcome.name}/ ({formats})"]
     return lines + [f"  note: {note}" for note in outcome.notes]
@@ -97,12 +126,15 @@ def run(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-render even renders that are up to date.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of renders that crash.")] = False,
+    set_: SetOption = None,
+    student: StudentOption = False,
 ) -> None:
     """Validate and render every config, writing GIF, MP4, PNG, CSV and manifests.
 
     Example: apsim-batch run configs/ --out outputs/ --format gif,png
     """
     chosen = _formats(format)
+    overrides = _overrides(set_)
 
     def report(outcome: Outcome) -> None:
         for line in format_outcome(outcome, out):
@@ -112,7 +144,14 @@ def run(
 
     try:
         result = run_batch(
-            paths or [Path("configs")], out, formats=chosen, jobs=jobs or default_jobs(), force=force, on_outcome=report
+            paths or [Path("configs")],
+            out,
+            formats=chosen,
+            jobs=jobs or default_jobs(),
+            force=force,
+            on_outcome=report,
+            overrides=overrides,
+            student=student,
         )
     except UsageError as exc:
         typer.echo(f"Error: {exc}", err=True)
@@ -126,13 +165,14 @@ def run(
 
 
 @app.command()
-def validate(paths: PathsArg = None) -> None:
-    """Check configs without rendering; print one line per problem.
+def validate(paths: PathsArg = None, set_: SetOption = None) -> None:
+    """Check configs (and every variant of every set) without rendering; print one line per problem.
 
     Example: apsim-batch validate configs/spike.yaml
     """
+    overrides = _overrides(set_)
     try:
-        result = validate_paths(paths or [Path("configs")])
+        result = validate_paths(paths or [Path("configs")], overrides)
     except UsageError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -244,6 +284,59 @@ def watch(
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         term.echo("stopped watching")
+
+
+# --- variants: preview of variant sets ---------------------------------------------------------
+
+
+@app.command()
+def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOption = False) -> None:
+    """Print each variant set's variants (id, render name, varied values) without rendering.
+
+    Example: apsim-batch variants configs/exercises/ahp_class.yaml
+    """
+    from .batch import discover, load_all
+
+    overrides = _overrides(set_)
+    try:
+        loaded, failed = load_all(discover(paths or [Path("configs")]), overrides, student=student)
+    except UsageError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for line in format_variant_tables(loaded):
+        typer.echo(line)
+    for outcome in failed:
+        for line in format_outcome(outcome, Path(".")):
+            typer.echo(line, err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+def format_variant_tables(loaded: list) -> list[str]:
+    """A plain-text table per set: id, render name and each varied value (pure, for tests)."""
+    sets: dict[str, list] = {}
+    for item in loaded:
+        if item.variant is not None:
+            sets.setdefault(item.variant.set_name, []).append(item)
+    if not sets:
+        return ["No variant sets here (a config makes one when it has a 'variants:' block)."]
+    lines: list[str] = []
+    for name, members in sets.items():
+        info = members[0].variant
+        how = f"{info.mode}, seed {info.seed}" if info.mode == "random" else info.mode
+        handouts = ", student handouts" if info.student else ""
+        lines += ["" if lines else None, f"{members[0].source}: set {name!r}, {how}, {info.size} variants{handouts}"]
+        header = ["id", "name", *info.values]
+        rows = [[m.variant.id, m.name, *(_show_value(v) for v in m.variant.values.values())] for m in members]
+        widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+        for row in [header, *rows]:
+            lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return [line for line in lines if line is not None]
+
+
+def _show_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def main() -> None:

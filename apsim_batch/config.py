@@ -31,6 +31,7 @@ from .yamlsafe import parse_yaml, read_config_text
 MAX_SAMPLES = 200_000
 MAX_FRAMES = 20_000
 MAX_TICKS = 200
+MAX_VARIANTS = 10_000  # per variant set; a grid is refused before it is expanded
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
 
@@ -260,6 +261,72 @@ class AnimationConfig(_Model):
     hold_last_frame_s: StrictFloat = Field(0, ge=0, le=60, description="Extra seconds to show the finished trace.")
 
 
+# --- variant sets ----------------------------------------------------------------------------
+
+VariantValue = StrictBool | StrictInt | StrictFloat | Annotated[str, Field(max_length=120)]
+Number = StrictInt | StrictFloat
+
+
+class VariantField(_Model):
+    """How one field varies: a list of values, or a min/max range with an optional step."""
+
+    values: tuple[VariantValue, ...] | None = Field(
+        None, min_length=1, max_length=MAX_VARIANTS, description="Values in order (grid, zip) or to pick from (random)."
+    )
+    min: Number | None = Field(None, ge=-1e6, le=1e6, description="Lower end of a range (included).")
+    max: Number | None = Field(None, ge=-1e6, le=1e6, description="Upper end of a range (included).")
+    step: Number | None = Field(
+        None, gt=0, le=1e6, description="Range values are min + k * step (random rounds to it; grid needs it)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_is_values(cls, data: Any) -> Any:
+        """A bare list is shorthand for `values: [...]`."""
+        return {"values": data} if isinstance(data, list) else data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> VariantField:
+        ranged = self.min is not None or self.max is not None or self.step is not None
+        if self.values is not None and ranged:
+            raise ValueError("give either a list of values or min/max (with an optional step), not both")
+        if self.values is None and (self.min is None or self.max is None):
+            raise ValueError("give a list of values, or both min and max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min must not exceed max (got min {self.min}, max {self.max})")
+        return self
+
+
+class VariantSet(_Model):
+    """Expands one config into many renders for an exercise (see the README's Variant sets)."""
+
+    mode: Literal["grid", "zip", "random"] = Field(
+        description="'grid': every combination; 'zip': lists taken in step; 'random': count draws from a seed."
+    )
+    count: StrictInt | None = Field(None, ge=1, description="random: how many variants to draw.")
+    seed: StrictInt | None = Field(None, ge=0, le=10**9, description="random: the seed; same seed, same variants.")
+    student: StrictBool = Field(
+        False, description="Also write student handouts that show only the set name and variant id."
+    )
+    fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
+        min_length=1, max_length=20, description="Field path -> how it varies, e.g. waveform.components[0].width_ms."
+    )
+
+    @model_validator(mode="after")
+    def _mode_settings(self) -> VariantSet:
+        if self.mode == "random":
+            for key in ("count", "seed"):
+                if getattr(self, key) is None:
+                    raise ValueError(f"{key}: random mode needs a {key}")
+        else:
+            for key in ("count", "seed"):
+                if getattr(self, key) is not None:
+                    raise ValueError(
+                        f"{key}: only random mode takes a {key}; a {self.mode} set's size follows its lists"
+                    )
+        return self
+
+
 class Config(_Model):
     """One animation: a waveform, how to draw it, how to animate it and which files to write."""
 
@@ -272,6 +339,10 @@ class Config(_Model):
     animation: AnimationConfig = Field(default_factory=AnimationConfig, description="The animation.")
     outputs: tuple[OutputFormat, ...] = Field(
         OUTPUT_FORMATS, min_length=1, description="Files to write: any of gif, mp4, png, csv."
+    )
+    # Excluded from dumps: a variant's resolved parameters are one render's, without the set.
+    variants: VariantSet | None = Field(
+        None, exclude=True, description="Render many variants of this config (an exercise set) instead of one."
     )
 
     _default_model = field_validator("waveform", mode="before")(_gaussian_by_default)
@@ -318,6 +389,21 @@ class Config(_Model):
         return math.ceil(self.waveform.samples / self.animation.samples_per_frame)
 
 
+class VariantInfo(BaseModel):
+    """Which variant of which set a render is, and the values that make it one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    set_name: str
+    id: str
+    index: int  # 0-based position in the set
+    size: int
+    mode: str
+    seed: int | None
+    student: bool
+    values: dict[str, Any]  # field path as written in the set -> value
+
+
 class LoadedConfig(BaseModel):
     """A validated config with where it came from."""
 
@@ -327,10 +413,26 @@ class LoadedConfig(BaseModel):
     name: str
     source: str
     source_sha256: str
+    overrides: dict[str, Any] = {}  # --set path -> value, applied after the file
+    variant: VariantInfo | None = None
+
+    def manifest_extras(self) -> dict[str, Any]:
+        """What a render's manifest records beyond the resolved parameters: overrides and variant."""
+        extras: dict[str, Any] = {}
+        if self.overrides:
+            extras["overrides"] = dict(self.overrides)
+        if self.variant is not None:
+            extras["variant"] = self.variant.model_dump(mode="json")
+        return extras
 
 
 def load_config(path: str | Path) -> LoadedConfig:
     """Read, parse and validate one YAML config file; raise ConfigError with every problem found."""
+    return read_config(path)[0]
+
+
+def read_config(path: str | Path) -> tuple[LoadedConfig, Mapping[tuple, int]]:
+    """Like load_config, also returning the line of every value (for errors located later)."""
     import hashlib
 
     path = Path(path)
@@ -346,7 +448,7 @@ def load_config(path: str | Path) -> LoadedConfig:
     if config.name is None and (why := check_output_name(name)):
         raise ConfigError([Problem(source, f"the file name {name!r} {why}; rename the file or set it", 1, "name")])
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedConfig(config=config, name=name, source=source, source_sha256=sha)
+    return LoadedConfig(config=config, name=name, source=source, source_sha256=sha), lines
 
 
 def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None) -> Config:
@@ -453,9 +555,14 @@ def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
     node: Any = data
     clean: list = []
     parts = list(loc)
+    in_dict = False  # the next part is a mapping key (a variant field path), not a field name
     while parts:
         part = parts.pop(0)
         clean.append(part)
+        if in_dict:
+            in_dict = False
+            node = node.get(part) if isinstance(node, Mapping) else None
+            continue
         if isinstance(part, int):
             node = node[part] if isinstance(node, list | tuple) and -len(node) <= part < len(node) else None
             continue
@@ -477,6 +584,7 @@ def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
                 model = tags.get(tag, members[0])
         else:
             model = members[0] if members else None
+        in_dict = getattr(field.annotation, "__origin__", None) is dict
     return tuple(clean), model
 
 

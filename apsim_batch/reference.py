@@ -41,6 +41,8 @@ def _type_name(annotation: object) -> str:
             if arg is not type(None) and _type_name(arg) not in names:
                 names.append(_type_name(arg))
         return " or ".join(names)
+    if origin is dict:  # variants.fields: field path -> how it varies
+        return f"mapping of field path to {_type_name(typing.get_args(annotation)[1])}"
     if origin is tuple:
         args = typing.get_args(annotation)
         inner = _type_name(args[0])
@@ -104,13 +106,14 @@ def rows(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
         members = _models_in(field.annotation)
         tagged = isinstance(field.discriminator, str) and len(members) > 1
         for sub in members:
-            is_list = typing.get_origin(field.annotation) is tuple
+            origin = typing.get_origin(field.annotation)
             header = None
             if tagged:  # a tagged union: one block of rows per member, headed by its tag
                 tag = typing.get_args(sub.model_fields[field.discriminator].annotation)[0]
                 doc = (sub.__doc__ or "").strip().splitlines()[0]
                 header = f"| `{path}` with `{field.discriminator}: {tag}` | mapping | | | {doc} |"
-            nested.append((sub, f"{path}[]." if is_list else f"{path}.", header))
+            prefix = f"{path}[]." if origin is tuple else f"{path}.<path>." if origin is dict else f"{path}."
+            nested.append((sub, prefix, header))
     for sub, sub_prefix, header in nested:
         out += ([header] if header else []) + rows(sub, sub_prefix)
     return out

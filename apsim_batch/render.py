@@ -140,6 +140,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": measurements.as_dict(),
         "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
+        **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
         "files": records,
         "notes": notes,

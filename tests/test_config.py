@@ -116,7 +116,7 @@ def test_validation_messages(asset, expected):
         ("name: CON", "name: is a reserved device name on Windows (got 'CON')"),
         (
             "titel: x",
-            "titel: unknown key; did you mean 'title'? (allowed: animation, name, outputs, plot, title, waveform)",
+            "titel: unknown key; did you mean 'title'? (allowed: animation, name, outputs, plot, title, variants, waveform)",
         ),
         ("animation: {hold_last_frame_s: true}", "animation.hold_last_frame_s: must be a number (got True)"),
     ],

@@ -1,0 +1,477 @@
+"""Variant sets and --set overrides: field paths, deterministic expansion, per-variant validation.
+
+A path addresses a field the way the error messages print it: dotted keys, list items by index
+or, for lists of labelled components, by label — `waveform.components[hyperpolarization].peak_mv`,
+`waveform.components[0].width_ms`, `plot.voltage_range_mv[1]`. Paths are resolved against the
+config with every default filled in, so the classic components can be varied without listing them.
+
+Expansion is pure (config in, variants out). Random draws come from SHA-256 of (seed, variant
+index, field path), not from a random-number generator: the same seed gives the same values on
+any machine and any numpy version, variant k does not depend on the count (30 -> 40 keeps the
+first 30), and adding a field leaves the other fields' values alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import itertools
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import (
+    MAX_VARIANTS,
+    Config,
+    LoadedConfig,
+    VariantField,
+    VariantInfo,
+    VariantSet,
+    check_output_name,
+    field_path,
+    format_validation_error,
+    read_config,
+)
+from .errors import ConfigError, Problem
+from .yamlsafe import parse_yaml
+
+Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
+MAX_REPORTED = 10  # invalid variants listed one by one before summarizing the rest
+# Setting one of these replaces the other: a component has exactly one height.
+_EXCLUSIVE = {"amplitude_mv": "peak_mv", "peak_mv": "amplitude_mv"}
+_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]]+\])*)")
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def parse_path(text: str) -> tuple[Step, ...]:
+    """'waveform.components[ahp].peak_mv' -> ('waveform', 'components', ('ahp',), 'peak_mv')."""
+    steps: list[Step] = []
+    for part in _split_dots(text):
+        match = _SEGMENT.fullmatch(part)
+        if not match:
+            raise ValueError(f"{text!r} is not a field path like waveform.components[0].width_ms")
+        steps.append(match.group(1))
+        for selector in re.findall(r"\[([^\[\]]+)\]", match.group(2)):
+            selector = selector.strip()
+            steps.append(int(selector) if selector.isdigit() else (selector,))
+    return tuple(steps)
+
+
+def _split_dots(text: str) -> list[str]:
+    """Split at dots outside brackets (labels may contain dots and spaces)."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "["
+        depth -= char == "]"
+        if char == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def resolve(data: Any, steps: Sequence[Step], text: str) -> tuple[Any, ...]:
+    """The concrete location (keys and indices) that `steps` addresses in `data`; ValueError if none."""
+    node, loc = data, ()
+    for step in steps:
+        where = field_path(loc) or "the config"
+        if isinstance(step, str):
+            if not isinstance(node, dict):
+                raise ValueError(f"{where} is not a mapping, so it has no field {step!r}")
+            if step not in node:
+                hint = difflib.get_close_matches(step, list(node), n=1, cutoff=0.6)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise ValueError(f"{where} has no field {step!r}{suggestion} (fields: {', '.join(sorted(node))})")
+            node, loc = node[step], (*loc, step)
+            continue
+        if not isinstance(node, list):
+            raise ValueError(f"{where} is not a list, so [{step if isinstance(step, int) else step[0]}] means nothing")
+        if isinstance(step, int):
+            if step >= len(node):
+                raise ValueError(f"index {step} is out of range: {where} has {len(node)} item(s), 0 to {len(node) - 1}")
+            node, loc = node[step], (*loc, step)
+            continue
+        label = step[0]
+        labels = [item.get("label") if isinstance(item, dict) else None for item in node]
+        found = [i for i, item_label in enumerate(labels) if item_label == label]
+        if not found:
+            known = ", ".join(repr(x) for x in labels if x is not None) or "none"
+            raise ValueError(f"{where} has no item labelled {label!r} (labels: {known})")
+        if len(found) > 1:
+            raise ValueError(f"{where} has {len(found)} items labelled {label!r}; address one by index")
+        node, loc = node[found[0]], (*loc, found[0])
+    return loc
+
+
+def assign(data: Any, loc: Sequence[Any], value: Any) -> None:
+    """Set the value at a resolved location (in place)."""
+    parent = data
+    for part in loc[:-1]:
+        parent = parent[part]
+    parent[loc[-1]] = copy.deepcopy(value)
+    other = _EXCLUSIVE.get(loc[-1]) if isinstance(loc[-1], str) else None
+    if other and isinstance(parent, dict) and value is not None:
+        parent[other] = None
+
+
+# --- overrides -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Override:
+    """One `--set path=value` from the command line."""
+
+    text: str
+    path: str
+    steps: tuple[Step, ...]
+    value: Any
+
+
+def parse_override(text: str) -> Override:
+    """Parse 'path=value'; the value is read as YAML with the config loader's strict rules."""
+    path, sep, raw = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ValueError(f"expected PATH=VALUE, e.g. waveform.resting_mv=-65 (got {text!r})")
+    steps = parse_path(path)
+    try:
+        value, _ = parse_yaml(raw, f"--set {text}")
+    except ConfigError as exc:
+        raise ValueError(f"{path}: the value is not valid YAML ({exc.problems[0].message})") from None
+    return Override(text=text, path=path, steps=steps, value=value)
+
+
+def apply_overrides(config: Config, overrides: Sequence[Override], source: str) -> Config:
+    """The config with each override applied in order, validated like the file."""
+    if not overrides:
+        return config
+    data = _plain(config)
+    if config.variants is not None:
+        data["variants"] = config.variants.model_dump(mode="json")
+    locs = []
+    for override in overrides:
+        try:
+            loc = resolve(data, override.steps, override.path)
+        except ValueError as exc:
+            raise ConfigError([Problem(source, str(exc), field=f"--set {override.text}")]) from None
+        assign(data, loc, override.value)
+        locs.append((field_path(loc), override))
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for problem in format_validation_error(exc, data, source, {}):
+            named = [o for path, o in locs if _related(path, problem.field)] or [o for _, o in locs]
+            label = "--set " + ", --set ".join(o.text for o in named)
+            problems.append(Problem(source, f"{problem.field}: {problem.message}", None, label))
+        raise ConfigError(problems) from None
+
+
+# --- expansion -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One member of a set: its id, render name, the values varied, and its validated config."""
+
+    id: str
+    name: str
+    values: dict[str, Any]
+    config: Config
+
+
+def set_size(spec: VariantSet) -> int:
+    """How many variants the set makes, computed without expanding it."""
+    if spec.mode == "random":
+        return spec.count or 0
+    sizes = [_field_size(field) for field in spec.fields.values()]
+    return math.prod(sizes) if spec.mode == "grid" else max(sizes)
+
+
+def variant_ids(size: int) -> list[str]:
+    """v01, v02, ... zero-padded to the size of the set (at least two digits)."""
+    width = max(2, len(str(size)))
+    return [f"v{i:0{width}d}" for i in range(1, size + 1)]
+
+
+def expand(
+    config: Config,
+    set_name: str,
+    source: str = "<config>",
+    lines: Mapping[tuple, int] | None = None,
+    *,
+    student: bool | None = None,
+) -> list[Variant]:
+    """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
+
+    `student` (None: the set's own setting) makes each title only the set name and variant id.
+    """
+    spec = config.variants
+    if spec is None:
+        raise ValueError("this config has no variants block")
+    lines = lines or {}
+    student = spec.student if student is None else student
+    block_line = lines.get(("variants",))
+    problems = _check_spec(spec, set_name, source, lines, block_line)
+    if problems:
+        raise ConfigError(problems)
+    base = _plain(config)
+    locs: dict[str, tuple] = {}
+    for path in spec.fields:
+        try:
+            locs[path] = resolve(base, parse_path(path), path)
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), _field_line(lines, path, block_line), f"variants.fields.{path}"))
+    if problems:
+        raise ConfigError(problems)
+
+    variants, bad = [], 0
+    ids = variant_ids(set_size(spec))
+    for index, values in enumerate(_value_rows(spec)):
+        vid = ids[index]
+        name = f"{set_name}-{vid}"
+        data = copy.deepcopy(base)
+        data["name"] = name
+        if student:
+            data["title"] = f"{set_name} · {vid}"
+        for path, value in values.items():
+            assign(data, locs[path], value)
+        try:
+            variant_config = Config.model_validate(data)
+        except ValidationError as exc:
+            bad += 1
+            if bad <= MAX_REPORTED:
+                problems += _variant_problems(exc, data, source, lines, block_line, locs, f"{set_name} {vid}")
+            continue
+        variants.append(Variant(id=vid, name=name, values=values, config=variant_config))
+    if bad > MAX_REPORTED:
+        problems.append(Problem(source, f"and {bad - MAX_REPORTED} more invalid variants", block_line, "variants"))
+    if problems:
+        raise ConfigError(problems)
+    return variants
+
+
+def _check_spec(
+    spec: VariantSet, set_name: str, source: str, lines: Mapping[tuple, int], block_line: int | None
+) -> list[Problem]:
+    """Set-level problems, found before anything is expanded: size cap, zip lengths, grid steps, names."""
+    problems = []
+    for path, field in spec.fields.items():
+        try:
+            parse_path(path)
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), _field_line(lines, path, block_line), f"variants.fields.{path}"))
+        if spec.mode != "random" and field.values is None and field.step is None and not _all_int(field):
+            problems.append(
+                Problem(
+                    source,
+                    f"a {spec.mode} set needs a step to turn min/max into values (or give a list of values)",
+                    _field_line(lines, path, block_line),
+                    f"variants.fields.{path}",
+                )
+            )
+    if problems:
+        return problems
+    if spec.mode == "zip":
+        sizes = {path: _field_size(field) for path, field in spec.fields.items()}
+        if len(set(sizes.values())) > 1:
+            listed = ", ".join(f"{path}: {size}" for path, size in sizes.items())
+            return [
+                Problem(
+                    source,
+                    f"zip takes lists in step, so they need equal lengths (got {listed})",
+                    block_line,
+                    "variants",
+                )
+            ]
+    size = set_size(spec)
+    if spec.mode == "random" and size <= MAX_VARIANTS and (space := _distinct_combinations(spec)) < size:
+        line = lines.get(("variants", "count"), block_line)
+        return [
+            Problem(
+                source,
+                f"random mode draws distinct variants, and these fields allow only {space:,.0f} (got count {size:,})",
+                line,
+                "variants.count",
+            )
+        ]
+    if size > MAX_VARIANTS:
+        if spec.mode == "grid":
+            product = " × ".join(str(_field_size(f)) for f in spec.fields.values())
+            what = f"a grid of {product} = {size:,} variants"
+        else:
+            what = f"{size:,} variants"
+        line = lines.get(("variants", "count"), block_line) if spec.mode == "random" else block_line
+        return [Problem(source, f"{what} is more than the {MAX_VARIANTS:,} a set may have", line, "variants")]
+    longest = f"{set_name}-{variant_ids(size)[-1]}"
+    if why := check_output_name(longest):
+        return [Problem(source, f"variant names like {longest!r} {why}; shorten the set's name", block_line, "name")]
+    return []
+
+
+def _field_size(field: VariantField) -> int:
+    if field.values is not None:
+        return len(field.values)
+    step = field.step if field.step is not None else 1
+    return math.floor((field.max - field.min) / step + 1e-9) + 1
+
+
+def _all_int(field: VariantField) -> bool:
+    return all(isinstance(x, int) for x in (field.min, field.max) if x is not None)
+
+
+def _range_value(field: VariantField, k: int) -> int | float:
+    """The k-th value of a range, rounded so 0.15 + 3 * 0.05 is 0.3, not 0.30000000000000004."""
+    step = field.step if field.step is not None else 1
+    value = field.min + k * step
+    return value if isinstance(value, int) else round(value, 9)
+
+
+def _unit(seed: int, index: int, path: str, attempt: int = 0) -> float:
+    """A uniform number in [0, 1) from (seed, variant index, field path, attempt), the same everywhere."""
+    redraw = f"\0{attempt}" if attempt else ""
+    digest = hashlib.sha256(f"apsim-batch variants\0{seed}\0{index}\0{path}{redraw}".encode()).digest()
+    return (int.from_bytes(digest[:8], "big") >> 11) / 2**53
+
+
+def _draw(field: VariantField, seed: int, index: int, path: str, attempt: int = 0) -> Any:
+    u = _unit(seed, index, path, attempt)
+    if field.values is not None:
+        return field.values[int(u * len(field.values))]
+    if field.step is not None or _all_int(field):
+        return _range_value(field, int(u * _field_size(field)))
+    return round(field.min + u * (field.max - field.min), 6)  # continuous: six decimals are plenty
+
+
+def _value_rows(spec: VariantSet) -> Iterator[dict[str, Any]]:
+    """The varied values of each variant, in set order (grid: the first field varies slowest)."""
+    paths = list(spec.fields)
+    if spec.mode == "random":
+        # Distinct draws, so no two students get the same trace: a repeat is drawn again. Variant k
+        # depends only on the variants before it, so a larger count keeps the first ones.
+        seen: set[tuple] = set()
+        for index in range(spec.count or 0):
+            for attempt in itertools.count():
+                row = {path: _draw(spec.fields[path], spec.seed or 0, index, path, attempt) for path in paths}
+                key = tuple(_identity(v) for v in row.values())
+                if key not in seen:
+                    seen.add(key)
+                    yield row
+                    break
+        return
+    columns = [_field_values(spec.fields[path]) for path in paths]
+    rows = itertools.product(*columns) if spec.mode == "grid" else zip(*columns, strict=True)
+    for row in rows:
+        yield dict(zip(paths, row, strict=True))
+
+
+def _identity(value: Any) -> tuple[str, Any]:
+    """Compare drawn values by type and value (True is not 1)."""
+    return (type(value).__name__, value)
+
+
+def _distinct_combinations(spec: VariantSet) -> float:
+    """How many different variants random mode can draw (infinity for continuous ranges)."""
+    total = 1.0
+    for field in spec.fields.values():
+        continuous = field.values is None and field.step is None and not _all_int(field)
+        total *= math.inf if continuous else len({_identity(v) for v in _field_values_capped(field)})
+    return total
+
+
+def _field_values_capped(field: VariantField) -> list[Any]:
+    """A field's possible values, or a stand-in list when there are more than any set may use."""
+    return list(range(MAX_VARIANTS + 1)) if _field_size(field) > MAX_VARIANTS else _field_values(field)
+
+
+def _field_values(field: VariantField) -> list[Any]:
+    if field.values is not None:
+        return list(field.values)
+    return [_range_value(field, k) for k in range(_field_size(field))]
+
+
+def _variant_problems(
+    exc: ValidationError,
+    data: Any,
+    source: str,
+    lines: Mapping[tuple, int],
+    block_line: int | None,
+    locs: Mapping[str, tuple],
+    who: str,
+) -> list[Problem]:
+    """A variant's errors, each at the line of the varied field it comes from when there is one."""
+    problems = []
+    for problem in format_validation_error(exc, data, source, {}):
+        path = next((p for p, loc in locs.items() if _related(field_path(loc), problem.field)), None)
+        line = _field_line(lines, path, block_line) if path else block_line
+        shown = path if path and field_path(locs[path]) == problem.field else problem.field
+        problems.append(Problem(source, problem.message, line, f"{who}: {shown}"))
+    return problems
+
+
+def _related(varied: str, failed: str) -> bool:
+    """True when a failing field is the varied one, inside it, or contains it."""
+    return (
+        varied == failed
+        or varied.startswith((failed + ".", failed + "["))
+        or failed.startswith((varied + ".", varied + "["))
+    )
+
+
+def _field_line(lines: Mapping[tuple, int], path: str, fallback: int | None) -> int | None:
+    return lines.get(("variants", "fields", path), fallback)
+
+
+def _plain(config: Config) -> dict[str, Any]:
+    """The config as plain data with every default filled in (the variants block left out)."""
+    return config.model_dump(mode="json")
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_renders(path: str | Path, overrides: Sequence[Override] = (), *, student: bool = False) -> list[LoadedConfig]:
+    """One config file as the renders it asks for: itself, or each variant of its set.
+
+    `student` turns on handouts for every set (as `--student` does); overrides apply to the
+    file first, then the variants apply on top.
+    """
+    loaded, lines = read_config(path)
+    recorded = {o.path: o.value for o in overrides}
+    config = apply_overrides(loaded.config, overrides, loaded.source)
+    name = config.name or loaded.name  # an override may rename it
+    if config.variants is None:
+        return [loaded.model_copy(update={"config": config, "name": name, "overrides": recorded})]
+    spec = config.variants
+    is_student = spec.student or student
+    variants = expand(config, name, loaded.source, lines, student=is_student)
+    size = len(variants)
+    return [
+        LoadedConfig(
+            config=variant.config,
+            name=variant.name,
+            source=loaded.source,
+            source_sha256=loaded.source_sha256,
+            overrides=recorded,
+            variant=VariantInfo(
+                set_name=name,
+                id=variant.id,
+                index=index,
+                size=size,
+                mode=spec.mode,
+                seed=spec.seed,
+                student=is_student,
+                values=variant.values,
+            ),
+        )
+        for index, variant in enumerate(variants)
+    ]
