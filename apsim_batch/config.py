@@ -465,7 +465,11 @@ def format_validation_error(exc: ValidationError, data: Any, source: str, lines:
     for err in exc.errors(include_url=False):
         loc, _ = _walk(tuple(err["loc"]), data)
         field, message = _field_and_message(err, loc, data)
-        problems.append(Problem(source, message, _line_of(loc, lines), field))
+        # A model-level check naming its own field ("count: why") is located at that field's line.
+        named = (
+            (*loc, *field.split(".")[len(field_path(loc).split(".")) :]) if loc and field != field_path(loc) else loc
+        )
+        problems.append(Problem(source, message, _line_of(named, lines), field))
     return problems
 
 

@@ -306,7 +306,7 @@ def _check_spec(
         ]
     if size > MAX_VARIANTS:
         if spec.mode == "grid":
-            product = " × ".join(str(_field_size(f)) for f in spec.fields.values())
+            product = " × ".join(f"{_field_size(f):,}" for f in spec.fields.values())
             what = f"a grid of {product} = {size:,} variants"
         else:
             what = f"{size:,} variants"
