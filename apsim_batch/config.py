@@ -297,6 +297,12 @@ class VariantField(_Model):
         return self
 
 
+def _list_shorthand_schema(schema: dict[str, Any]) -> None:
+    """For editors: a field's spec may also be a bare list of values (VariantField reads it so)."""
+    values = {"type": "array", "minItems": 1, "items": {"type": ["boolean", "number", "string"]}}
+    schema["additionalProperties"] = {"anyOf": [schema["additionalProperties"], values]}
+
+
 class VariantSet(_Model):
     """Expands one config into many renders for an exercise (see the README's Variant sets)."""
 
@@ -309,7 +315,10 @@ class VariantSet(_Model):
         False, description="Also write student handouts that show only the set name and variant id."
     )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
-        min_length=1, max_length=20, description="Field path -> how it varies, e.g. waveform.components[0].width_ms."
+        min_length=1,
+        max_length=20,
+        description="Field path -> how it varies, e.g. waveform.components[0].width_ms.",
+        json_schema_extra=_list_shorthand_schema,
     )
 
     @model_validator(mode="after")
