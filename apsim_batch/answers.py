@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import re
 import shutil
@@ -27,6 +28,7 @@ from . import __version__
 from .config import LoadedConfig
 from .encode import PARTIAL_MARK, atomic_path, write_bytes_atomic, write_json
 from .manifest import MANIFEST, sha256_file
+from .measure import Measurements
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
@@ -119,7 +121,10 @@ def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
 def answer_csv(key: dict[str, Any]) -> str:
     """One row per variant: id, name, each varied field (as written in the set), each measurement."""
     fields = key["fields"]
-    measures = list(key["variants"][0]["measurements"]) if key["variants"] else []
+    # Measurements in their definition order whether they came from a fresh render or a stored manifest.
+    known = [f.name for f in dataclasses.fields(Measurements)]
+    found = {m for row in key["variants"] for m in row["measurements"]}
+    measures = [m for m in known if m in found] + sorted(found - set(known))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "name", *fields, *measures])
