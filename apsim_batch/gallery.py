@@ -2,9 +2,9 @@
 
 The page has no network assets (inline CSS, a few lines of inline script for filtering, relative
 links), so it works opened straight from disk and inside a downloaded CI artifact. Two pages are
-written: `index.html`, safe to hand to students (renders of a variant set show no parameters,
-measurements or varied values, because those are the answers), and `index-teacher.html`, which
-shows everything, including each set's answer key. Building the HTML is a pure function of the
+written: `index.html`, safe to hand to students (renders of a student variant set show no
+parameters, measurements or varied values, because those are the answers; no answer key is linked),
+and `index-teacher.html`, which shows everything, including each set's answer key. Building the HTML is a pure function of the
 manifests; only `write_gallery` touches the disk.
 """
 
@@ -164,7 +164,8 @@ def _card(manifest: Mapping[str, Any], teacher: bool) -> str:
     title = str(parameters.get("title") or name)
     files = _files(manifest)
     variant = _variant(manifest)
-    answers_hidden = variant is not None and not teacher
+    # A student set's parameters and measurements are its answers; other sets are lecture figures.
+    answers_hidden = variant is not None and variant.get("student", True) is not False and not teacher
     image = files.get("gif") or files.get("png")
     if image:
         width, height = image.get("width"), image.get("height")

@@ -283,3 +283,10 @@ def test_hundreds_of_renders_stay_light():
     assert page.count('class="card"') == 600
     assert page.count('loading="lazy"') == 600 and page.count('width="640" height="480"') == 600
     assert len(page.encode()) < 2_000_000
+
+
+def test_a_set_not_for_students_shows_its_parameters_but_links_no_answer_key():
+    lecture = [manifest(f"grid-v0{i + 1}", variant={**variant("grid", i, 0.1), "student": False}) for i in range(2)]
+    page = build_gallery(lecture, set_files={"grid": [("answer key (CSV)", "grid/teacher/answer_key.csv")]})
+    assert "<dt>peak</dt>" in page and "grid-v01/manifest.json" in page
+    assert "answer_key" not in page and "Answer key" not in page
