@@ -4,8 +4,8 @@ The page has no network assets (inline CSS, a few lines of inline script for fil
 links), so it works opened straight from disk and inside a downloaded CI artifact. Two pages are
 written: `index.html`, safe to hand to students (renders of a student variant set show no
 parameters, measurements or varied values, because those are the answers; no answer key is linked),
-and `index-teacher.html`, which shows everything, including each set's answer key. Building the HTML is a pure function of the
-manifests; only `write_gallery` touches the disk.
+and `index-teacher.html`, which shows everything, including each set's answer key. Building the
+HTML is a pure function of the manifests; only `write_gallery` touches the disk.
 """
 
 from __future__ import annotations
@@ -180,7 +180,9 @@ def _card(manifest: Mapping[str, Any], teacher: bool) -> str:
         )
     else:
         media = '<div class="media none">no GIF or PNG in this render</div>'
-    links = [f'<a href="{_href(files[fmt]["path"])}">{label}</a>' for fmt, label in _LINKS if fmt in files]
+    # The trace of a student set's variant is an answer too (handouts leave it out, see answers.py).
+    shown = [(fmt, label) for fmt, label in _LINKS if fmt in files and not (answers_hidden and fmt == "csv")]
+    links = [f'<a href="{_href(files[fmt]["path"])}">{label}</a>' for fmt, label in shown]
     if not answers_hidden:
         links.append(f'<a href="{_href(f"{name}/{MANIFEST}")}">manifest</a>')
     body = [f"<h3>{_e(title)}</h3>", f'<p class="name"><code>{_e(name)}</code>']
@@ -383,7 +385,8 @@ h3{font-size:1rem;margin:0 0 .2rem;overflow-wrap:anywhere}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.05rem .7rem;margin:.4rem 0;font-size:.85rem}
 dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
 dl.measures{border-top:1px dashed var(--line);padding-top:.4rem}
-dl.varied dd{font-weight:600}
+dl.varied{grid-template-columns:1fr}dl.varied dd{font-weight:600;margin-bottom:.2rem}
+dt{overflow-wrap:anywhere}
 .notes{font-size:.8rem;color:var(--muted)}
 .links{margin:.5rem 0 0;display:flex;flex-wrap:wrap;gap:.4rem}
 .links a{padding:.15rem .55rem;border:1px solid var(--line);border-radius:999px;text-decoration:none;

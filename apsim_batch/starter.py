@@ -43,7 +43,8 @@ def new_config(
     lines = template_text(template).splitlines(keepends=True)
     if lines and lines[0].startswith(SCHEMA_HEADER):
         lines = lines[1:]
-    text = header_line(path, schema_path) + "\n" + "".join(lines)
+    # Comments say `<name>` where the new file's name belongs (e.g. the set's outputs folder).
+    text = header_line(path, schema_path) + "\n" + "".join(lines).replace("<name>", stem)
     data, where = parse_yaml(text, str(path))
     validate_config(data or {}, str(path), where)  # a template that does not validate is our bug; fail loudly
     folder.mkdir(parents=True, exist_ok=True)

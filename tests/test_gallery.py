@@ -120,6 +120,7 @@ def test_variant_sets_are_grouped_and_answers_are_teacher_only():
     assert "Answer key" not in student and "waveform.components[0].width_ms" not in student
     assert "manifest.json" not in set_html and "<dt>peak</dt>" not in set_html and "configs/ex" not in set_html
     assert "MP4</a>" in set_html  # the media stays available to students
+    assert "CSV</a>" not in set_html  # but not the trace, which gives the answers away
 
     teacher = build_gallery(renders, teacher=True)
     assert "Answer key" in teacher and "teacher view" in teacher
