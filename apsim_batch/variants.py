@@ -213,7 +213,8 @@ def expand(
 ) -> list[Variant]:
     """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
 
-    `student` (None: the set's own setting) makes each title only the set name and variant id.
+    `student` (None: the set's own setting) makes each title only the set name and variant id and
+    turns off the tip marker, whose voltage readout would show the answers.
     """
     spec = config.variants
     if spec is None:
@@ -243,6 +244,8 @@ def expand(
         data["name"] = name
         if student:
             data["title"] = f"{set_name} · {vid}"
+            if isinstance(data.get("plot"), dict) and "tip_marker" in data["plot"]:
+                data["plot"]["tip_marker"] = False  # its voltage readout would show the peak and the trough
         for path, value in values.items():
             assign(data, locs[path], value)
         try:

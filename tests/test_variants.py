@@ -197,8 +197,10 @@ def test_variant_parameters_have_the_values_and_no_variants_block():
 def test_student_titles_name_only_the_set_and_variant():
     config = config_with({"mode": "zip", "student": True, "fields": {SPIKE_WIDTH: [0.3, 0.4]}}, title="Spike 0.3")
     assert [v.config.title for v in expand(config, "quiz")] == ["quiz · v01", "quiz · v02"]
-    plain = config_with({"mode": "zip", "fields": {SPIKE_WIDTH: [0.3]}})
-    assert expand(plain, "quiz", student=True)[0].config.title == "quiz · v01"
+    plain = config_with({"mode": "zip", "fields": {SPIKE_WIDTH: [0.3]}}, plot={"tip_marker": True})
+    assert expand(plain, "quiz")[0].config.plot.tip_marker is True
+    handout = expand(plain, "quiz", student=True)[0].config
+    assert handout.title == "quiz · v01" and handout.plot.tip_marker is False  # no voltage readout
 
 
 # --- errors located in the file ----------------------------------------------------------------

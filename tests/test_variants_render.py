@@ -294,14 +294,13 @@ def test_overrides_are_recorded_in_the_manifest(tmp_path):
 
 def test_shipped_exercises_render_with_true_keys_and_clean_handouts(tmp_path):
     """`apsim-batch run configs/exercises/` as a teacher would, with handouts for both sets."""
-    proc = run_entry_point(
-        "run", CONFIGS / "exercises", "--out", "out", "--jobs", "2", "--format", "png,csv", "--student", cwd=tmp_path
-    )
+    proc = run_entry_point("run", CONFIGS / "exercises", "--out", "out", "--jobs", "2", "--student", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "39 rendered, 0 up to date, 0 failed" in proc.stdout
     for name, size in (("ahp-class", 30), ("spike-grid", 9)):
         key = assert_key_matches_renders(tmp_path / "out", name, size)
         assert leaks(tmp_path / "out" / name / "handouts", secret_strings(key)) == {}
+        assert len(list((tmp_path / "out" / name / "handouts").glob("*.mp4"))) == size
     key, _ = read_key(tmp_path / "out", "spike-grid")
     rows = [tuple(v["values"][field] for field in key["fields"]) for v in key["variants"]]
     assert rows[:4] == [(0.08, 80), (0.08, 100), (0.08, 120), (0.16, 80)]  # the first field varies slowest
