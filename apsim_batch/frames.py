@@ -542,7 +542,8 @@ def tip_overlay(config: Config, trace: Trace, ax: Any, shape: tuple[int, int]) -
     time_format = f"{digits}.2f"
     chars = len(f"t = {0:{time_format}} ms   V = {0:+6.1f} mV")
     readout_shape = (cell_h + 6, chars * cell_w + 12)
-    readout_xy = (int(np.ceil(box.x0)) + 8, int(height - np.floor(box.y0)) - readout_shape[0] - 8)
+    # bottom right of the figure, under the time axis: never over the trace or a phase label
+    readout_xy = (max(0, int(np.floor(box.x1)) - readout_shape[1]), height - readout_shape[0] - 4)
     return TipOverlay(
         tip_xy=tip_xy,
         dot=ring,
