@@ -159,6 +159,9 @@ def apply_overrides(config: Config, overrides: Sequence[Override], source: str) 
         data["variants"] = config.variants.model_dump(mode="json")
     locs = []
     for override in overrides:
+        if override.steps[0] == "variants" and config.variants is None:
+            message = "this config has no variants block; run variant-set overrides on the set's file alone"
+            raise ConfigError([Problem(source, message, field=f"--set {override.text}")])
         try:
             loc = resolve(data, override.steps, override.path)
         except ValueError as exc:

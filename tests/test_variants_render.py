@@ -254,6 +254,16 @@ def test_count_change_keeps_the_first_variants_and_drops_stale_handouts(tmp_path
         "quiz-v01.png",
         "quiz-v02.png",
     ]
+    # No longer a student set: the handouts it wrote go (a teacher's own files there would stay).
+    (tmp_path / "out" / "quiz" / "handouts" / "notes.txt").write_text("mine", encoding="utf-8")
+    write(
+        tmp_path / "configs" / "quiz.yaml",
+        QUIZ.replace("count: 4", "count: 2").replace("student: true", "student: false"),
+    )
+    proc = run_entry_point("run", "configs", "--jobs", "1", "--out", "out", "--format", "png,csv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in (tmp_path / "out" / "quiz" / "handouts").iterdir()] == ["notes.txt"]
+    assert read_key(tmp_path / "out", "quiz")[0]["student"] is False
 
 
 def test_failed_variant_means_no_answer_key(tmp_path):
