@@ -411,7 +411,7 @@ def stream(
 
 # --- the tip marker: a per-frame overlay -----------------------------------------------------
 
-READOUT_FONT_PT = 9
+READOUT_FONT_PT = 8.5
 READOUT_CHARS = "0123456789.+-= tVms"
 
 
@@ -437,7 +437,7 @@ class TipOverlay:
 
     def text(self, shown: int) -> str:
         i = shown - 1
-        return f"t = {self.time_ms[i]:{self.time_format}} ms   V = {self.voltage_mv[i]:+6.1f} mV"
+        return f"t = {self.time_ms[i]:{self.time_format}} ms  V = {self.voltage_mv[i]:+6.1f} mV"
 
     def draw(self, image: np.ndarray, shown: int, colors: np.ndarray | None = None) -> list[Box]:
         """Draw onto `image` in place for a frame showing `shown` samples; return the boxes touched.
@@ -521,7 +521,7 @@ def tip_overlay(config: Config, trace: Trace, ax: Any, shape: tuple[int, int]) -
     core = _alpha_sprite(lambda f: f.add_artist(_circle(f, d, d / 2 - 2.0)), (d, d))
 
     cell_h = int(np.ceil(READOUT_FONT_PT * DPI / 72 * 1.5))
-    cell_w = int(np.ceil(READOUT_FONT_PT * DPI / 72 * 0.6))
+    cell_w = round(READOUT_FONT_PT * DPI / 72 * 0.6)  # the advance of DejaVu Sans Mono is 0.6 em
     glyphs = {
         char: _alpha_sprite(
             lambda f, c=char: f.text(
@@ -540,10 +540,11 @@ def tip_overlay(config: Config, trace: Trace, ax: Any, shape: tuple[int, int]) -
     }
     digits = len(f"{trace.time_ms[-1]:.2f}")
     time_format = f"{digits}.2f"
-    chars = len(f"t = {0:{time_format}} ms   V = {0:+6.1f} mV")
-    readout_shape = (cell_h + 6, chars * cell_w + 12)
-    # bottom right of the figure, under the time axis: never over the trace or a phase label
-    readout_xy = (max(0, int(np.floor(box.x1)) - readout_shape[1]), height - readout_shape[0] - 4)
+    chars = len(f"t = {0:{time_format}} ms  V = {0:+6.1f} mV")
+    readout_shape = (cell_h + 6, chars * cell_w + 10)
+    # bottom left of the figure, under the time axis and left of its centred label: never over the
+    # trace, a phase label or the title
+    readout_xy = (max(0, int(np.ceil(box.x0))), height - readout_shape[0] - 4)
     return TipOverlay(
         tip_xy=tip_xy,
         dot=ring,

@@ -225,7 +225,7 @@ def test_tip_marker_frames_match_full_redraw(marked):
 
 def test_tip_readout_shows_time_and_voltage(marked):
     config, trace, layers = marked
-    assert layers.overlay.text(121) == f"t = {trace.time_ms[120]:5.2f} ms   V = {trace.voltage_mv[120]:+6.1f} mV"
+    assert layers.overlay.text(121) == f"t = {trace.time_ms[120]:5.2f} ms  V = {trace.voltage_mv[120]:+6.1f} mV"
 
 
 def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
