@@ -459,23 +459,25 @@ def run(quick: bool) -> str:
             missed.append(
                 f"- {label} whole process: {ratio:.1f}x, {1 - ratio / target:.0%} short of {target}x. Of our"
                 f" {whole[key]:.2f} s, {floor:.2f} s is starting Python and importing numpy, pydantic, typer,"
-                f" matplotlib and Pillow (a floor no frame pipeline lowers; matplotlib alone is most of it), and"
+                f" matplotlib and Pillow ({floor - startup['cli']:.2f} s of it the rendering libraries; a floor no"
+                " frame pipeline lowers), and"
                 f" {split[fmt]['pipeline_s']:.2f} s is drawing and encoding in a warm process."
             )
     for fmt, s in split.items():
         if shares[fmt] > PRODUCTION_SHARE:
             why = (
                 " GIF encoding is that cheap because only each frame's changed box is LZW-compressed against one"
-                " palette computed once;"
+                " palette computed once."
                 if fmt == "gif"
                 else ""
             )
+            fixed = "the three matplotlib draws and the palette" if fmt == "gif" else "the three matplotlib draws"
             missed.append(
                 f"- {fmt.upper()} production: {shares[fmt]:.0%} of the encoder-only time instead of at most"
-                f" {PRODUCTION_SHARE:.0%}.{why} composing all {s['frames']} frames takes {s['stream_s'] * 1000:.0f} ms"
-                f" ({stream_shares[fmt]:.0%} of encoding); the rest is the fixed cost of drawing the figure three"
-                f" times with matplotlib ({s['setup_s'] * 1000:.0f} ms with the palette), paid once per render"
-                " whatever its length, so the share falls as animations get longer."
+                f" {PRODUCTION_SHARE:.0%}.{why} Composing all {s['frames']} frames takes"
+                f" {s['stream_s'] * 1000:.0f} ms ({stream_shares[fmt]:.0%} of encoding); the rest,"
+                f" {s['setup_s'] * 1000:.0f} ms, is {fixed}, paid once per render whatever its length, so the"
+                " share falls as animations get longer."
             )
     if growth > MEMORY_GROWTH:
         missed.append(f"- Memory: the Python process grows {growth:.2f}x from 250 to {long_frames:,} frames.")
