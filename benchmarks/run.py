@@ -117,9 +117,11 @@ def medians(runs: int, commands: dict[str, tuple[list[str], int]]) -> dict[str, 
 
 def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
     """Time producing the frames alone, encoding the same frames from memory alone, and both."""
+    import numpy as np
+
     from apsim_batch.config import load_config
     from apsim_batch.encode import gif_palette, gif_timing, write_gif, write_mp4
-    from apsim_batch.frames import draw_layers, revealed_counts, stream
+    from apsim_batch.frames import draw_layers, overlaid, revealed_counts, stream
     from apsim_batch.waveform import synthesize
 
     config = load_config(config_path).config
@@ -139,13 +141,18 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
         layers = draw_layers(config, trace)
         if fmt == "gif":
             palette, base, full = gif_palette(layers.full, layers.base)
+            colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
         else:
-            palette, base, full = b"", layers.base, layers.full
+            palette, base, full, colors = b"", layers.base, layers.full, None
+
+        def frames(layers=layers, base=base, full=full, colors=colors):  # as render() composes them
+            return overlaid(stream(layers, shown, base, full), shown, layers.overlay, colors)
+
         drawn = time.perf_counter()
-        for _ in stream(layers, shown, base, full):
+        for _ in frames():
             pass
         produced = time.perf_counter()
-        in_memory = [(image.copy(), box) for image, box in stream(layers, shown, base, full)]
+        in_memory = [(image.copy(), box) for image, box in frames()]
         encode_started = time.perf_counter()
         if fmt == "gif":
             write_gif(path, in_memory, layers.size, palette, timing.delays_cs)
@@ -158,9 +165,10 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
         layers = draw_layers(config, trace)
         if fmt == "gif":
             palette, base, full = gif_palette(layers.full, layers.base)
-            write_gif(path, stream(layers, shown, base, full), layers.size, palette, timing.delays_cs)
+            colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
+            write_gif(path, frames(layers, base, full, colors), layers.size, palette, timing.delays_cs)
         else:
-            write_mp4(path, (image for image, _ in stream(layers, shown)), fps)
+            write_mp4(path, (image for image, _ in frames(layers, layers.base, layers.full, None)), fps)
         both_done = time.perf_counter()
         if attempt:
             note("setup_s", drawn - started)
