@@ -371,9 +371,14 @@ def run(quick: bool) -> str:
     say(f"- machine: {info['cores']} cores, {info['cpu']}; {info['system']}")
     say(f"- Python {info['python']}; {info['libraries']}")
     load_after = os.getloadavg()
+    busy = load_before[0] > 0.5 * (os.cpu_count() or 1)  # after the run, our own batch phase counts too
     say(
-        f"- load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}"
-        " (other work on the machine makes every number noisier)"
+        f"- load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} on {os.cpu_count()} cores"
+        + (
+            ": **the machine was busy**, so these times are pessimistic; re-run on a quiet machine"
+            if busy
+            else " (a quiet machine)"
+        )
     )
     say(
         f"- whole-process times are medians of {runs} runs (matplotlib: {mpl_runs}), each a fresh process"
