@@ -18,6 +18,7 @@ from .errors import ApsimError, ConfigError, Problem
 from .gallery import write_gallery
 from .manifest import MANIFEST, cache_key, files_intact, read_manifest, write_batch_manifest
 from .render import render, resolved_parameters, selected_formats
+from .shard import Shard, record_shard
 from .variants import Override, load_renders
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -310,17 +311,25 @@ def run_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     overrides: Sequence[Override] = (),
     student: bool = False,
+    shard: Shard | None = None,
+    executor: Executor | None = None,
 ) -> BatchResult:
     """Validate and render every config under `paths` into `out`; never raises for a bad config.
 
     Each config succeeds or fails on its own. Renders whose inputs and files are unchanged are
     skipped unless `force`. The top-level manifest is rewritten last, keeping entries of
     renders this run did not touch. `overrides` (--set) change every config; `student` turns on
-    handouts for every variant set.
+    handouts for every variant set. With a `shard`, only the renders whose name hashes to it run
+    (every config is still validated; see shard.py). `executor` defaults to local processes.
     """
     out_dir = Path(out)
     files = discover(paths)
     loaded, outcomes = load_all(files, overrides, student=student)
+    chosen_formats = tuple(formats) if formats else None
+    whole_batch: dict[str, str] = {}  # every render's cache key, for the shard record
+    if shard is not None:
+        whole_batch = {item.name: Job(item, out_dir, chosen_formats).key for item in loaded}
+        loaded = [item for item in loaded if shard.contains(item.name)]
     report = on_outcome or (lambda outcome: None)
     for outcome in outcomes:
         report(outcome)
@@ -328,9 +337,10 @@ def run_batch(
     done: list[Outcome] = list(outcomes)
     with output_lock(out_dir):
         remove_partial_files(out_dir)
+        record_shard(out_dir, shard, whole_batch)
         todo = []
         for item in loaded:
-            job = Job(item, out_dir, tuple(formats) if formats else None)
+            job = Job(item, out_dir, chosen_formats)
             manifest = None if force else _up_to_date(job)
             if manifest is None:
                 todo.append(job)
@@ -339,7 +349,8 @@ def run_batch(
             skipped = Outcome(name=job.name, source=item.source, status="skipped", files=files_, manifest=manifest)
             report(skipped)
             done.append(skipped)
-        executor = executor_for(default_jobs() if jobs is None else jobs)
+        if executor is None:
+            executor = executor_for(default_jobs() if jobs is None else jobs)
         try:
             for outcome in executor.map_unordered(render_job, todo):
                 report(outcome)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from . import __version__, term
-from .batch import BatchResult, Outcome, UsageError, default_jobs, run_batch, validate_paths
+from .batch import BatchResult, Executor, Outcome, UsageError, default_jobs, run_batch, validate_paths
 from .config import OUTPUT_FORMATS
 from .errors import ApsimError
+from .shard import Shard
 from .starter import templates
 from .variants import Override, parse_override
+
+if TYPE_CHECKING:
+    from .merge import MergeResult
 
 app = typer.Typer(
     help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
@@ -74,6 +79,34 @@ def _formats(value: str | None) -> list[str] | None:
     return chosen
 
 
+def _shard(value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--shard'") from None
+
+
+class ExecutorKind(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Executor | None:
+    """The executor to hand to run_batch (None: local processes); UsageError for impossible choices."""
+    if kind is ExecutorKind.local:
+        if scheduler is not None:
+            raise UsageError("--scheduler needs --executor dask")
+        return None
+    if scheduler is not None and jobs is not None:
+        raise UsageError("--jobs sets the size of a local Dask cluster; with --scheduler the cluster's workers decide")
+    from .dask_executor import DaskExecutor, require_distributed
+
+    require_distributed()
+    return DaskExecutor(scheduler=scheduler, workers=jobs)
+
+
 def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
     """The lines that report one finished config (pure, for tests and other front ends)."""
     if outcome.status == "failed":
@@ -128,6 +161,33 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of renders that crash.")] = False,
     set_: SetOption = None,
     student: StudentOption = False,
+    shard: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Render only shard K of N (1-based): the renders whose name hashes to K. "
+            "Every config is still validated. Combine the shards' outputs with 'apsim-batch merge'.",
+            show_default=False,
+        ),
+    ] = None,
+    executor: Annotated[
+        ExecutorKind,
+        typer.Option(
+            "--executor",
+            help="Where renders run: 'local' processes, or 'dask' workers (needs apsim-batch[dask]).",
+        ),
+    ] = ExecutorKind.local,
+    scheduler: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Dask scheduler to use with --executor dask, e.g. tcp://10.0.0.5:8786 "
+            "(default: start a local cluster of --jobs workers). Workers must share the --out folder.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Validate and render every config, writing GIF, MP4, PNG, CSV and manifests.
 
@@ -135,6 +195,7 @@ def run(
     """
     chosen = _formats(format)
     overrides = _overrides(set_)
+    chosen_shard = _shard(shard)
 
     def report(outcome: Outcome) -> None:
         for line in format_outcome(outcome, out):
@@ -152,6 +213,8 @@ def run(
             on_outcome=report,
             overrides=overrides,
             student=student,
+            shard=chosen_shard,
+            executor=_executor(executor, scheduler, jobs),
         )
     except UsageError as exc:
         typer.echo(f"Error: {exc}", err=True)
@@ -337,6 +400,50 @@ def _show_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value) if isinstance(value, float) else str(value)
+
+
+# --- merge: combine shard outputs --------------------------------------------------------------
+
+
+def format_merge(result: MergeResult) -> list[str]:
+    """The lines that report a merge (pure, like format_summary)."""
+    origin = f"the {result.shard_count} shards in" if result.shard_count else f"{len(result.sources)} folders:"
+    lines = [
+        f"{term.OK} merged {len(result.renders)} renders ({result.files} files, each checked against its sha256) "
+        f"from {origin} {', '.join(str(s) for s in result.sources)} → {result.out_dir}/"
+    ]
+    return lines + [
+        f"{term.FAIL} {name}: its shard has no output for it (the render failed there)" for name in result.missing
+    ]
+
+
+@app.command()
+def merge(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Outputs folders to combine, e.g. one per shard.", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the combined outputs into.")] = Path(
+        "outputs"
+    ),
+) -> None:
+    """Combine the outputs folders of shard runs into one, checking every file against its sha256.
+
+    Refuses renders that differ between folders, damaged files and incomplete shard sets, before
+    writing anything. Example: apsim-batch merge shard-1/ shard-2/ shard-3/ --out outputs/
+    """
+    from .merge import merge_outputs
+
+    try:
+        result = merge_outputs(sources, out)
+    except UsageError as exc:
+        term.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ApsimError as exc:
+        term.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for line in format_merge(result):
+        term.echo(line, err=line.startswith(term.FAIL))
+    raise typer.Exit(0 if result.ok else 1)
 
 
 def main() -> None:

@@ -1,0 +1,241 @@
+"""Merge: combine the outputs folders of shard runs into one, verifying every file on the way.
+
+Nothing is written until every source has been read and checked: the shard records agree (one
+batch, one split, every shard present), every file matches the size and sha256 its manifest
+records, and no render appears twice with different content. Then each render's files are copied
+under temporary names and moved into place (its manifest last), and the top-level manifest is
+written from the renders' own manifests exactly as a single run writes it, so merging the N shards
+of a batch gives the same bytes as rendering it in one run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .batch import UsageError, output_lock, remove_partial_files
+from .encode import atomic_path, write_bytes_atomic
+from .errors import ApsimError
+from .manifest import MANIFEST, read_manifest, sha256_file, write_batch_manifest
+from .render import output_folder
+from .shard import ShardRecord, read_shard_record, record_shard
+
+
+class MergeError(ApsimError):
+    """The sources cannot be merged safely: damaged files, conflicting renders, missing shards."""
+
+
+@dataclass(frozen=True)
+class SourceRender:
+    """One render found in one source folder: its own manifest, as parsed and as bytes."""
+
+    source: Path
+    name: str
+    manifest: dict[str, Any]
+    manifest_bytes: bytes
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    out_dir: Path
+    sources: tuple[Path, ...]
+    renders: tuple[str, ...]  # merged render names, sorted
+    files: int  # files copied (not counting the renders' manifests)
+    shard_count: int | None  # N when the sources are the N shards of one batch
+    missing: tuple[str, ...]  # renders a shard was responsible for but has no output of (failed there)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+
+def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]) -> MergeResult:
+    """Combine the outputs folders `sources` (typically the N shards of one batch) into `out`.
+
+    Raises UsageError when a source is not an outputs folder, MergeError when the sources are
+    damaged, disagree, or are an incomplete set of shards; `out` is then left untouched.
+    Renders already in `out` that no source has stay, as with a run.
+    """
+    folders = [Path(source) for source in sources]
+    out_dir = Path(out)
+    if not folders:
+        raise UsageError("name at least one outputs folder to merge")
+    for folder in folders:
+        if not folder.is_dir():
+            raise UsageError(f"{folder}: no such folder")
+        if not (folder / MANIFEST).is_file():
+            raise UsageError(f"{folder}: no {MANIFEST}; not an apsim-batch outputs folder")
+        if out_dir.exists() and folder.resolve() == out_dir.resolve():
+            raise UsageError(f"{folder}: is also the --out folder; merge into a different folder")
+
+    records = {folder: _shard_record(folder) for folder in folders}
+    shard_count = _check_shards(records)
+    chosen: dict[str, SourceRender] = {}
+    for folder in folders:
+        for found in _read_source(folder, records[folder]):
+            earlier = chosen.setdefault(found.name, found)
+            if earlier is not found:
+                _check_same(earlier, found)
+    responsible = {name for record in records.values() if record for name in record.renders}
+    missing = tuple(sorted(responsible - chosen.keys()))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    with output_lock(out_dir):
+        remove_partial_files(out_dir)
+        for name in sorted(chosen):
+            copied += _copy_render(chosen[name], out_dir)
+        existing = read_manifest(out_dir / MANIFEST) or {}
+        entries = {
+            entry["name"]: entry
+            for entry in existing.get("renders", [])
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+        }
+        entries.update({name: found.manifest for name, found in chosen.items()})
+        write_batch_manifest(out_dir, entries)
+        record_shard(out_dir, None, {})  # the merged folder is a whole batch, not a shard
+    return MergeResult(out_dir, tuple(folders), tuple(sorted(chosen)), copied, shard_count, missing)
+
+
+# --- reading and checking the sources --------------------------------------------------------
+
+
+def _shard_record(folder: Path) -> ShardRecord | None:
+    try:
+        return read_shard_record(folder)
+    except ValueError as exc:
+        raise MergeError(str(exc)) from None
+
+
+def _check_shards(records: dict[Path, ShardRecord | None]) -> int | None:
+    """All shard records come from one split of one batch, and every shard of it is there."""
+    sharded = [(folder, record) for folder, record in records.items() if record is not None]
+    if not sharded:
+        return None
+    first_folder, first = sharded[0]
+    for folder, record in sharded[1:]:
+        if record.shard.count != first.shard.count:
+            raise MergeError(
+                f"{folder} is shard {record.shard} but {first_folder} is shard {first.shard}; "
+                "merge the shards of one split only"
+            )
+        if record.batch_fingerprint != first.batch_fingerprint:
+            raise MergeError(
+                f"{folder} (shard {record.shard}) and {first_folder} (shard {first.shard}) were planned from "
+                "different configs or options; run every shard from the same configs with the same options"
+            )
+    count = first.shard.count
+    present = {record.shard.index for _, record in sharded}
+    absent = [f"{index}/{count}" for index in range(1, count + 1) if index not in present]
+    if absent:
+        raise MergeError(f"missing the outputs of shard {', '.join(absent)}; merge the outputs of all {count} shards")
+    return count
+
+
+def _read_source(folder: Path, record: ShardRecord | None) -> list[SourceRender]:
+    """The renders a source folder holds, each checked against its manifests and its files' hashes.
+
+    For a shard's folder only the renders that shard was responsible for count; anything else
+    in its manifest is a leftover of an earlier run in that folder.
+    """
+    top = read_manifest(folder / MANIFEST)
+    renders = top.get("renders") if top else None
+    if not isinstance(renders, list):
+        raise MergeError(f"{folder / MANIFEST}: unreadable or has no 'renders' list")
+    wanted = set(record.renders) if record else None
+    found = []
+    for entry in renders:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not _is_plain_name(name):
+            raise MergeError(f"{folder / MANIFEST}: a render entry has no valid name: {entry!r:.80}")
+        if wanted is not None and name not in wanted:
+            continue
+        found.append(_read_render(folder, name, entry))
+    return found
+
+
+def _read_render(folder: Path, name: str, entry: dict[str, Any]) -> SourceRender:
+    path = folder / name / MANIFEST
+    try:
+        if (folder / name).is_symlink():
+            raise OSError("the render folder is a symbolic link")
+        raw = path.read_bytes()
+        manifest = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise MergeError(f"{path}: cannot read the render's manifest ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list) or not manifest["files"]:
+        raise MergeError(f"{path}: not a render manifest (no 'files' list)")
+    for key, value in entry.items():
+        if manifest.get(key) != value:
+            raise MergeError(f"{path}: {key!r} disagrees with {folder / MANIFEST}; the folder is damaged")
+    for record in manifest["files"]:
+        _check_file(folder, name, record, path)
+    return SourceRender(folder, name, manifest, raw)
+
+
+def _check_file(folder: Path, name: str, record: Any, manifest_path: Path) -> None:
+    """The file a manifest record names exists inside the render's folder with the recorded size and hash."""
+    try:
+        relative = PurePosixPath(record["path"])
+        sha256, size = record["sha256"], record["bytes"]
+    except (TypeError, KeyError):
+        raise MergeError(f"{manifest_path}: a file record lacks path, sha256 or bytes: {record!r:.80}") from None
+    if len(relative.parts) != 2 or relative.parts[0] != name or not _is_plain_name(relative.parts[1]):
+        raise MergeError(f"{manifest_path}: file {str(relative)!r} is not inside the render's folder")
+    path = folder / relative
+    try:
+        if path.is_symlink():
+            raise OSError("it is a symbolic link")
+        actual_size, actual_sha256 = path.stat().st_size, sha256_file(path)
+    except OSError as exc:
+        raise MergeError(f"{path}: cannot read it ({exc})") from None
+    if actual_size != size or actual_sha256 != sha256:
+        raise MergeError(f"{path}: does not match the size and sha256 recorded in {manifest_path}; it is damaged")
+
+
+def _is_plain_name(name: str) -> bool:
+    """A single path component (no separators, not '.' or '..')."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name
+
+
+def _check_same(first: SourceRender, second: SourceRender) -> None:
+    """The same render from two sources is fine only when both hold exactly the same thing."""
+    if first.manifest == second.manifest:
+        return
+    keys = sorted(set(first.manifest) | set(second.manifest))
+    differing = [key for key in keys if first.manifest.get(key) != second.manifest.get(key)]
+    raise MergeError(
+        f"render {first.name!r} differs between {first.source} and {second.source} "
+        f"({', '.join(differing)}); merge outputs of one batch, rendered with the same options"
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _copy_render(found: SourceRender, out_dir: Path) -> int:
+    """Copy one render's files, each checked against its recorded hash, then its manifest."""
+    output_folder(out_dir, found.name)
+    for record in found.manifest["files"]:
+        _copy_verified(found.source / record["path"], out_dir / record["path"], record["sha256"])
+    write_bytes_atomic(out_dir / found.name / MANIFEST, found.manifest_bytes)
+    return len(found.manifest["files"])
+
+
+def _copy_verified(source: Path, target: Path, sha256: str) -> None:
+    """Copy under a temporary name; move into place only if the copied bytes have the recorded hash."""
+    digest = hashlib.sha256()
+    with atomic_path(target) as temp:
+        with open(source, "rb") as src, open(temp, "wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                digest.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if digest.hexdigest() != sha256:
+            raise MergeError(f"{source}: changed while being merged (its sha256 no longer matches); it was not copied")

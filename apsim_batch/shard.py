@@ -1,0 +1,120 @@
+"""Sharding: a stable split of one batch's renders across N independent runs (e.g. CI jobs).
+
+A render belongs to shard `sha256(name) mod N + 1`. The shard depends only on the render's own
+name, so adding or removing a config never moves any other render to a different shard (changing
+N moves most of them). Every shard still loads and validates every config: a broken config has no
+trustworthy name to hash, and output-name clashes can only be seen across the whole batch, so each
+shard reports them and fails, and CI notices whichever shard job it looks at.
+
+Each shard run writes `shard.json` next to its `manifest.json`: which shard it was, the renders it
+was responsible for, and a fingerprint of the whole planned batch, so `apsim-batch merge` can check
+that it has every shard of one and the same batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .encode import write_json
+
+SHARD_FILE = "shard.json"
+ASSIGNMENT = "sha256 of the render name (UTF-8) as a big-endian integer, mod count, plus 1"
+_SHARD_SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+
+
+def shard_of(name: str, count: int) -> int:
+    """The 1-based shard of a render name among `count` shards; the same on every machine and Python."""
+    if count < 1:
+        raise ValueError(f"shard count must be at least 1 (got {count})")
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest, "big") % count + 1
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count` (1-based, as CI matrices usually count)."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise ValueError(f"use K/N with 1 <= K <= N, e.g. 2/3 (got {self})")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`"2/3"` -> Shard(2, 3); anything else raises ValueError with the accepted form."""
+        match = _SHARD_SPEC.fullmatch(text)
+        if not match:
+            raise ValueError(f"use K/N with 1 <= K <= N, e.g. 2/3 (got {text!r})")
+        return cls(int(match[1]), int(match[2]))
+
+    def contains(self, name: str) -> bool:
+        return shard_of(name, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def batch_fingerprint(cache_keys: Mapping[str, str]) -> str:
+    """One hash of every planned render's name and cache key: equal only for the same batch and options."""
+    payload = json.dumps(sorted(cache_keys.items()), separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record_shard(out_dir: Path, shard: Shard | None, cache_keys: Mapping[str, str]) -> None:
+    """Write `shard.json` for a shard run; an unsharded run removes a stale one (the folder is whole now).
+
+    `cache_keys` maps every render of the whole batch (all shards) to its cache key.
+    """
+    path = out_dir / SHARD_FILE
+    if shard is None:
+        path.unlink(missing_ok=True)
+        return
+    write_json(
+        path,
+        {
+            "apsim_batch_version": __version__,
+            "shard": {"index": shard.index, "count": shard.count},
+            "assignment": ASSIGNMENT,
+            "batch_fingerprint": batch_fingerprint(cache_keys),
+            "renders": sorted(name for name in cache_keys if shard.contains(name)),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """What a shard run wrote into `shard.json`."""
+
+    shard: Shard
+    batch_fingerprint: str
+    renders: tuple[str, ...]
+
+
+def read_shard_record(out_dir: Path) -> ShardRecord | None:
+    """The folder's `shard.json`, None if it has none; ValueError if it is unreadable or malformed."""
+    path = out_dir / SHARD_FILE
+    if not path.exists():
+        return None
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        shard = Shard(int(data["shard"]["index"]), int(data["shard"]["count"]))
+        fingerprint = data["batch_fingerprint"]
+        renders = data["renders"]
+        if not isinstance(fingerprint, str) or not _all_str(renders):
+            raise TypeError("wrong types")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a valid shard record ({type(exc).__name__}: {exc})") from None
+    return ShardRecord(shard, fingerprint, tuple(renders))
+
+
+def _all_str(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(item, str) for item in items)
