@@ -99,7 +99,10 @@ class DaskExecutor:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=None,  # no dashboard ...
+                # ... but the scheduler still serves health checks over HTTP, by default on port
+                # 8787: a free loopback port instead keeps two runs (or a user's cluster) apart.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             ) as cluster,
             Client(cluster, set_as_default=False) as client,
         ):
