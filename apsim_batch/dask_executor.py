@@ -75,8 +75,9 @@ class DaskExecutor:
                     for future in pending:
                         future.cancel()
         finally:
-            # A worker that died mid-write left a temporary file. Every task has ended (or, with our
-            # own cluster, its worker process is gone), so none of them is still being written.
+            # A worker that died mid-write left a temporary file. Every task has ended, or its worker
+            # is gone with our own cluster; a cancelled task still running on an external cluster
+            # loses its temporary file and fails to move it into place, so no file is ever half there.
             for folder in folders:
                 remove_partial_files(folder)
 

@@ -68,6 +68,7 @@ def test_dask_reports_failures_like_local_processes(tmp_path, cluster, cli):
     local = cli("run", "configs", "--jobs", "1", cwd=tmp_path)
     code, out, err = cli("run", "configs", "--executor", "dask", "--scheduler", cluster.scheduler_address, "--force")
     assert code == local[0] == 1
+
     # workers get the outputs folder as an absolute path (they may run elsewhere); otherwise the same
     def same(text: str) -> str:
         return re.sub(r"\d+\.\d s", "_ s", text.replace(f"{tmp_path}/outputs/epsilon", "outputs/epsilon"))
