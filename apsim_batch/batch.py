@@ -337,7 +337,6 @@ def run_batch(
     done: list[Outcome] = list(outcomes)
     with output_lock(out_dir):
         remove_partial_files(out_dir)
-        record_shard(out_dir, shard, whole_batch)
         todo = []
         for item in loaded:
             job = Job(item, out_dir, chosen_formats)
@@ -360,6 +359,12 @@ def run_batch(
                 done.append(outcome)
         finally:
             _update_batch_manifest(out_dir, done)
+            record_shard(
+                out_dir,
+                shard,
+                whole_batch,
+                [(o.name, o.source, o.error or "failed") for o in done if o.status == "failed"],
+            )
         # The gallery (outputs/index.html): every render in the folder, and this run's failures on top.
         write_gallery(out_dir, [(o.source, o.error or "failed") for o in done if o.status == "failed"])
     order = {str(path): i for i, path in enumerate(files)}

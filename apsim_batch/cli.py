@@ -406,15 +406,14 @@ def _show_value(value: object) -> str:
 
 
 def format_merge(result: MergeResult) -> list[str]:
-    """The lines that report a merge (pure, like format_summary)."""
+    """The lines that report a merge (pure, like format_summary): what was merged, then what failed."""
     origin = f"the {result.shard_count} shards in" if result.shard_count else f"{len(result.sources)} folders:"
     lines = [
         f"{term.OK} merged {len(result.renders)} renders ({result.files} files, each checked against its sha256) "
         f"from {origin} {', '.join(str(s) for s in result.sources)} → {result.out_dir}/"
     ]
-    return lines + [
-        f"{term.FAIL} {name}: its shard has no output for it (the render failed there)" for name in result.missing
-    ]
+    lines += [f"{term.FAIL} {line}" for _, _, error in result.failures for line in error.splitlines()]
+    return lines + [f"{term.FAIL} {name}: its shard has no output for it" for name in result.missing]
 
 
 @app.command()

@@ -5,7 +5,9 @@ batch, one split, every shard present), every file matches the size and sha256 i
 records, and no render appears twice with different content. Then each render's files are copied
 under temporary names and moved into place (its manifest last), and the top-level manifest is
 written from the renders' own manifests exactly as a single run writes it, so merging the N shards
-of a batch gives the same bytes as rendering it in one run.
+of a batch gives the same bytes as rendering it in one run. The gallery is then written from the
+merged manifests and the failures the shards recorded (each once; when renders failed, their
+order may differ from a single run's, which lists them as they finished).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from .batch import UsageError, output_lock, remove_partial_files
 from .encode import atomic_path, write_bytes_atomic
 from .errors import ApsimError
+from .gallery import write_gallery
 from .manifest import MANIFEST, read_manifest, sha256_file, write_batch_manifest
 from .render import output_folder
 from .shard import ShardRecord, read_shard_record, record_shard
@@ -47,11 +50,13 @@ class MergeResult:
     renders: tuple[str, ...]  # merged render names, sorted
     files: int  # files copied (not counting the renders' manifests)
     shard_count: int | None  # N when the sources are the N shards of one batch
-    missing: tuple[str, ...]  # renders a shard was responsible for but has no output of (failed there)
+    failures: tuple[tuple[str, str, str], ...]  # (render name, config source, error) from the shards, once each
+    missing: tuple[str, ...]  # renders a shard was responsible for, has no output of, and reported no failure for
 
     @property
     def ok(self) -> bool:
-        return not self.missing
+        """True when the merged folder is what a successful unsharded run would have written."""
+        return not self.failures and not self.missing
 
 
 def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]) -> MergeResult:
@@ -81,8 +86,11 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
             earlier = chosen.setdefault(found.name, found)
             if earlier is not found:
                 _check_same(earlier, found)
-    responsible = {name for record in records.values() if record for name in record.renders}
-    missing = tuple(sorted(responsible - chosen.keys()))
+    shard_records = sorted((r for r in records.values() if r), key=lambda r: r.shard.index)
+    # Invalid configs fail in every shard: report each failure once, in shard order.
+    failures = tuple(dict.fromkeys(failure for record in shard_records for failure in record.failures))
+    responsible = {name for record in shard_records for name in record.renders}
+    missing = tuple(sorted(responsible - chosen.keys() - {name for name, _, _ in failures}))
 
     out_dir.mkdir(parents=True, exist_ok=True)
     copied = 0
@@ -99,7 +107,8 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
         entries.update({name: found.manifest for name, found in chosen.items()})
         write_batch_manifest(out_dir, entries)
         record_shard(out_dir, None, {})  # the merged folder is a whole batch, not a shard
-    return MergeResult(out_dir, tuple(folders), tuple(sorted(chosen)), copied, shard_count, missing)
+        write_gallery(out_dir, [(source, error) for _, source, error in failures])  # as the unsharded run does
+    return MergeResult(out_dir, tuple(folders), tuple(sorted(chosen)), copied, shard_count, failures, missing)
 
 
 # --- reading and checking the sources --------------------------------------------------------

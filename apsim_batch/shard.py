@@ -7,8 +7,8 @@ trustworthy name to hash, and output-name clashes can only be seen across the wh
 shard reports them and fails, and CI notices whichever shard job it looks at.
 
 Each shard run writes `shard.json` next to its `manifest.json`: which shard it was, the renders it
-was responsible for, and a fingerprint of the whole planned batch, so `apsim-batch merge` can check
-that it has every shard of one and the same batch.
+was responsible for, its failures, and a fingerprint of the whole planned batch, so `apsim-batch
+merge` can check that it has every shard of one and the same batch and report what failed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,10 +69,16 @@ def batch_fingerprint(cache_keys: Mapping[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record_shard(out_dir: Path, shard: Shard | None, cache_keys: Mapping[str, str]) -> None:
+def record_shard(
+    out_dir: Path,
+    shard: Shard | None,
+    cache_keys: Mapping[str, str],
+    failures: Sequence[tuple[str, str, str]] = (),
+) -> None:
     """Write `shard.json` for a shard run; an unsharded run removes a stale one (the folder is whole now).
 
-    `cache_keys` maps every render of the whole batch (all shards) to its cache key.
+    `cache_keys` maps every render of the whole batch (all shards) to its cache key; `failures`
+    are this run's (render name, config source, error), which a merge reports and shows in the gallery.
     """
     path = out_dir / SHARD_FILE
     if shard is None:
@@ -86,6 +92,7 @@ def record_shard(out_dir: Path, shard: Shard | None, cache_keys: Mapping[str, st
             "assignment": ASSIGNMENT,
             "batch_fingerprint": batch_fingerprint(cache_keys),
             "renders": sorted(name for name in cache_keys if shard.contains(name)),
+            "failures": [{"name": name, "config": source, "error": error} for name, source, error in failures],
         },
     )
 
@@ -97,6 +104,7 @@ class ShardRecord:
     shard: Shard
     batch_fingerprint: str
     renders: tuple[str, ...]
+    failures: tuple[tuple[str, str, str], ...]  # (render name, config source, error) of the shard run
 
 
 def read_shard_record(out_dir: Path) -> ShardRecord | None:
@@ -109,11 +117,12 @@ def read_shard_record(out_dir: Path) -> ShardRecord | None:
         shard = Shard(int(data["shard"]["index"]), int(data["shard"]["count"]))
         fingerprint = data["batch_fingerprint"]
         renders = data["renders"]
+        failures = tuple((str(f["name"]), str(f["config"]), str(f["error"])) for f in data["failures"])
         if not isinstance(fingerprint, str) or not _all_str(renders):
             raise TypeError("wrong types")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a valid shard record ({type(exc).__name__}: {exc})") from None
-    return ShardRecord(shard, fingerprint, tuple(renders))
+    return ShardRecord(shard, fingerprint, tuple(renders), failures)
 
 
 def _all_str(items: Any) -> bool:

@@ -233,10 +233,15 @@ def test_every_shard_reports_an_invalid_config_and_a_failed_render_is_missing_fr
     assert "epsilon" not in results[2]  # not its shard
 
     code, out, err = cli("merge", "shard-1", "shard-2", "shard-3", "--out", "merged")
-    assert code == 1
+    assert code == 1  # as the unsharded run would exit
     assert out.startswith("✓ merged 1 renders")
-    assert err == ("✗ epsilon: its shard has no output for it (the render failed there); it is missing from merged/\n")
+    assert err.splitlines() == [  # each failure once, though the broken config failed every shard
+        "✗ configs/broken.yaml:2: waveform.samples: must be at least 2 (got 1)",
+        "✗ configs/epsilon.yaml: shard-3/epsilon is a symbolic link; refusing to write through it",
+    ]
     assert json.loads((work / "merged" / "manifest.json").read_text())["renders"][0]["name"] == "delta"
+    gallery = (work / "merged" / "index.html").read_text()
+    assert "Failed in the last run (2)" in gallery and "shard-3/epsilon is a symbolic link" in gallery
 
 
 @pytest.mark.slow
