@@ -6,6 +6,8 @@ The library API, for notebooks and scripts (the CLI is a thin shell over the sam
     result = render("configs/classic.yaml", out="outputs")   # displays inline in Jupyter
     result.measurements["half_width_ms"], result.files["mp4"]
     run_batch(["configs"], "outputs")                          # what `apsim-batch run` does
+    run_batch(["configs"], "shard-2", shard=Shard(2, 3))       # ... with --shard 2/3
+    merge_outputs(["shard-1", "shard-2", "shard-3"], "outputs") # what `apsim-batch merge` does
 
 Names are imported on first use, so `import apsim_batch` (and `apsim-batch --help`) stays fast.
 """
@@ -26,8 +28,10 @@ __all__ = [
     "ConfigError",
     "LoadedConfig",
     "Rendered",
+    "Shard",
     "__version__",
     "load_config",
+    "merge_outputs",
     "render",
     "run_batch",
     "validate_paths",
@@ -45,6 +49,8 @@ _LAZY = {
     "BatchResult": "batch",
     "run_batch": "batch",
     "validate_paths": "batch",
+    "Shard": "shard",
+    "merge_outputs": "merge",
 }
 
 if TYPE_CHECKING:
@@ -52,6 +58,8 @@ if TYPE_CHECKING:
     from .batch import BatchResult, run_batch, validate_paths
     from .config import Config, LoadedConfig, load_config
     from .errors import ApsimError, ConfigError
+    from .merge import merge_outputs
+    from .shard import Shard
 
 
 def __getattr__(name: str) -> Any:

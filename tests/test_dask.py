@@ -102,7 +102,9 @@ def render_killing_first_worker(job: Job) -> Outcome:
     """Runs on a worker: the first attempt dies (SIGKILL) halfway through writing the GIF."""
     marker = job.out_dir / "killed.txt"
     if not marker.exists():
-        import apsim_batch.render
+        import importlib
+
+        engine = importlib.import_module("apsim_batch.render")  # the module (apsim_batch.render is the function)
 
         def die_while_writing(path: Path, *args, **kwargs) -> None:
             with atomic_path(path) as temp:
@@ -110,7 +112,7 @@ def render_killing_first_worker(job: Job) -> Outcome:
                 marker.write_text(str(temp))
                 os.kill(os.getpid(), signal.SIGKILL)
 
-        apsim_batch.render.write_gif = die_while_writing
+        engine.write_gif = die_while_writing
     return render_job(job)
 
 
