@@ -18,7 +18,7 @@ from .errors import ApsimError, ConfigError, Problem
 from .gallery import write_gallery
 from .manifest import MANIFEST, cache_key, files_intact, read_manifest, write_batch_manifest
 from .render import render, resolved_parameters, selected_formats
-from .shard import Shard, record_shard
+from .shard import Shard, record_shard, shard_unit
 from .variants import Override, load_renders
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -326,10 +326,10 @@ def run_batch(
     files = discover(paths)
     loaded, outcomes = load_all(files, overrides, student=student)
     chosen_formats = tuple(formats) if formats else None
-    whole_batch: dict[str, str] = {}  # every render's cache key, for the shard record
+    whole_batch: dict[str, tuple[str, str]] = {}  # every render's shard unit and cache key, for shard.json
     if shard is not None:
-        whole_batch = {item.name: Job(item, out_dir, chosen_formats).key for item in loaded}
-        loaded = [item for item in loaded if shard.contains(item.name)]
+        whole_batch = {item.name: (shard_unit(item), Job(item, out_dir, chosen_formats).key) for item in loaded}
+        loaded = [item for item in loaded if shard.contains(shard_unit(item))]
     report = on_outcome or (lambda outcome: None)
     for outcome in outcomes:
         report(outcome)
@@ -364,6 +364,7 @@ def run_batch(
                 shard,
                 whole_batch,
                 [(o.name, o.source, o.error or "failed") for o in done if o.status == "failed"],
+                {o.name: o.files for o in done if o.status == "answer_key"},
             )
         # The gallery (outputs/index.html): every render in the folder, and this run's failures on top.
         write_gallery(out_dir, [(o.source, o.error or "failed") for o in done if o.status == "failed"])

@@ -3,7 +3,8 @@
 Nothing is written until every source has been read and checked: the shard records agree (one
 batch, one split, every shard present), every file matches the size and sha256 its manifest
 records, and no render appears twice with different content. Then each render's files are copied
-under temporary names and moved into place (its manifest last), and the top-level manifest is
+under temporary names and moved into place (its manifest last), then the folders of the variant
+sets the shards finished (answer keys, handouts; hashed in shard.json), and the top-level manifest is
 written from the renders' own manifests exactly as a single run writes it, so merging the N shards
 of a batch gives the same bytes as rendering it in one run. The gallery is then written from the
 merged manifests and the failures the shards recorded (each once; when renders failed, their
@@ -26,7 +27,7 @@ from .errors import ApsimError
 from .gallery import write_gallery
 from .manifest import MANIFEST, read_manifest, sha256_file, write_batch_manifest
 from .render import output_folder
-from .shard import ShardRecord, read_shard_record, record_shard
+from .shard import SHARD_FILE, ShardRecord, read_shard_record, record_shard
 
 
 class MergeError(ApsimError):
@@ -41,6 +42,15 @@ class SourceRender:
     name: str
     manifest: dict[str, Any]
     manifest_bytes: bytes
+
+
+@dataclass(frozen=True)
+class SourceSet:
+    """The folder of one variant set (answer key, handouts) that a shard finished: its files' records."""
+
+    source: Path
+    name: str
+    files: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,15 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
     failures = tuple(dict.fromkeys(failure for record in shard_records for failure in record.failures))
     responsible = {name for record in shard_records for name in record.renders}
     missing = tuple(sorted(responsible - chosen.keys() - {name for name, _, _ in failures}))
+    sets: dict[str, SourceSet] = {}
+    for folder, record in records.items():
+        for found_set in _read_sets(folder, record):
+            earlier_set = sets.setdefault(found_set.name, found_set)
+            if earlier_set.files != found_set.files:
+                raise MergeError(
+                    f"variant set {found_set.name!r} differs between {earlier_set.source} and {found_set.source}; "
+                    "merge outputs of one batch, rendered with the same options"
+                )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     copied = 0
@@ -98,6 +117,8 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
         remove_partial_files(out_dir)
         for name in sorted(chosen):
             copied += _copy_render(chosen[name], out_dir)
+        for name in sorted(sets):
+            copied += _copy_set(sets[name], out_dir)
         existing = read_manifest(out_dir / MANIFEST) or {}
         entries = {
             entry["name"]: entry
@@ -187,19 +208,38 @@ def _read_render(folder: Path, name: str, entry: dict[str, Any]) -> SourceRender
     return SourceRender(folder, name, manifest, raw)
 
 
-def _check_file(folder: Path, name: str, record: Any, manifest_path: Path) -> None:
-    """The file a manifest record names exists inside the render's folder with the recorded size and hash."""
+def _read_sets(folder: Path, record: ShardRecord | None) -> list[SourceSet]:
+    """The variant-set folders a shard finished, each file checked against the hash in its shard.json."""
+    if record is None:
+        return []
+    found = []
+    for name, files in record.sets.items():
+        if not _is_plain_name(name):
+            raise MergeError(f"{folder / SHARD_FILE}: a variant set has no valid name: {name!r:.80}")
+        for file in files:
+            _check_file(folder, name, file, folder / SHARD_FILE, depths=(2, 3))
+        found.append(SourceSet(folder, name, tuple(files)))
+    return found
+
+
+def _check_file(folder: Path, name: str, record: Any, manifest_path: Path, depths: tuple[int, ...] = (2,)) -> None:
+    """The file a record names exists inside the folder `name` with the recorded size and hash.
+
+    `depths` are the allowed numbers of path parts: 2 for a render's files (name/file), 2 or 3 for
+    a variant set's (name/teacher/file).
+    """
     try:
         relative = PurePosixPath(record["path"])
         sha256, size = record["sha256"], record["bytes"]
     except (TypeError, KeyError):
         raise MergeError(f"{manifest_path}: a file record lacks path, sha256 or bytes: {record!r:.80}") from None
-    if len(relative.parts) != 2 or relative.parts[0] != name or not _is_plain_name(relative.parts[1]):
-        raise MergeError(f"{manifest_path}: file {str(relative)!r} is not inside the render's folder")
+    parts = relative.parts
+    if len(parts) not in depths or parts[0] != name or not all(_is_plain_name(part) for part in parts):
+        raise MergeError(f"{manifest_path}: file {str(relative)!r} is not inside the folder {name}/")
     path = folder / relative
     try:
-        if path.is_symlink():
-            raise OSError("it is a symbolic link")
+        if any((folder / PurePosixPath(*parts[: i + 1])).is_symlink() for i in range(len(parts))):
+            raise OSError("it or a folder above it is a symbolic link")
         actual_size, actual_sha256 = path.stat().st_size, sha256_file(path)
     except OSError as exc:
         raise MergeError(f"{path}: cannot read it ({exc})") from None
@@ -234,6 +274,16 @@ def _copy_render(found: SourceRender, out_dir: Path) -> int:
         _copy_verified(found.source / record["path"], out_dir / record["path"], record["sha256"])
     write_bytes_atomic(out_dir / found.name / MANIFEST, found.manifest_bytes)
     return len(found.manifest["files"])
+
+
+def _copy_set(found: SourceSet, out_dir: Path) -> int:
+    """Copy a variant set's folder (answer key, handouts), each file checked against its recorded hash."""
+    output_folder(out_dir, found.name)
+    for record in found.files:
+        target = out_dir / record["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _copy_verified(found.source / record["path"], target, record["sha256"])
+    return len(found.files)
 
 
 def _copy_verified(source: Path, target: Path, sha256: str) -> None:

@@ -2,13 +2,17 @@
 
 A render belongs to shard `sha256(name) mod N + 1`. The shard depends only on the render's own
 name, so adding or removing a config never moves any other render to a different shard (changing
-N moves most of them). Every shard still loads and validates every config: a broken config has no
-trustworthy name to hash, and output-name clashes can only be seen across the whole batch, so each
-shard reports them and fails, and CI notices whichever shard job it looks at.
+N moves most of them). The variants of a set are sharded together, by the set's name, because the
+set's answer key and handouts are made from all of them.
+
+Every shard still loads and validates every config: a broken config has no trustworthy name to
+hash, and output-name clashes can only be seen across the whole batch, so each shard reports them
+and fails, and CI notices whichever shard job it looks at.
 
 Each shard run writes `shard.json` next to its `manifest.json`: which shard it was, the renders it
-was responsible for, its failures, and a fingerprint of the whole planned batch, so `apsim-batch
-merge` can check that it has every shard of one and the same batch and report what failed.
+was responsible for, the files of the variant sets it finished, its failures, and a fingerprint of
+the whole planned batch, so `apsim-batch merge` can check that it has every shard of one and the
+same batch, copy everything, and report what failed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from . import __version__
 from .encode import write_json
+from .manifest import file_record
 
 SHARD_FILE = "shard.json"
 ASSIGNMENT = "sha256 of the render name (UTF-8) as a big-endian integer, mod count, plus 1"
@@ -69,16 +74,26 @@ def batch_fingerprint(cache_keys: Mapping[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def shard_unit(item: Any) -> str:
+    """What a render is sharded by: its variant set's name for a variant (the set's answer key and
+    handouts need every variant in one shard), otherwise its own name."""
+    variant = getattr(item, "variant", None)
+    return variant.set_name if variant is not None else item.name
+
+
 def record_shard(
     out_dir: Path,
     shard: Shard | None,
-    cache_keys: Mapping[str, str],
+    planned: Mapping[str, tuple[str, str]],
     failures: Sequence[tuple[str, str, str]] = (),
+    set_files: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only
 ) -> None:
     """Write `shard.json` for a shard run; an unsharded run removes a stale one (the folder is whole now).
 
-    `cache_keys` maps every render of the whole batch (all shards) to its cache key; `failures`
-    are this run's (render name, config source, error), which a merge reports and shows in the gallery.
+    `planned` maps every render of the whole batch (all shards) to its (shard unit, cache key);
+    `failures` are this run's (render name, config source, error), which a merge reports and shows
+    in the gallery; `set_files` maps each variant set finished here to the files of its folder
+    (answer key, handouts), recorded with their hashes so that a merge can copy and check them.
     """
     path = out_dir / SHARD_FILE
     if shard is None:
@@ -90,8 +105,12 @@ def record_shard(
             "apsim_batch_version": __version__,
             "shard": {"index": shard.index, "count": shard.count},
             "assignment": ASSIGNMENT,
-            "batch_fingerprint": batch_fingerprint(cache_keys),
-            "renders": sorted(name for name in cache_keys if shard.contains(name)),
+            "batch_fingerprint": batch_fingerprint({name: key for name, (_, key) in planned.items()}),
+            "renders": sorted(name for name, (unit, _) in planned.items() if shard.contains(unit)),
+            "sets": {
+                name: [file_record(out_dir / file, out_dir) for file in files if (out_dir / file).is_file()]
+                for name, files in sorted(set_files.items())
+            },
             "failures": [{"name": name, "config": source, "error": error} for name, source, error in failures],
         },
     )
@@ -105,6 +124,7 @@ class ShardRecord:
     batch_fingerprint: str
     renders: tuple[str, ...]
     failures: tuple[tuple[str, str, str], ...]  # (render name, config source, error) of the shard run
+    sets: dict[str, list[dict[str, Any]]]  # set name -> file records (path, bytes, sha256) of its folder
 
 
 def read_shard_record(out_dir: Path) -> ShardRecord | None:
@@ -118,11 +138,14 @@ def read_shard_record(out_dir: Path) -> ShardRecord | None:
         fingerprint = data["batch_fingerprint"]
         renders = data["renders"]
         failures = tuple((str(f["name"]), str(f["config"]), str(f["error"])) for f in data["failures"])
-        if not isinstance(fingerprint, str) or not _all_str(renders):
+        sets = data["sets"]
+        if not isinstance(fingerprint, str) or not _all_str(renders) or not isinstance(sets, dict):
             raise TypeError("wrong types")
+        if not all(isinstance(files, list) and all(isinstance(f, dict) for f in files) for files in sets.values()):
+            raise TypeError("wrong types of set files")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a valid shard record ({type(exc).__name__}: {exc})") from None
-    return ShardRecord(shard, fingerprint, tuple(renders), failures)
+    return ShardRecord(shard, fingerprint, tuple(renders), failures, sets)
 
 
 def _all_str(items: Any) -> bool:

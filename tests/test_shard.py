@@ -17,6 +17,10 @@ from .conftest import copy_config, run_entry_point, write
 
 # Render names of the test batch and the shard (of 3) each hashes to; checked by test_batch_spans_every_shard.
 BATCH_SHARDS = {"classic": 2, "delta": 1, "alpha": 2, "epsilon": 3, "theta": 3}
+# A variant set is sharded by its set name: "quiz" hashes to shard 3, and all three variants go there
+# (the names quiz-v01 ... quiz-v03 on their own would all hash to shard 1).
+QUIZ = ["quiz-v01", "quiz-v02", "quiz-v03"]
+RENDER_SHARDS = {**BATCH_SHARDS, **{name: 3 for name in QUIZ}}
 
 
 def small_config(title: str, amplitude_mv: float) -> str:
@@ -40,12 +44,25 @@ outputs: [gif, png, csv]
 
 
 def write_batch(folder: Path) -> Path:
-    """configs/ with the full classic config (every format, MP4 included) and four quick ones."""
+    """configs/ with the full classic config (every format, MP4 included), four quick ones and a
+    quick variant set of three with student handouts."""
     configs = folder / "configs"
     copy_config("classic.yaml", configs)
     for i, name in enumerate(n for n in BATCH_SHARDS if n != "classic"):
         write(configs / f"{name}.yaml", small_config(f"Test {name}", 60 + 10 * i))
+    quiz = small_config("Quiz", 70) + QUIZ_VARIANTS
+    write(configs / "quiz.yaml", quiz)
     return configs
+
+
+QUIZ_VARIANTS = """\
+name: quiz
+variants:
+  mode: grid
+  student: true
+  fields:
+    waveform.components[0].amplitude_mv: [60, 75, 90]
+"""
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -75,6 +92,7 @@ def test_parse_shard():
 def test_assignment_is_pinned():
     """sha256 of the name mod N: the same on every machine, Python and release (CI caches rely on it)."""
     assert {name: shard_of(name, 3) for name in BATCH_SHARDS} == BATCH_SHARDS
+    assert shard_of("quiz", 3) == 3 and [shard_of(name, 3) for name in QUIZ] == [1, 1, 1]
     assert [shard_of("classic", n) for n in (1, 2, 7)] == [1, 2, 2]
     assert shard_of("é", 7) == 7  # names are hashed as UTF-8
 
@@ -113,7 +131,7 @@ def sharded(tmp_path_factory):
         for k in (1, 2, 3):
             result = CliRunner().invoke(app, ["run", "configs", "--shard", f"{k}/3", "--out", f"shard-{k}", "-j", "1"])
             assert result.exit_code == 0, result.stderr
-            assert f"{list(BATCH_SHARDS.values()).count(k)} rendered, 0 up to date, 0 failed" in result.stdout
+            assert f"{list(RENDER_SHARDS.values()).count(k)} rendered, 0 up to date, 0 failed" in result.stdout
     return work
 
 
@@ -128,10 +146,12 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(sharded):
     for k in (1, 2, 3):
         record = json.loads((work / f"shard-{k}" / "shard.json").read_text())
         assert record["shard"] == {"index": k, "count": 3}
-        assert record["renders"] == sorted(name for name, shard in BATCH_SHARDS.items() if shard == k)
+        assert record["renders"] == sorted(name for name, shard in RENDER_SHARDS.items() if shard == k)
+        assert sorted(record["sets"]) == (["quiz"] if k == 3 else [])
     proc = merge(work, "shard-1", "shard-2", "shard-3", "--out", "merged")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("✓ merged 5 renders (16 files, each checked against its sha256) from the 3 shards in")
+    # 16 files of 5 renders, 9 of the quiz's variants, 2 + 6 + 1 of its answer key and handouts
+    assert proc.stdout.startswith("✓ merged 8 renders (34 files, each checked against its sha256) from the 3 shards in")
     assert_same_tree(work / "outputs", work / "merged")
     assert "classic/classic.mp4" in tree(work / "merged")  # the full-format render took part
 
