@@ -268,7 +268,14 @@ def test_stale_renders_are_listed_and_pruned(cli, tmp_path):
     code, stdout, _ = cli("run", "configs", "--jobs", "1", "--prune", "--json")
     summary = json.loads(stdout)
     assert summary["pruned"] == ["b", "c"] and summary["stale"] == []
-    assert sorted(p.name for p in out.iterdir()) == [".apsim-batch.lock", "a", "linked", "manifest.json", "mine"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".apsim-batch.lock",
+        "a",
+        "index.html",
+        "linked",
+        "manifest.json",
+        "mine",
+    ]
     assert [e["name"] for e in json.loads((out / "manifest.json").read_text())["renders"]] == ["a"]
     assert (out / "mine/notes.txt").exists() and (tmp_path / "elsewhere").is_dir()
 
