@@ -396,3 +396,23 @@ def test_unreadable_config_fails_alone(cli, tmp_path):
     code, out, err = cli("run", "configs", "--jobs", "1", cwd=tmp_path)
     assert code == 1 and "✓ a: rendered" in out
     assert "✗ configs/secret.yaml: cannot read file (Permission denied)" in err
+
+
+@pytest.mark.slow
+def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path):
+    trees = {}
+    for jobs in ("1", "2"):
+        work = tmp_path / f"jobs{jobs}"
+        write(work / "configs/a.yaml", "animation: {samples_per_frame: 25}\n")
+        write(work / "configs/b.yaml", "title: B\nanimation: {samples_per_frame: 20, fps: 30}\n")
+        write(work / "configs/c.yaml", "plot: {line_color: red}\nanimation: {samples_per_frame: 50}\n")
+        proc = run_entry_point("run", "configs", "--jobs", jobs, cwd=work)
+        assert proc.returncode == 0, proc.stderr
+        out = work / "outputs"
+        trees[jobs] = {
+            p.relative_to(out).as_posix(): sha256(p)
+            for p in out.rglob("*")
+            if p.is_file() and p.name != ".apsim-batch.lock"
+        }
+    assert {Path(p).suffix for p in trees["1"]} >= {".gif", ".mp4", ".png", ".csv", ".json"}
+    assert trees["1"] == trees["2"]
