@@ -178,8 +178,11 @@ def test_palette_mapping_is_the_exact_nearest_colour():
     colors = rng.integers(0, 256, (256, 3)).astype(np.int32)
     image = rng.integers(0, 256, (40, 30, 3)).astype(np.uint8)
     image[:10] = colors[5]  # repeated colours, as in real frames
+    colors[9] = colors[3]  # a tie (palettes padded with black have many): the first entry wins
+    image[10:12] = colors[3]
     distance = ((image.reshape(-1, 1, 3).astype(np.int32) - colors[None]) ** 2).sum(axis=2)
     np.testing.assert_array_equal(_nearest_index(image, colors), distance.argmin(axis=1).reshape(40, 30))
+    assert (_nearest_index(image, colors)[10:12] == 3).all()
 
 
 @pytest.fixture(scope="module")
