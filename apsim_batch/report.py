@@ -197,7 +197,9 @@ class LiveReporter(PlainReporter):
     def _describe(self) -> None:
         names = list(self.running)
         shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-        self.progress.update(self.task, description=f"rendering {shown}" if names else "checking")
+        task = self.progress.tasks[0]
+        idle = "finishing" if task.total is not None and task.completed >= task.total else "checking"
+        self.progress.update(self.task, description=f"rendering {shown}" if names else idle)
 
     def close(self, result: BatchResult | None) -> None:
         self.progress.stop()
