@@ -559,7 +559,10 @@ def run_batch(
                 done.append(skipped)
             if not stopped_early:
                 _invalidate(out_dir, todo)
-                runner = executor or executor_for(default_jobs() if jobs is None else jobs, timeout_s or None, on_start)
+                # One pending render runs in this process: a spawned worker would start Python and
+                # import everything again (~0.5 s) for nothing to run beside it.
+                workers = min(default_jobs() if jobs is None else jobs, len(todo))
+                runner = executor or executor_for(workers, timeout_s or None, on_start)
                 stopped_early = _render_all(runner, todo, done, report, fail_fast)
             if not stopped_early:
                 for outcome in _finish_sets(out_dir, loaded, done):
