@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from . import __version__, term
-from .batch import BatchResult, Executor, Outcome, UsageError, default_jobs, run_batch, validate_paths
+from .batch import DEFAULT_TIMEOUT_S, Executor, Outcome, Terminated, UsageError, default_jobs, run_batch, validate_paths
 from .config import OUTPUT_FORMATS
 from .errors import ApsimError
+from .report import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    exit_code,
+    format_json,
+    format_outcome,
+    format_summary,  # noqa: F401 - re-exported for other front ends
+    make_reporter,
+)
 from .shard import Shard
 from .starter import templates
 from .variants import Override, parse_override
@@ -107,36 +118,6 @@ def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Ex
     return DaskExecutor(scheduler=scheduler, workers=jobs)
 
 
-def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
-    """The lines that report one finished config (pure, for tests and other front ends)."""
-    if outcome.status == "failed":
-        return [f"✗ {line}" for line in (outcome.error or "failed").splitlines()]
-    if outcome.status == "skipped":
-        return [f"· {outcome.name}: up to date"]
-    if outcome.status == "valid":
-        return [f"✓ {outcome.source}: valid ({outcome.name})"]
-    if outcome.status == "answer_key":
-        folder = out_dir / outcome.name
-        lines = [f"✓ {outcome.name}: answer key → {folder / 'teacher'}/"]
-        if any("/handouts/" in f for f in outcome.files):
-            lines.append(f"  student handouts → {folder / 'handouts'}/ (share this folder as it is)")
-        return lines
-    formats = ", ".join(Path(f).suffix.lstrip(".") for f in outcome.files)
-    lines = [f"✓ {outcome.name}: rendered in {outcome.seconds:.1f} s → {out_dir / outcome.name}/ ({formats})"]
-    return lines + [f"  note: {note}" for note in outcome.notes]
-
-
-def format_summary(result: BatchResult) -> list[str]:
-    lines = [
-        f"{result.count('rendered')} rendered, {result.count('skipped')} up to date, "
-        f"{result.count('failed')} failed (outputs in {result.out_dir}/)"
-    ]
-    if result.failures:
-        lines.append("Failures:")
-        lines += [f"  {line}" for f in result.failures for line in (f.error or "").splitlines()]
-    return lines
-
-
 @app.command()
 def run(
     paths: PathsArg = None,
@@ -153,11 +134,29 @@ def run(
             "--jobs",
             "-j",
             min=1,
-            help="Renders at once, in separate processes (default: usable cores).",
+            help="Renders at once, in separate processes (default: usable cores; 1 renders in this process).",
             show_default=False,
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-render even renders that are up to date.")] = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop everything at the first invalid config or failed render.")
+    ] = False,
+    timeout_s: Annotated[
+        float,
+        typer.Option(
+            "--timeout-s",
+            min=0,
+            help="Stop a render that takes longer than this many seconds and count it as failed (0: no limit).",
+        ),
+    ] = DEFAULT_TIMEOUT_S,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Delete renders whose config no longer exists (and their manifest entries).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print only a JSON summary of the run on stdout (errors still go to stderr).")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of renders that crash.")] = False,
     set_: SetOption = None,
     student: StudentOption = False,
@@ -191,18 +190,14 @@ def run(
 ) -> None:
     """Validate and render every config, writing GIF, MP4, PNG, CSV and manifests.
 
+    Exit codes: 0 all succeeded, 1 something failed, 2 usage error, 130 Ctrl-C, 143 SIGTERM.
+
     Example: apsim-batch run configs/ --out outputs/ --format gif,png
     """
     chosen = _formats(format)
     overrides = _overrides(set_)
     chosen_shard = _shard(shard)
-
-    def report(outcome: Outcome) -> None:
-        for line in format_outcome(outcome, out):
-            typer.echo(line, err=outcome.status == "failed")
-        if verbose and outcome.detail:
-            typer.echo(outcome.detail, err=True)
-
+    reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
     try:
         result = run_batch(
             paths or [Path("configs")],
@@ -210,21 +205,39 @@ def run(
             formats=chosen,
             jobs=jobs or default_jobs(),
             force=force,
-            on_outcome=report,
+            fail_fast=fail_fast,
+            timeout_s=timeout_s,
+            prune_stale=prune,
+            on_outcome=reporter.finish,
+            on_plan=reporter.plan,
+            on_start=reporter.start,
             overrides=overrides,
             student=student,
             shard=chosen_shard,
             executor=_executor(executor, scheduler, jobs),
         )
-    except UsageError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except ApsimError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    for line in format_summary(result):
-        typer.echo(line)
-    raise typer.Exit(0 if result.ok else 1)
+    except (ApsimError, KeyboardInterrupt, Terminated) as exc:
+        reporter.close(None)
+        _fatal(*_early_stop(exc))
+    reporter.close(result)
+    if json_summary:
+        typer.echo(json.dumps(format_json(result), indent=2, ensure_ascii=False))
+    raise typer.Exit(exit_code(result))
+
+
+def _early_stop(exc: BaseException) -> tuple[str, int]:
+    """Message and exit code for a run that stopped before rendering began (nothing was written)."""
+    if isinstance(exc, UsageError):
+        return f"Error: {exc}", EXIT_USAGE
+    if isinstance(exc, ApsimError):
+        return f"Error: {exc}", EXIT_FAILED
+    signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
+    return f"Interrupted ({signame}) before rendering began; nothing was written.", EXIT_INTERRUPTED[signame]
+
+
+def _fatal(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
 
 
 @app.command()

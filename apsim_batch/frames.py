@@ -84,7 +84,7 @@ PHASE_COLORS = {
 PHASE_ALPHA = 0.14
 LABEL_FONT_PT = 7.5
 LABEL_PAD = 0.3  # box padding around a label, in font sizes
-LABEL_ROW_PX = 17.0
+LABEL_ROW_PX = 19.0
 LABEL_GAP_PX = 5.0
 
 

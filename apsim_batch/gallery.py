@@ -284,6 +284,10 @@ def build_gallery(
         )
         parts.append(f'<section class="failures"><h2>Failed in the last run ({len(failures)})</h2><ul>{items}</ul>')
         parts.append("</section>")
+    if singles:
+        heading = "<h2>Renders</h2>" if sets else ""
+        parts.append(f'<section>{heading}<div class="grid">' + "".join(_card(m, teacher) for m in singles))
+        parts.append("</div></section>")
     for set_name, members in sets.items():
         parts.append(f'<section class="set"><h2>Variant set <code>{_e(set_name)}</code> · {len(members)} variants</h2>')
         if teacher:
@@ -292,10 +296,6 @@ def build_gallery(
                 parts.append('<p class="links">' + " ".join(links) + "</p>")
             parts.append(_answer_key(members))
         parts.append('<div class="grid">' + "".join(_card(m, teacher) for m in members) + "</div></section>")
-    if singles:
-        heading = "<h2>Renders</h2>" if sets else ""
-        parts.append(f'<section>{heading}<div class="grid">' + "".join(_card(m, teacher) for m in singles))
-        parts.append("</div></section>")
     if not count and not failures:
         parts.append('<p class="empty">No renders yet: run <code>apsim-batch run configs/</code>.</p>')
     parts.append(f'</main><p class="none-match" hidden>No render matches the filter.</p><script>{_JS}</script>')

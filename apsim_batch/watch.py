@@ -59,9 +59,12 @@ def watch(
 
     def render(files: Sequence[str | os.PathLike[str]]) -> None:
         try:
-            run_batch(files, out, formats=formats, jobs=1, on_outcome=report)
+            result = run_batch(files, out, formats=formats, jobs=1, on_outcome=report)
         except ApsimError as exc:  # e.g. another run holds the outputs folder, or a file vanished
             echo(f"Error: {exc}")
+            return
+        if result.interrupted:  # run_batch stops cleanly on Ctrl-C and reports it; stop watching too
+            raise KeyboardInterrupt
 
     last = snapshot(paths)
     if not last:

@@ -178,8 +178,11 @@ def test_palette_mapping_is_the_exact_nearest_colour():
     colors = rng.integers(0, 256, (256, 3)).astype(np.int32)
     image = rng.integers(0, 256, (40, 30, 3)).astype(np.uint8)
     image[:10] = colors[5]  # repeated colours, as in real frames
+    colors[9] = colors[3]  # a tie (palettes padded with black have many): the first entry wins
+    image[10:12] = colors[3]
     distance = ((image.reshape(-1, 1, 3).astype(np.int32) - colors[None]) ** 2).sum(axis=2)
     np.testing.assert_array_equal(_nearest_index(image, colors), distance.argmin(axis=1).reshape(40, 30))
+    assert (_nearest_index(image, colors)[10:12] == 3).all()
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +243,41 @@ def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
     for i in (40, 99):
         diff = np.abs(colors[indexed[i]].astype(int) - rgb[i]).max(axis=2)
         assert diff.mean() < 3 and np.percentile(diff, 99.5) < 40
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hh_classic", "hh_threshold", "hh_refractory", "hh_repetitive", "hh_temperature"])
+def test_shipped_annotations_do_not_collide(name):
+    """Phase labels never overlap each other, the title or the axes; the readout stays clear of the x label."""
+    from apsim_batch.config import load_config
+    from apsim_batch.frames import _axes, _draw, _new_figure, tip_overlay
+
+    from .conftest import CONFIGS
+
+    config = load_config(CONFIGS / f"{name}.yaml").config
+    trace = synthesize(config.waveform)
+    image, boxes = _draw(config, trace, None, with_overlay=False)
+    height, width = image.shape[:2]
+    fig, canvas = _new_figure(config)
+    axes = _axes(fig, config, trace, decorate=True)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    to_box = lambda e: (e.x0, height - e.y1, e.x1, height - e.y0)  # noqa: E731
+    title = to_box(axes[0].title.get_window_extent(renderer))
+    top_axes = to_box(axes[0].get_window_extent(renderer))
+    x_label = to_box(axes[-1].xaxis.label.get_window_extent(renderer))
+
+    def overlap(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    labels = [box for _, box in boxes]
+    assert labels, "phases are on in every shipped Hodgkin–Huxley config"
+    for i, a in enumerate(labels):
+        assert a[0] >= 0 and a[2] <= width and a[1] >= 0 and a[3] <= height
+        assert not overlap(a, title) and not overlap(a, top_axes)
+        assert not any(overlap(a, b) for b in labels[i + 1 :])
+    if config.plot.tip_marker:
+        overlay = tip_overlay(config, trace, axes[0], (height, width))
+        x0, y0 = overlay.readout_xy
+        readout = (x0, y0, x0 + overlay.readout_shape[1], y0 + overlay.readout_shape[0])
+        assert readout[2] <= width and readout[3] <= height and not overlap(readout, x_label)

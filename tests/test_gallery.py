@@ -115,7 +115,7 @@ def test_variant_sets_are_grouped_and_answers_are_teacher_only():
 
     student = build_gallery(renders)
     assert "Variant set <code>ex</code> · 2 variants" in student
-    assert student.index("ex-v01") < student.index("ex-v02") < student.index("<h2>Renders</h2>")
+    assert student.index("<h2>Renders</h2>") < student.index("ex-v01") < student.index("ex-v02")
     set_html = student.split('<section class="set">')[1].split("</section>")[0]
     assert "Answer key" not in student and "waveform.components[0].width_ms" not in student
     assert "manifest.json" not in set_html and "<dt>peak</dt>" not in set_html and "configs/ex" not in set_html

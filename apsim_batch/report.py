@@ -1,0 +1,215 @@
+"""How a batch run is shown: pure formatters (format_*) and the reporters that print them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from .batch import BatchResult, Job, Outcome
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # the shell's 128 + signal number
+
+
+# --- pure formatting ---------------------------------------------------------------------------
+
+
+def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
+    """The lines that report one finished config (pure, for tests and other front ends)."""
+    if outcome.status == "failed":
+        return [f"✗ {line}" for line in (outcome.error or "failed").splitlines()]
+    if outcome.status == "skipped":
+        return [f"· {outcome.name}: up to date"]
+    if outcome.status == "cancelled":
+        return [f"- {outcome.name}: not rendered (run stopped)"]
+    if outcome.status == "valid":
+        return [f"✓ {outcome.source}: valid ({outcome.name})"]
+    if outcome.status == "answer_key":
+        folder = out_dir / outcome.name
+        lines = [f"✓ {outcome.name}: answer key → {folder / 'teacher'}/"]
+        if any("/handouts/" in f for f in outcome.files):
+            lines.append(f"  student handouts → {folder / 'handouts'}/ (share this folder as it is)")
+        return lines
+    formats = ", ".join(Path(f).suffix.lstrip(".") for f in outcome.files)
+    lines = [f"✓ {outcome.name}: rendered in {outcome.seconds:.1f} s → {out_dir / outcome.name}/ ({formats})"]
+    return lines + [f"  note: {note}" for note in outcome.notes]
+
+
+def format_summary(result: BatchResult) -> list[str]:
+    """The closing lines: counts, every failure again, stale renders, and why a run stopped."""
+    counts = (
+        f"{result.count('rendered')} rendered, {result.count('skipped')} up to date, {result.count('failed')} failed"
+    )
+    if result.count("cancelled"):
+        counts += f", {result.count('cancelled')} not rendered"
+    lines = [f"{counts} (outputs in {result.out_dir}/)"]
+    if result.interrupted:
+        lines.append(
+            f"Interrupted ({result.interrupted}): workers stopped; every file and manifest written is complete,"
+            " and the next run renders what is missing."
+        )
+    elif result.stopped_early:
+        lines.append("Stopped at the first failure (--fail-fast).")
+    if result.failures:
+        lines.append("Failures:")
+        lines += [f"  {line}" for f in result.failures for line in (f.error or "").splitlines()]
+    if result.stale:
+        lines.append(f"Stale (their config is gone; --prune removes them): {', '.join(result.stale)}")
+    if result.pruned:
+        lines.append(f"Pruned (their config is gone): {', '.join(result.pruned)}")
+    return lines
+
+
+def format_json(result: BatchResult) -> dict[str, Any]:
+    """The machine-readable summary printed by `run --json` (schema documented in the README)."""
+    statuses = ("rendered", "skipped", "failed", "cancelled")
+    return {
+        "apsim_batch_version": __version__,
+        "out_dir": str(result.out_dir),
+        "ok": result.ok,
+        "interrupted": result.interrupted,
+        "stopped_early": result.stopped_early,
+        "counts": {status: result.count(status) for status in statuses},
+        "renders": [
+            {
+                "name": o.name,
+                "source": o.source,
+                "status": o.status,
+                "seconds": round(o.seconds, 3),
+                "outputs": list(o.files),
+                "error": o.error,
+                "notes": list(o.notes),
+            }
+            for o in result.outcomes
+        ],
+        "stale": list(result.stale),
+        "pruned": list(result.pruned),
+    }
+
+
+def exit_code(result: BatchResult) -> int:
+    if result.interrupted:
+        return EXIT_INTERRUPTED[result.interrupted]
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+# --- printing ----------------------------------------------------------------------------------
+
+
+class Reporter(Protocol):
+    def plan(self, total: int) -> None: ...
+    def start(self, job: Job) -> None: ...
+    def finish(self, outcome: Outcome) -> None: ...
+    def close(self, result: BatchResult | None) -> None: ...
+
+
+class PlainReporter:
+    """One line per finished config (for logs and CI); `quiet` keeps only failures."""
+
+    def __init__(self, out_dir: Path, *, quiet: bool = False, verbose: bool = False, summary: bool = True):
+        self.out_dir, self.quiet, self.verbose, self.summary = out_dir, quiet, verbose, summary
+
+    def plan(self, total: int) -> None:
+        pass
+
+    def start(self, job: Job) -> None:
+        pass
+
+    def finish(self, outcome: Outcome) -> None:
+        failed = outcome.status == "failed"
+        if failed or not self.quiet:
+            for line in format_outcome(outcome, self.out_dir):
+                _echo(line, err=failed)
+        if failed and self.verbose and outcome.detail:
+            _echo(outcome.detail.rstrip(), err=True)
+
+    def close(self, result: BatchResult | None) -> None:
+        if result is None:
+            return
+        if self.summary and not self.quiet:
+            for line in format_summary(result):
+                _echo(line)
+        elif result.interrupted:
+            _echo(f"Interrupted ({result.interrupted})", err=True)
+
+
+def _echo(line: str, err: bool = False) -> None:
+    from . import term
+
+    term.echo(line, err=err)
+
+
+class LiveReporter(PlainReporter):
+    """On a terminal: the same lines above a live bar with the count, current renders, elapsed and ETA."""
+
+    def __init__(self, out_dir: Path, *, verbose: bool = False, console: Any = None, errors: Any = None):
+        super().__init__(out_dir, verbose=verbose)
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = console or Console(highlight=False)  # rich honours NO_COLOR and TERM=dumb
+        self.errors = errors or Console(stderr=True, highlight=False)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.running: dict[str, None] = {}
+        self.task = self.progress.add_task("checking", total=None)
+
+    def plan(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+        self.progress.start()
+
+    def start(self, job: Job) -> None:
+        self.running[job.name] = None
+        self._describe()
+
+    def finish(self, outcome: Outcome) -> None:
+        self.running.pop(outcome.name, None)
+        style = {"failed": "red", "rendered": "green", "cancelled": "yellow"}.get(outcome.status, "dim")
+        console = self.errors if outcome.status == "failed" else self.progress.console
+        for line in format_outcome(outcome, self.out_dir):
+            console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+        if outcome.status == "failed" and self.verbose and outcome.detail:
+            self.errors.print(outcome.detail.rstrip(), markup=False, highlight=False, soft_wrap=True)
+        if outcome.status != "answer_key":  # answer keys come on top of the planned renders
+            self.progress.advance(self.task)
+        self._describe()
+
+    def _describe(self) -> None:
+        names = list(self.running)
+        shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+        task = self.progress.tasks[0]
+        idle = "finishing" if task.total is not None and task.completed >= task.total else "checking"
+        self.progress.update(self.task, description=f"rendering {shown}" if names else idle)
+
+    def close(self, result: BatchResult | None) -> None:
+        self.progress.stop()
+        super().close(result)
+
+
+def make_reporter(out_dir: Path, *, quiet: bool, verbose: bool, json_summary: bool) -> Reporter:
+    """Live bar on a terminal; plain lines otherwise; only errors for --quiet and --json."""
+    if quiet or json_summary:
+        return PlainReporter(out_dir, quiet=True, verbose=verbose, summary=False)
+    if sys.stdout.isatty():
+        return LiveReporter(out_dir, verbose=verbose)
+    return PlainReporter(out_dir, verbose=verbose)
