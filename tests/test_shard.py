@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from apsim_batch.batch import LOCK_FILE
 from apsim_batch.cli import app
 from apsim_batch.shard import Shard, shard_of
 
@@ -66,8 +67,12 @@ variants:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (hidden ones too) by relative path, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under `folder` (hidden ones too, but not the lock file, which names the process) by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != LOCK_FILE
+    }
 
 
 def assert_same_tree(expected: Path, actual: Path) -> None:
