@@ -136,7 +136,9 @@ class GaussianWaveform(_Model):
     duration_ms: StrictFloat = Field(10, gt=0, le=10_000, description="Length of the trace, in ms.")
     samples: StrictInt = Field(500, ge=2, le=MAX_SAMPLES, description="Number of evenly spaced samples, ends included.")
     smoothing: Literal["none", "cubic"] = Field(
-        "cubic", description="'cubic' passes the samples through a cubic interpolating spline as the original did."
+        "cubic",
+        description="'cubic': the original's interpolating cubic spline on the sample grid, which returns the samples"
+        " unchanged; kept so configs written for the original read the same.",
     )
     components: tuple[GaussianComponent, ...] = Field(
         default_factory=_classic_components, max_length=50, description="The Gaussian components, in any order."
@@ -584,7 +586,7 @@ def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
         if field is None:
             model = None
             continue
-        members = _models_in(field.annotation)
+        members = models_in(field.annotation)
         if isinstance(field.discriminator, str) and len(members) > 1:
             tags = {m.model_fields[field.discriminator].default: m for m in members}
             for m in members:
@@ -601,11 +603,11 @@ def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
     return tuple(clean), model
 
 
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
+def models_in(annotation: Any) -> list[type[BaseModel]]:
     """The BaseModel classes inside an annotation such as `tuple[GaussianComponent, ...]` or a union."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     found: list[type[BaseModel]] = []
     for arg in getattr(annotation, "__args__", ()):
-        found += [m for m in _models_in(arg) if m not in found]
+        found += [m for m in models_in(arg) if m not in found]
     return found

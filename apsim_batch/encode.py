@@ -117,10 +117,10 @@ def gif_palette(full: np.ndarray, base: np.ndarray) -> tuple[bytes, np.ndarray, 
     quantized = Image.fromarray(full).quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     palette = np.frombuffer(bytes(quantized.getpalette()[: 256 * 3]).ljust(256 * 3, b"\0"), np.uint8)
     colors = palette.reshape(256, 3).astype(np.int32)
-    return palette.tobytes(), _nearest_index(base, colors), _nearest_index(full, colors)
+    return palette.tobytes(), nearest_palette_index(base, colors), nearest_palette_index(full, colors)
 
 
-def _nearest_index(rgb: np.ndarray, colors: np.ndarray) -> np.ndarray:
+def nearest_palette_index(rgb: np.ndarray, colors: np.ndarray) -> np.ndarray:
     """Exact nearest palette entry per pixel (Pillow's palette mapping rounds, turning white grey)."""
     # One 24-bit key per pixel: a 1-D unique is many times faster than unique rows (axis=0).
     flat = rgb.reshape(-1, 3).astype(np.int32)

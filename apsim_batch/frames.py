@@ -484,9 +484,9 @@ class TipOverlay:
             rgb = rgb * (1 - core) + self.dot_color * core
         rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
         if colors is not None:
-            from .encode import _nearest_index
+            from .encode import nearest_palette_index
 
-            image[cy0:y1, cx0:x1] = _nearest_index(rgb, colors.astype(np.int32))
+            image[cy0:y1, cx0:x1] = nearest_palette_index(rgb, colors.astype(np.int32))
         else:
             image[cy0:y1, cx0:x1] = rgb
         return (cx0, cy0, x1, y1)

@@ -15,18 +15,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .config import Config
+from .config import Config, models_in
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
-
-
-def _models_in(annotation: object) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    found: list[type[BaseModel]] = []
-    for arg in typing.get_args(annotation):
-        found += [m for m in _models_in(arg) if m not in found]
-    return found
 
 
 def _type_name(annotation: object) -> str:
@@ -103,7 +94,7 @@ def rows(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
             f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {_range(field)} | "
             f"{field.description or ''} |"
         )
-        members = _models_in(field.annotation)
+        members = models_in(field.annotation)
         tagged = isinstance(field.discriminator, str) and len(members) > 1
         for sub in members:
             origin = typing.get_origin(field.annotation)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from apsim_batch.config import Config
-from apsim_batch.encode import _nearest_index, gif_timing
+from apsim_batch.encode import gif_timing, nearest_palette_index
 from apsim_batch.frames import draw_figure, draw_layers, revealed_counts, stream
 from apsim_batch.waveform import synthesize
 
@@ -181,8 +181,8 @@ def test_palette_mapping_is_the_exact_nearest_colour():
     colors[9] = colors[3]  # a tie (palettes padded with black have many): the first entry wins
     image[10:12] = colors[3]
     distance = ((image.reshape(-1, 1, 3).astype(np.int32) - colors[None]) ** 2).sum(axis=2)
-    np.testing.assert_array_equal(_nearest_index(image, colors), distance.argmin(axis=1).reshape(40, 30))
-    assert (_nearest_index(image, colors)[10:12] == 3).all()
+    np.testing.assert_array_equal(nearest_palette_index(image, colors), distance.argmin(axis=1).reshape(40, 30))
+    assert (nearest_palette_index(image, colors)[10:12] == 3).all()
 
 
 @pytest.fixture(scope="module")
