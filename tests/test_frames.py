@@ -35,16 +35,21 @@ def test_first_and_last_layers(classic):
     assert blue(layers.base) == 0 and blue(layers.full) > 1500
 
 
-@pytest.mark.parametrize("frame", [0, 10, 55, 60, 62, 64, 70, 100, 174, 200, 248, 249])
-def test_fast_frames_match_full_redraw(classic, frame):
-    config, trace, layers = classic
+def fast_frame_and_diff(config, trace, layers, frame):
+    """Frame `frame` from the fast stream, and its per-pixel difference from a full redraw."""
     counts = revealed_counts(config)
     fast = None
     for i, (image, _) in enumerate(stream(layers, counts[: frame + 1])):
         if i == frame:
             fast = image.copy()
     reference = draw_figure(config, trace, revealed=int(counts[frame]))
-    diff = np.abs(reference.astype(int) - fast).max(axis=2)
+    return fast, np.abs(reference.astype(int) - fast).max(axis=2)
+
+
+@pytest.mark.parametrize("frame", [0, 10, 55, 60, 62, 64, 70, 100, 174, 200, 248, 249])
+def test_fast_frames_match_full_redraw(classic, frame):
+    config, trace, layers = classic
+    fast, diff = fast_frame_and_diff(config, trace, layers, frame)
     # Only the line cap at the tip (and matplotlib snapping a short straight line) may differ.
     assert (diff > 64).sum() <= 60, (diff > 64).sum()
     assert diff.mean() < 0.05
@@ -114,17 +119,11 @@ def panels():
 @pytest.mark.parametrize("frame", [0, 12, 25, 30, 34, 40, 60, 99])
 def test_panel_frames_match_full_redraw(panels, frame):
     config, trace, layers = panels
-    counts = revealed_counts(config)
-    fast = None
-    for i, (image, _) in enumerate(stream(layers, counts[: frame + 1])):
-        if i == frame:
-            fast = image.copy()
-    reference = draw_figure(config, trace, revealed=int(counts[frame]))
-    diff = np.abs(reference.astype(int) - fast).max(axis=2)
+    fast, diff = fast_frame_and_diff(config, trace, layers, frame)
     # eight curves in three axes: only their line caps at the tip may differ
     assert (diff > 64).sum() <= 8 * 25, (diff > 64).sum()
     assert diff.mean() < 0.1
-    if frame == len(counts) - 1:
+    if frame == config.frame_count - 1:
         np.testing.assert_array_equal(fast, layers.full)
 
 
