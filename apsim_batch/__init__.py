@@ -15,8 +15,6 @@ Names are imported on first use, so `import apsim_batch` (and `apsim-batch --hel
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -41,25 +39,25 @@ __all__ = [
 _LAZY = {
     "ApsimError": "errors",
     "ConfigError": "errors",
-    "Config": "config",
-    "LoadedConfig": "config",
-    "load_config": "config",
+    "Config": "config.models",
+    "LoadedConfig": "config.models",
+    "load_config": "config.models",
     "Rendered": "api",
     "render": "api",
-    "BatchResult": "batch",
-    "run_batch": "batch",
-    "validate_paths": "batch",
-    "Shard": "shard",
-    "merge_outputs": "merge",
+    "BatchResult": "batch.run",
+    "run_batch": "batch.run",
+    "validate_paths": "batch.run",
+    "Shard": "batch.shard",
+    "merge_outputs": "batch.merge",
 }
 
 if TYPE_CHECKING:
     from .api import Rendered, render
-    from .batch import BatchResult, run_batch, validate_paths
-    from .config import Config, LoadedConfig, load_config
+    from .batch.merge import merge_outputs
+    from .batch.run import BatchResult, run_batch, validate_paths
+    from .batch.shard import Shard
+    from .config.models import Config, LoadedConfig, load_config
     from .errors import ApsimError, ConfigError
-    from .merge import merge_outputs
-    from .shard import Shard
 
 
 def __getattr__(name: str) -> Any:
@@ -73,20 +71,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """Keeps `apsim_batch.render` the render() function.
-
-    Importing the submodule `apsim_batch.render` (the per-render engine) makes Python set the
-    package attribute of the same name to that module, which would hide the public function.
-    The engine stays importable as usual: `from apsim_batch.render import ...`.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "render" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config, LoadedConfig, load_config, validate_config
+from .config.models import Config, LoadedConfig, load_config, validate_config
 from .errors import ApsimError
 
 # Larger animations are shown as their poster PNG, so a notebook does not carry tens of megabytes.
@@ -112,7 +112,7 @@ def render(
     A config with a `variants` block renders many files: use `run_batch` for it. Unlike
     `run_batch`, this always renders and does not touch the top-level manifest or gallery.
     """
-    from .render import render as render_one
+    from .output.render import render as render_one
 
     loaded = _loaded(config_or_path)
     if getattr(loaded.config, "variants", None) is not None:

@@ -119,10 +119,12 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
     """Time producing the frames alone, encoding the same frames from memory alone, and both."""
     import numpy as np
 
-    from apsim_batch.config import load_config
-    from apsim_batch.encode import gif_palette, gif_timing, write_gif, write_mp4
-    from apsim_batch.frames import draw_layers, overlaid, revealed_counts, stream
-    from apsim_batch.waveform import synthesize
+    from apsim_batch.config.models import load_config
+    from apsim_batch.figure.layout import draw_layers, revealed_counts
+    from apsim_batch.figure.quantize import gif_palette
+    from apsim_batch.figure.stream import overlaid, stream
+    from apsim_batch.output.encode import gif_timing, write_gif, write_mp4
+    from apsim_batch.trace.waveform import synthesize
 
     config = load_config(config_path).config
     path = Path(out)
@@ -203,7 +205,7 @@ def children_peak_kb(stop: threading.Event, peak: list[int]) -> None:
 
 def child_memory(config_path: str, out: str) -> dict:
     """Render GIF and MP4 in this process (no worker pool) and report peak resident memory."""
-    from apsim_batch.batch import run_batch
+    from apsim_batch.batch.run import run_batch
 
     stop, peak = threading.Event(), [0]
     watcher = threading.Thread(target=children_peak_kb, args=(stop, peak), daemon=True)
@@ -290,12 +292,12 @@ def run(quick: bool) -> str:
             runs,
             {
                 "python": ([sys.executable, "-c", "pass"], runs),
-                "cli": ([sys.executable, "-c", "import apsim_batch.cli"], runs),
+                "cli": ([sys.executable, "-c", "import apsim_batch.cli.commands"], runs),
                 "render_imports": (
                     [
                         sys.executable,
                         "-c",
-                        "import apsim_batch.cli, matplotlib.figure, matplotlib.backends.backend_agg,"
+                        "import apsim_batch.cli.commands, matplotlib.figure, matplotlib.backends.backend_agg,"
                         " PIL.GifImagePlugin, imageio.v2",
                     ],
                     runs,

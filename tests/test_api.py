@@ -31,9 +31,9 @@ def test_import_is_light_and_render_stays_the_function():
     code = (
         "import sys, apsim_batch\n"
         "heavy = [m for m in ('numpy', 'pydantic', 'matplotlib', 'scipy', 'imageio') if m in sys.modules]\n"
-        "import apsim_batch.batch, apsim_batch.render\n"
+        "import apsim_batch.batch.run, apsim_batch.output.render\n"
         "from apsim_batch import render\n"
-        "from apsim_batch.render import RenderResult\n"
+        "from apsim_batch.output.render import RenderResult\n"
         "print(heavy, callable(render) and render.__module__, RenderResult.__name__)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

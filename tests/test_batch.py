@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from apsim_batch import batch
-from apsim_batch.batch import Job, Outcome, ProcessExecutor, output_lock, run_batch
-from apsim_batch.config import load_config
-from apsim_batch.report import LiveReporter, format_json, format_summary
+from apsim_batch.batch import run as batch
+from apsim_batch.batch.run import Job, Outcome, ProcessExecutor, output_lock, run_batch
+from apsim_batch.cli.report import LiveReporter, format_json, format_summary
+from apsim_batch.config.models import load_config
 
 from .conftest import ROOT, run_entry_point, write
 

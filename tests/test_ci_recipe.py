@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from apsim_batch.yamlsafe import parse_yaml
+from apsim_batch.config.yamlsafe import parse_yaml
 
 from .conftest import ROOT, copy_config, write
 

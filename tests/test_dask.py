@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from apsim_batch import dask_executor
-from apsim_batch.batch import Job, Outcome, load_all, render_job
-from apsim_batch.dask_executor import DaskExecutor
-from apsim_batch.encode import PARTIAL_MARK, atomic_path
+from apsim_batch.batch import dask as dask_executor
+from apsim_batch.batch.dask import DaskExecutor
+from apsim_batch.batch.run import Job, Outcome, load_all, render_job
+from apsim_batch.output.encode import PARTIAL_MARK, atomic_path
 
 from .conftest import run_entry_point, write
 from .test_shard import assert_same_tree, small_config, tree, write_batch
@@ -104,7 +104,7 @@ def render_killing_first_worker(job: Job) -> Outcome:
     if not marker.exists():
         import importlib
 
-        engine = importlib.import_module("apsim_batch.render")  # the module (apsim_batch.render is the function)
+        engine = importlib.import_module("apsim_batch.output.render")
 
         def die_while_writing(path: Path, *args, **kwargs) -> None:
             with atomic_path(path) as temp:

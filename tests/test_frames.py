@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from apsim_batch.config import Config
-from apsim_batch.encode import gif_timing, nearest_palette_index
-from apsim_batch.frames import draw_figure, draw_layers, revealed_counts, stream
-from apsim_batch.waveform import synthesize
+from apsim_batch.config.models import Config
+from apsim_batch.figure.layout import draw_figure, draw_layers, revealed_counts
+from apsim_batch.figure.quantize import nearest_palette_index
+from apsim_batch.figure.stream import stream
+from apsim_batch.output.encode import gif_timing
+from apsim_batch.trace.waveform import synthesize
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +130,11 @@ def test_panel_frames_match_full_redraw(panels, frame):
 
 
 def test_panels_share_the_time_axis_and_keep_their_curves(panels):
-    from apsim_batch.frames import _axes, _new_figure
+    from apsim_batch.figure.canvas import new_figure
+    from apsim_batch.figure.layout import _axes
 
     config, trace, layers = panels
-    fig, _ = _new_figure(config)
+    fig, _ = new_figure(config)
     axes = _axes(fig, config, trace, decorate=True)
     assert len(axes) == 3
     boxes = [ax.get_position() for ax in axes]
@@ -144,8 +147,8 @@ def test_panels_share_the_time_axis_and_keep_their_curves(panels):
 
 
 def test_phase_labels_appear_whole_when_their_phase_begins(panels):
-    from apsim_batch.frames import _draw
-    from apsim_batch.measure import phases
+    from apsim_batch.figure.layout import _draw
+    from apsim_batch.trace.measure import phases
 
     config, trace, layers = panels
     _, boxes = _draw(config, trace, None)
@@ -193,7 +196,7 @@ def marked():
 
 
 def overlaid_frames(layers, counts, wanted, base=None, full=None, colors=None):
-    from apsim_batch.frames import overlaid
+    from apsim_batch.figure.stream import overlaid
 
     out, previous = {}, None
     for i, (image, box) in enumerate(overlaid(stream(layers, counts, base, full), counts, layers.overlay, colors)):
@@ -231,7 +234,7 @@ def test_tip_readout_shows_time_and_voltage(marked):
 
 
 def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
-    from apsim_batch.encode import gif_palette
+    from apsim_batch.figure.quantize import gif_palette
 
     config, _, layers = marked
     counts = revealed_counts(config)
@@ -248,8 +251,10 @@ def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
 @pytest.mark.parametrize("name", ["hh_classic", "hh_threshold", "hh_refractory", "hh_repetitive", "hh_temperature"])
 def test_shipped_annotations_do_not_collide(name):
     """Phase labels never overlap each other, the title or the axes; the readout stays clear of the x label."""
-    from apsim_batch.config import load_config
-    from apsim_batch.frames import _axes, _draw, _new_figure, tip_overlay
+    from apsim_batch.config.models import load_config
+    from apsim_batch.figure.canvas import new_figure
+    from apsim_batch.figure.layout import _axes, _draw
+    from apsim_batch.figure.overlay import tip_overlay
 
     from .conftest import CONFIGS
 
@@ -257,7 +262,7 @@ def test_shipped_annotations_do_not_collide(name):
     trace = synthesize(config.waveform)
     image, boxes = _draw(config, trace, None, with_overlay=False)
     height, width = image.shape[:2]
-    fig, canvas = _new_figure(config)
+    fig, canvas = new_figure(config)
     axes = _axes(fig, config, trace, decorate=True)
     canvas.draw()
     renderer = canvas.get_renderer()

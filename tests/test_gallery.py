@@ -10,8 +10,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from apsim_batch.batch import run_batch
-from apsim_batch.gallery import INDEX, TEACHER_INDEX, build_gallery, group_renders, key_parameters, write_gallery
+from apsim_batch.batch.run import run_batch
+from apsim_batch.output.gallery import INDEX, TEACHER_INDEX, build_gallery, group_renders, key_parameters, write_gallery
 
 from .conftest import copy_config, write
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from apsim_batch.config import Config, HodgkinHuxleyWaveform
-from apsim_batch.hodgkin_huxley import ionic_currents, rates, resting_potential, simulate, steady_gates
-from apsim_batch.measure import measure
-from apsim_batch.waveform import synthesize
+from apsim_batch.config.models import Config, HodgkinHuxleyWaveform
+from apsim_batch.trace.hodgkin_huxley import ionic_currents, rates, resting_potential, simulate, steady_gates
+from apsim_batch.trace.measure import measure
+from apsim_batch.trace.waveform import synthesize
 
 
 def hh(pulses=(), step=None, **fields) -> HodgkinHuxleyWaveform:
@@ -197,7 +197,7 @@ def test_config_chooses_the_model_by_its_tag():
     ],
 )
 def test_hodgkin_huxley_config_errors_are_located(tmp_path, text, expected):
-    from apsim_batch.config import load_config
+    from apsim_batch.config.models import load_config
     from apsim_batch.errors import ConfigError
 
     path = tmp_path / "hh.yaml"

@@ -15,7 +15,7 @@ HEAVY = ("matplotlib", "scipy", "imageio", "imageio_ffmpeg", "PIL")
 # Run the real entry point, then list which heavy top-level packages ended up in sys.modules.
 PROBE = """
 import sys
-from apsim_batch.cli import main
+from apsim_batch.cli.commands import main
 sys.argv = ["apsim-batch", *sys.argv[1:]]
 try:
     main()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apsim_batch import manifest
-from apsim_batch.manifest import versions, versions_soon
+from apsim_batch.output import manifest
+from apsim_batch.output.manifest import versions, versions_soon
 
 
 def test_versions_soon_gives_the_same_versions():

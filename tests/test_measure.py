@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from apsim_batch.config import GaussianComponent, GaussianWaveform
-from apsim_batch.measure import measure
-from apsim_batch.waveform import synthesize
+from apsim_batch.config.models import GaussianComponent, GaussianWaveform
+from apsim_batch.trace.measure import measure
+from apsim_batch.trace.waveform import synthesize
 
 
 def waveform(rest, spike, ahp=None, duration=20.0, samples=2001):

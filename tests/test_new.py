@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from apsim_batch.config import load_config
-from apsim_batch.schema import SCHEMA_FILE, schema_text
-from apsim_batch.starter import templates
+from apsim_batch.cli.schema import SCHEMA_FILE, schema_text
+from apsim_batch.cli.starter import templates
+from apsim_batch.config.models import load_config
 
 from .conftest import ROOT, run_entry_point, write
 
@@ -79,7 +79,7 @@ def test_new_then_run_renders(tmp_path):
 
 def complete(words: str) -> list[str]:
     """Ask the installed-style `apsim-batch` program for bash completions of `words`, as the shell does."""
-    code = "import sys; sys.argv[0] = 'apsim-batch'; from apsim_batch.cli import main; main()"
+    code = "import sys; sys.argv[0] = 'apsim-batch'; from apsim_batch.cli.commands import main; main()"
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),

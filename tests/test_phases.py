@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from apsim_batch.config import Config, load_config
-from apsim_batch.measure import measure, phases
-from apsim_batch.render import render
-from apsim_batch.waveform import synthesize
+from apsim_batch.config.models import Config, load_config
+from apsim_batch.output.render import render
+from apsim_batch.trace.measure import measure, phases
+from apsim_batch.trace.waveform import synthesize
 
 from .conftest import ROOT, write
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apsim_batch.reference import END, START, reference_markdown
+from apsim_batch.cli.reference import END, START, reference_markdown
 
 from .conftest import ROOT
 
@@ -10,7 +10,7 @@ from .conftest import ROOT
 def test_config_reference_is_current():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     table = text.split(START, 1)[1].split(END, 1)[0]
-    assert table.strip() == reference_markdown().strip(), "run: python -m apsim_batch.reference README.md"
+    assert table.strip() == reference_markdown().strip(), "run: python -m apsim_batch.cli.reference README.md"
 
 
 def test_ci_runs_the_readme_test_command():

@@ -8,7 +8,7 @@ import pty
 import subprocess
 import sys
 
-from apsim_batch import term
+from apsim_batch.cli import term
 
 from .conftest import CONFIGS, ROOT, write
 

@@ -6,12 +6,10 @@ import time
 
 import pytest
 
-from apsim_batch import variants as variants_module
-from apsim_batch.batch import load_all, validate_paths
-from apsim_batch.config import Config, load_config
-from apsim_batch.errors import ConfigError
-from apsim_batch.render import resolved_parameters
-from apsim_batch.variants import (
+from apsim_batch.batch.run import load_all, validate_paths
+from apsim_batch.config import variants as variants_module
+from apsim_batch.config.models import Config, load_config
+from apsim_batch.config.variants import (
     apply_overrides,
     expand,
     load_renders,
@@ -19,6 +17,8 @@ from apsim_batch.variants import (
     parse_path,
     variant_ids,
 )
+from apsim_batch.errors import ConfigError
+from apsim_batch.output.render import resolved_parameters
 
 from .conftest import CONFIGS, write
 

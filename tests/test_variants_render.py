@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from apsim_batch.measure import measure
+from apsim_batch.trace.measure import measure
 
 from .conftest import CONFIGS, run_entry_point, write
 

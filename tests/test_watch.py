@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from apsim_batch.watch import snapshot, watch
+from apsim_batch.batch.watch import snapshot, watch
 
 from .conftest import ROOT, write
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from apsim_batch.config import Config, GaussianComponent, GaussianWaveform, load_config
-from apsim_batch.waveform import synthesize
+from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform, load_config
+from apsim_batch.trace.waveform import synthesize
 
 from .conftest import CONFIGS
 

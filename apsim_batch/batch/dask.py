@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .batch import Job, Outcome, UsageError, default_jobs, remove_partial_files
-from .errors import ApsimError
+from ..errors import ApsimError
+from .run import Job, Outcome, UsageError, default_jobs, remove_partial_files
 
 INSTALL_HINT = 'the dask executor needs Dask distributed; install it with: pip install "apsim-batch[dask]"'
 CONNECT_TIMEOUT_S = 10

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .batch import Outcome, UsageError, discover, run_batch
-from .errors import ApsimError
+from ..errors import ApsimError
+from .run import Outcome, UsageError, discover, run_batch
 
 Stamp = tuple[int, int, int]  # (mtime_ns, size, inode)
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .batch import UsageError, output_lock, remove_partial_files
-from .encode import atomic_path, write_bytes_atomic
-from .errors import ApsimError
-from .gallery import write_gallery
-from .manifest import MANIFEST, read_manifest, sha256_file, write_batch_manifest
-from .render import output_folder
+from ..errors import ApsimError
+from ..output.encode import atomic_path, write_bytes_atomic
+from ..output.gallery import write_gallery
+from ..output.manifest import MANIFEST, read_manifest, sha256_file, write_batch_manifest
+from ..output.render import output_folder
+from .run import UsageError, output_lock, remove_partial_files
 from .shard import SHARD_FILE, ShardRecord, read_shard_record, record_shard
 
 

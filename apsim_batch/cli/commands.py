@@ -9,10 +9,22 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
-from . import __version__, term
-from .batch import DEFAULT_TIMEOUT_S, Executor, Outcome, Terminated, UsageError, default_jobs, run_batch, validate_paths
-from .config import OUTPUT_FORMATS
-from .errors import ApsimError
+from .. import __version__
+from ..batch.run import (
+    DEFAULT_TIMEOUT_S,
+    Executor,
+    Outcome,
+    Terminated,
+    UsageError,
+    default_jobs,
+    run_batch,
+    validate_paths,
+)
+from ..batch.shard import Shard
+from ..config.models import OUTPUT_FORMATS
+from ..config.variants import Override, parse_override
+from ..errors import ApsimError
+from . import term
 from .report import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -23,12 +35,10 @@ from .report import (
     format_summary,  # noqa: F401 - re-exported for other front ends
     make_reporter,
 )
-from .shard import Shard
 from .starter import templates
-from .variants import Override, parse_override
 
 if TYPE_CHECKING:
-    from .merge import MergeResult
+    from ..batch.merge import MergeResult
 
 app = typer.Typer(
     help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
@@ -112,7 +122,7 @@ def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Ex
         return None
     if scheduler is not None and jobs is not None:
         raise UsageError("--jobs sets the size of a local Dask cluster; with --scheduler the cluster's workers decide")
-    from .dask_executor import DaskExecutor, require_distributed
+    from ..batch.dask import DaskExecutor, require_distributed
 
     require_distributed()
     return DaskExecutor(scheduler=scheduler, workers=jobs)
@@ -343,7 +353,7 @@ def watch(
 
     Example: apsim-batch watch configs/ --format gif
     """
-    from .watch import watch as watch_loop
+    from ..batch.watch import watch as watch_loop
 
     chosen = _formats(format)
 
@@ -371,7 +381,7 @@ def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOpt
 
     Example: apsim-batch variants configs/exercises/ahp_class.yaml
     """
-    from .batch import discover, load_all
+    from ..batch.run import discover, load_all
 
     overrides = _overrides(set_)
     try:
@@ -443,7 +453,7 @@ def merge(
     Refuses renders that differ between folders, damaged files and incomplete shard sets, before
     writing anything. Example: apsim-batch merge shard-1/ shard-2/ shard-3/ --out outputs/
     """
-    from .merge import merge_outputs
+    from ..batch.merge import merge_outputs
 
     try:
         result = merge_outputs(sources, out)

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import LoadedConfig
+from .. import __version__
+from ..config.models import LoadedConfig
+from ..trace.measure import Measurements
 from .encode import PARTIAL_MARK, atomic_path, write_bytes_atomic, write_json
 from .manifest import MANIFEST, sha256_file
-from .measure import Measurements
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"

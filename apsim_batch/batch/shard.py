@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .encode import write_json
-from .manifest import file_record
+from .. import __version__
+from ..output.encode import write_json
+from ..output.manifest import file_record
 
 SHARD_FILE = "shard.json"
 ASSIGNMENT = "sha256 of the render name (UTF-8) as a big-endian integer, mod count, plus 1"

@@ -45,7 +45,7 @@ def _plain(value: Any) -> Any:
 
 def config_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) every config file must satisfy."""
-    from .config import Config
+    from ..config.models import Config
 
     schema = Config.model_json_schema(schema_generator=_Generator)
     for model in [schema, *schema.get("$defs", {}).values()]:
@@ -70,7 +70,7 @@ def schema_text() -> str:
 
 def write_schema(path: str | os.PathLike[str]) -> Path:
     """Write the schema file atomically; returns its path."""
-    from .encode import write_bytes_atomic
+    from ..output.encode import write_bytes_atomic
 
     path = Path(path)
     write_bytes_atomic(path, schema_text().encode("utf-8"))

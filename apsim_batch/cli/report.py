@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
-from .batch import BatchResult, Job, Outcome
+from .. import __version__
+from ..batch.run import BatchResult, Job, Outcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # the shell's 128 + signal number

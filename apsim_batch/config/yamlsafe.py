@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, Problem
+from ..errors import ConfigError, Problem
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .config import Config, models_in
+from ..config.models import Config, models_in
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 

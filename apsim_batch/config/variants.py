@@ -26,7 +26,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import (
+from ..errors import ConfigError, Problem
+from .models import (
     MAX_VARIANTS,
     Config,
     LoadedConfig,
@@ -38,7 +39,6 @@ from .config import (
     format_validation_error,
     read_config,
 )
-from .errors import ConfigError, Problem
 from .yamlsafe import parse_yaml
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from .config import LoadedConfig
-from .encode import PARTIAL_MARK
-from .errors import ApsimError, ConfigError, Problem
-from .gallery import write_gallery
-from .manifest import MANIFEST, cache_key, files_intact, read_manifest, write_batch_manifest
-from .render import render, resolved_parameters, selected_formats
+from ..config.models import LoadedConfig
+from ..config.variants import Override, load_renders
+from ..errors import ApsimError, ConfigError, Problem
+from ..output.encode import PARTIAL_MARK
+from ..output.gallery import write_gallery
+from ..output.manifest import MANIFEST, cache_key, files_intact, read_manifest, write_batch_manifest
+from ..output.render import render, resolved_parameters, selected_formats
 from .shard import Shard, record_shard, shard_unit
-from .variants import Override, load_renders
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 LOCK_FILE = ".apsim-batch.lock"
@@ -183,7 +183,7 @@ def _without_set_folder_clashes(loaded: list[LoadedConfig]) -> tuple[list[Loaded
 
 def _finish_sets(out_dir: Path, loaded: list[LoadedConfig], done: list[Outcome]) -> list[Outcome]:
     """Answer keys and handouts of every set, once its variants are rendered or up to date."""
-    from .answers import finish_sets
+    from ..output.answers import finish_sets
 
     manifests = {o.name: o.manifest for o in done if o.manifest is not None and o.status != "failed"}
     outcomes = []

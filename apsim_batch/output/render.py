@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config, LoadedConfig
-from .encode import gif_palette, gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
-from .errors import RenderError
+from ..config.models import Config, LoadedConfig
+from ..errors import RenderError
+from ..figure.quantize import gif_palette
+from ..trace.measure import measure, phases
+from .encode import gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
 from .manifest import MANIFEST, cache_key, file_record, versions_soon
-from .measure import measure, phases
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ def output_folder(out_dir: Path, name: str) -> Path:
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
     """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
-    from .frames import draw_layers, overlaid, revealed_counts, stream
-    from .waveform import synthesize
+    from ..figure.layout import draw_layers, revealed_counts
+    from ..figure.stream import overlaid, stream
+    from ..trace.waveform import synthesize
 
     config, name = loaded.config, loaded.name
     chosen = selected_formats(config, formats)
@@ -151,7 +153,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
 
 def render_path(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] = "outputs") -> RenderResult:
     """Load and render one config file (a convenience for notebooks and scripts)."""
-    from .config import load_config
+    from ..config.models import load_config
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError, Problem
+from ..errors import ConfigError, Problem
 from .yamlsafe import parse_yaml, read_config_text
 
 MAX_SAMPLES = 200_000

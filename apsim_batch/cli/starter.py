@@ -6,10 +6,10 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .config import check_output_name, validate_config
-from .errors import ApsimError
+from ..config.models import check_output_name, validate_config
+from ..config.yamlsafe import parse_yaml
+from ..errors import ApsimError
 from .schema import SCHEMA_FILE, SCHEMA_HEADER, header_line, write_schema
-from .yamlsafe import parse_yaml
 
 
 def templates() -> list[str]:

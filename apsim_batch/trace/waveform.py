@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import GaussianWaveform, HodgkinHuxleyWaveform
+from ..config.models import GaussianWaveform, HodgkinHuxleyWaveform
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,16 @@ The only approximation is the line cap at the very tip; tests bound it against a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .config import Config, GaussianWaveform
-from .measure import Phase, phases
-from .waveform import Trace
-
-DPI = 100
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+from ..config.models import Config, GaussianWaveform
+from ..trace.measure import Phase, phases
+from ..trace.waveform import Trace
+from .canvas import DPI, Box, new_figure, rgb_of
+from .overlay import TipOverlay, tip_overlay
 
 
 @dataclass(frozen=True)
@@ -52,15 +50,6 @@ def revealed_counts(config: Config) -> np.ndarray:
     return np.minimum(np.arange(1, config.frame_count + 1) * per_frame, samples)
 
 
-def _new_figure(config: Config) -> tuple[Any, Any]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(config.plot.width_px / DPI, config.plot.height_px / DPI), dpi=DPI)
-    return fig, FigureCanvasAgg(fig)
-
-
-# Panels under the voltage (Hodgkin–Huxley): which trace.extra columns they show, with legend names.
 PANEL_CURVES = {
     "gates": (("m", "m", "#d62728"), ("h", "h", "#2ca02c"), ("n", "n", "#9467bd")),
     "currents": (
@@ -286,11 +275,6 @@ def _phase_artists(ax: Any, config: Config, trace: Trace, shown: int) -> list[tu
     return labels
 
 
-def _rgb(canvas: Any) -> np.ndarray:
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
-
-
 def _draw(
     config: Config, trace: Trace, revealed: int | None, with_overlay: bool = True
 ) -> tuple[np.ndarray, list[tuple[int, Box]]]:
@@ -299,14 +283,14 @@ def _draw(
     With `with_overlay` and plot.tip_marker, the tip marker and readout are drawn on top the same
     way the frame stream draws them (the layers are drawn without it).
     """
-    fig, canvas = _new_figure(config)
+    fig, canvas = new_figure(config)
     axes = _axes(fig, config, trace, decorate=True)
     shown = len(trace.time_ms) if revealed is None else revealed
     if shown:
         for index, values, style in _curves(config, trace):
             axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
     labels = _phase_artists(axes[0], config, trace, shown)
-    rgb = _rgb(canvas)
+    rgb = rgb_of(canvas)
     height = rgb.shape[0]
     boxes = []
     for start, text in labels:
@@ -339,7 +323,7 @@ def draw_reveal_map(config: Config, trace: Trace, label_boxes: list[tuple[int, B
     """
     from matplotlib.collections import LineCollection
 
-    fig, canvas = _new_figure(config)
+    fig, canvas = new_figure(config)
     fig.patch.set_facecolor("black")
     axes = _axes(fig, config, trace, decorate=False)
     points = len(trace.time_ms)
@@ -353,7 +337,7 @@ def draw_reveal_map(config: Config, trace: Trace, label_boxes: list[tuple[int, B
         axes[index].add_collection(
             LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
         )
-    rgb = _rgb(canvas).astype(np.int64)
+    rgb = rgb_of(canvas).astype(np.int64)
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = axes[0].transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
     width_px = rgb.shape[1]
@@ -374,233 +358,6 @@ def draw_layers(config: Config, trace: Trace) -> Layers:
     order = np.argsort(at, kind="stable")
     overlay = None
     if config.plot.tip_marker:
-        fig, _ = _new_figure(config)
+        fig, _ = new_figure(config)
         overlay = tip_overlay(config, trace, _axes(fig, config, trace, decorate=False)[0], base.shape[:2])
     return Layers(base=base, full=full, change_pos=changed[order], change_at=at[order], overlay=overlay)
-
-
-def stream(
-    layers: Layers, counts: np.ndarray, base: np.ndarray | None = None, full: np.ndarray | None = None
-) -> Iterator[tuple[np.ndarray, Box | None]]:
-    """Yield each frame (as a view of one reused buffer) and the box that changed since the last.
-
-    `counts` are the samples visible in each frame, non-decreasing. `base`/`full` default to the
-    RGB layers; pass palette-index versions to stream GIF frames without re-quantizing. Each
-    frame costs O(newly revealed pixels), so time per frame and memory do not grow with length.
-    """
-    base = layers.base if base is None else base
-    full = layers.full if full is None else full
-    height, width = base.shape[:2]
-    canvas = base.copy()
-    flat_canvas = canvas.reshape(height * width, -1)
-    flat_full = full.reshape(height * width, -1)
-    done = 0
-    for count in counts:
-        upto = int(np.searchsorted(layers.change_at, int(count) - 1, side="right"))
-        if upto < done:
-            raise ValueError("counts must not decrease")
-        new = layers.change_pos[done:upto]
-        box = None
-        if len(new):
-            flat_canvas[new] = flat_full[new]
-            rows, cols = np.divmod(new, width)
-            box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
-        done = upto
-        yield canvas, box
-
-
-# --- the tip marker: a per-frame overlay -----------------------------------------------------
-
-READOUT_FONT_PT = 8.5
-READOUT_CHARS = "0123456789.+-= tVms"
-
-
-@dataclass(frozen=True)
-class TipOverlay:
-    """A dot at the tip of the trace and a 't = … ms  V = … mV' readout, drawn on each frame.
-
-    Everything is pre-rendered once by matplotlib as alpha masks (the dot, one glyph per
-    character of a monospaced font), so a frame costs two small blends instead of a redraw. The
-    reference redraw uses this same object, so the fast frames and the reference agree exactly.
-    """
-
-    tip_xy: np.ndarray  # (n, 2) int: pixel column and row of each sample on the voltage axes
-    dot: np.ndarray  # (d, d) float alpha of the dot's white ring
-    dot_core: np.ndarray  # (d, d) float alpha of its coloured core
-    dot_color: np.ndarray  # (3,) float RGB
-    glyphs: dict[str, np.ndarray]  # character -> (gh, gw) float alpha
-    readout_xy: tuple[int, int]  # top-left pixel of the readout box
-    readout_shape: tuple[int, int]  # (height, width) of the readout box
-    time_ms: np.ndarray
-    voltage_mv: np.ndarray
-    time_format: str
-
-    def text(self, shown: int) -> str:
-        i = shown - 1
-        return f"t = {self.time_ms[i]:{self.time_format}} ms  V = {self.voltage_mv[i]:+6.1f} mV"
-
-    def draw(self, image: np.ndarray, shown: int, colors: np.ndarray | None = None) -> list[Box]:
-        """Draw onto `image` in place for a frame showing `shown` samples; return the boxes touched.
-
-        `image` is RGB, or palette indices when `colors` (the palette as (256, 3)) is given.
-        """
-        height, width = image.shape[:2]
-        boxes = []
-        # readout: opaque white box with dark glyphs
-        y0, x0 = self.readout_xy[1], self.readout_xy[0]
-        box_h, box_w = self.readout_shape
-        region = np.full((box_h, box_w, 3), 255.0)
-        gh, gw = next(iter(self.glyphs.values())).shape
-        pad_x, pad_y = (box_w - gw * len(self.text(shown))) // 2, (box_h - gh) // 2
-        for k, char in enumerate(self.text(shown)):
-            alpha = self.glyphs[char][..., None]
-            cell = region[pad_y : pad_y + gh, pad_x + k * gw : pad_x + (k + 1) * gw]
-            cell *= 1 - alpha  # black text
-        region[[0, -1], :] = 160.0  # hairline frame
-        region[:, [0, -1]] = 160.0
-        boxes.append(self._paste(image, region, None, (x0, y0), colors))
-        # dot: white ring, coloured core, centred on the tip
-        d = self.dot.shape[0]
-        cx, cy = self.tip_xy[shown - 1]
-        boxes.append(self._paste(image, None, (self.dot, self.dot_core), (cx - d // 2, cy - d // 2), colors))
-        return [b for b in boxes if b is not None]
-
-    def _paste(self, image, opaque, masks, xy, colors) -> Box | None:
-        height, width = image.shape[:2]
-        size = opaque.shape[:2] if opaque is not None else masks[0].shape
-        x0, y0 = int(xy[0]), int(xy[1])
-        x1, y1 = min(x0 + size[1], width), min(y0 + size[0], height)
-        cx0, cy0 = max(x0, 0), max(y0, 0)
-        if cx0 >= x1 or cy0 >= y1:
-            return None
-        target = image[cy0:y1, cx0:x1]
-        rgb = (colors[target] if colors is not None else target).astype(float)
-        crop = (slice(cy0 - y0, y1 - y0), slice(cx0 - x0, x1 - x0))
-        if opaque is not None:
-            rgb = opaque[crop]
-        else:
-            ring, core = (m[crop][..., None] for m in masks)
-            rgb = rgb * (1 - ring) + 255.0 * ring
-            rgb = rgb * (1 - core) + self.dot_color * core
-        rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-        if colors is not None:
-            from .encode import nearest_palette_index
-
-            image[cy0:y1, cx0:x1] = nearest_palette_index(rgb, colors.astype(np.int32))
-        else:
-            image[cy0:y1, cx0:x1] = rgb
-        return (cx0, cy0, x1, y1)
-
-
-def _alpha_sprite(draw: Any, size_px: tuple[int, int]) -> np.ndarray:
-    """Render something black on white in a small canvas; return its coverage as alpha in [0, 1]."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(size_px[1] / DPI, size_px[0] / DPI), dpi=DPI)
-    canvas = FigureCanvasAgg(fig)
-    draw(fig)
-    gray = _rgb(canvas).astype(float).mean(axis=2)
-    return 1 - gray / 255
-
-
-def tip_overlay(config: Config, trace: Trace, ax: Any, shape: tuple[int, int]) -> TipOverlay:
-    """Pre-render the marker and glyphs and place them for the figure whose voltage axes is `ax`."""
-    from matplotlib.colors import to_rgb
-
-    height, _ = shape
-    xy = ax.transData.transform(np.column_stack([trace.time_ms, trace.voltage_mv]))
-    box = ax.get_window_extent()
-    xy[:, 0] = np.clip(xy[:, 0], box.x0, box.x1)
-    xy[:, 1] = np.clip(xy[:, 1], box.y0, box.y1)
-    tip_xy = np.column_stack([np.floor(xy[:, 0]), np.floor(height - xy[:, 1])]).astype(int)
-
-    line_px = config.plot.line_width_pt * DPI / 72
-    d = int(np.ceil(line_px * 2.2 + 6)) | 1
-    ring = _alpha_sprite(lambda f: f.add_artist(_circle(f, d, d / 2 - 0.5)), (d, d))
-    core = _alpha_sprite(lambda f: f.add_artist(_circle(f, d, d / 2 - 2.0)), (d, d))
-
-    cell_h = int(np.ceil(READOUT_FONT_PT * DPI / 72 * 1.5))
-    cell_w = round(READOUT_FONT_PT * DPI / 72 * 0.6)  # the advance of DejaVu Sans Mono is 0.6 em
-    glyphs = {
-        char: _alpha_sprite(
-            lambda f, c=char: f.text(
-                0.5,
-                0.3,
-                c,
-                ha="center",
-                va="baseline",
-                family="DejaVu Sans Mono",
-                fontsize=READOUT_FONT_PT,
-                color="black",
-            ),
-            (cell_h, cell_w),
-        )
-        for char in READOUT_CHARS
-    }
-    digits = len(f"{trace.time_ms[-1]:.2f}")
-    time_format = f"{digits}.2f"
-    chars = len(f"t = {0:{time_format}} ms  V = {0:+6.1f} mV")
-    readout_shape = (cell_h + 6, chars * cell_w + 10)
-    # bottom left of the figure, under the time axis and left of its centred label: never over the
-    # trace, a phase label or the title
-    readout_xy = (max(0, int(np.ceil(box.x0))), height - readout_shape[0] - 4)
-    return TipOverlay(
-        tip_xy=tip_xy,
-        dot=ring,
-        dot_core=core,
-        dot_color=np.array(to_rgb(config.plot.line_color)) * 255,
-        glyphs=glyphs,
-        readout_xy=readout_xy,
-        readout_shape=readout_shape,
-        time_ms=trace.time_ms,
-        voltage_mv=trace.voltage_mv,
-        time_format=time_format,
-    )
-
-
-def _circle(fig: Any, size_px: int, radius_px: float) -> Any:
-    from matplotlib.patches import Circle
-
-    return Circle((size_px / 2, size_px / 2), radius_px, transform=None, facecolor="black", edgecolor="none")
-
-
-def overlaid(
-    frames: Iterator[tuple[np.ndarray, Box | None]],
-    counts: np.ndarray,
-    overlay: TipOverlay | None,
-    colors: np.ndarray | None = None,
-) -> Iterator[tuple[np.ndarray, Box | None]]:
-    """Add the per-frame overlay to a `stream` of frames, widening each changed box to cover it.
-
-    The stream's own buffer stays clean; the overlay is drawn on a second buffer, where the
-    previous frame's overlay is first wiped by copying back the clean pixels under it.
-    """
-    if overlay is None:
-        yield from frames
-        return
-    out: np.ndarray | None = None
-    previous: list[Box] = []
-    for (clean, box), count in zip(frames, counts, strict=True):
-        if out is None:
-            out = clean.copy()
-            box = (0, 0, clean.shape[1], clean.shape[0])
-        elif box is not None:
-            x0, y0, x1, y1 = box
-            out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
-        for x0, y0, x1, y1 in previous:
-            out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
-        drawn = overlay.draw(out, int(count), colors) if count else []
-        yield out, _union([b for b in (box, *previous, *drawn) if b is not None])
-        previous = drawn
-
-
-def _union(boxes: list[Box]) -> Box | None:
-    if not boxes:
-        return None
-    return (
-        int(min(b[0] for b in boxes)),
-        int(min(b[1] for b in boxes)),
-        int(max(b[2] for b in boxes)),
-        int(max(b[3] for b in boxes)),
-    )

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import HodgkinHuxleyWaveform, Stimulus
-from .errors import RenderError
+from ..config.models import HodgkinHuxleyWaveform, Stimulus
+from ..errors import RenderError
 
 REFERENCE_TEMPERATURE_C = 6.3
 Q10 = 3.0

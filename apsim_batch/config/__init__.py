@@ -1,0 +1,1 @@
+"""Config layer: strict YAML reading, the pydantic models, located problems, field paths, --set and variant sets."""

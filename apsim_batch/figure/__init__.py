@@ -1,0 +1,1 @@
+"""Figure layer: the figure layout, palette and overlays, and the fast stream of animation frames."""

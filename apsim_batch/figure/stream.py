@@ -1,0 +1,82 @@
+"""The fast frame stream: each frame copies only the newly revealed pixels, then adds the overlay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from .canvas import Box
+from .layout import Layers
+from .overlay import TipOverlay
+
+
+def stream(
+    layers: Layers, counts: np.ndarray, base: np.ndarray | None = None, full: np.ndarray | None = None
+) -> Iterator[tuple[np.ndarray, Box | None]]:
+    """Yield each frame (as a view of one reused buffer) and the box that changed since the last.
+
+    `counts` are the samples visible in each frame, non-decreasing. `base`/`full` default to the
+    RGB layers; pass palette-index versions to stream GIF frames without re-quantizing. Each
+    frame costs O(newly revealed pixels), so time per frame and memory do not grow with length.
+    """
+    base = layers.base if base is None else base
+    full = layers.full if full is None else full
+    height, width = base.shape[:2]
+    canvas = base.copy()
+    flat_canvas = canvas.reshape(height * width, -1)
+    flat_full = full.reshape(height * width, -1)
+    done = 0
+    for count in counts:
+        upto = int(np.searchsorted(layers.change_at, int(count) - 1, side="right"))
+        if upto < done:
+            raise ValueError("counts must not decrease")
+        new = layers.change_pos[done:upto]
+        box = None
+        if len(new):
+            flat_canvas[new] = flat_full[new]
+            rows, cols = np.divmod(new, width)
+            box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
+        done = upto
+        yield canvas, box
+
+
+def overlaid(
+    frames: Iterator[tuple[np.ndarray, Box | None]],
+    counts: np.ndarray,
+    overlay: TipOverlay | None,
+    colors: np.ndarray | None = None,
+) -> Iterator[tuple[np.ndarray, Box | None]]:
+    """Add the per-frame overlay to a `stream` of frames, widening each changed box to cover it.
+
+    The stream's own buffer stays clean; the overlay is drawn on a second buffer, where the
+    previous frame's overlay is first wiped by copying back the clean pixels under it.
+    """
+    if overlay is None:
+        yield from frames
+        return
+    out: np.ndarray | None = None
+    previous: list[Box] = []
+    for (clean, box), count in zip(frames, counts, strict=True):
+        if out is None:
+            out = clean.copy()
+            box = (0, 0, clean.shape[1], clean.shape[0])
+        elif box is not None:
+            x0, y0, x1, y1 = box
+            out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
+        for x0, y0, x1, y1 in previous:
+            out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
+        drawn = overlay.draw(out, int(count), colors) if count else []
+        yield out, _union([b for b in (box, *previous, *drawn) if b is not None])
+        previous = drawn
+
+
+def _union(boxes: list[Box]) -> Box | None:
+    if not boxes:
+        return None
+    return (
+        int(min(b[0] for b in boxes)),
+        int(min(b[1] for b in boxes)),
+        int(max(b[2] for b in boxes)),
+        int(max(b[3] for b in boxes)),
+    )
