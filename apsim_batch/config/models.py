@@ -207,11 +207,19 @@ def _gaussian_by_default(value: Any) -> Any:
 Waveform = Annotated[GaussianWaveform | HodgkinHuxleyWaveform, Field(discriminator="model")]
 
 
+# Checked by PlotConfig._even; stated for editors (JSON Schema) and the README's reference.
+_EVEN = {"multipleOf": 2}
+
+
 class PlotConfig(_Model):
     """The figure: size, axes, labels and reference lines."""
 
-    width_px: StrictInt = Field(640, ge=160, le=3840, description="Frame width in pixels (even, for H.264).")
-    height_px: StrictInt = Field(480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).")
+    width_px: StrictInt = Field(
+        640, ge=160, le=3840, description="Frame width in pixels (even, for H.264).", json_schema_extra=_EVEN
+    )
+    height_px: StrictInt = Field(
+        480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).", json_schema_extra=_EVEN
+    )
     voltage_range_mv: tuple[Mv, Mv] = Field((-100, 70), description="Lower and upper limit of the voltage axis, in mV.")
     time_tick_ms: StrictFloat = Field(1, gt=0, le=10_000, description="Spacing of the time-axis ticks, in ms.")
     x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
@@ -341,7 +349,12 @@ class VariantSet(_Model):
 class Config(_Model):
     """One animation: a waveform, how to draw it, how to animate it and which files to write."""
 
-    name: str | None = Field(None, description="Output name; defaults to the config file's stem.")
+    name: str | None = Field(
+        None,
+        max_length=80,
+        description="Output name (letters, digits, '.', '_', '-'); defaults to the config file's stem.",
+        json_schema_extra={"pattern": _SAFE_NAME.pattern},
+    )
     title: str = Field("Action Potential", max_length=120, description="Title above the plot.")
     waveform: Waveform = Field(
         default_factory=GaussianWaveform, description="The membrane-voltage waveform: its `model` picks the fields."
@@ -504,9 +517,8 @@ def _field_and_message(err: dict, loc: tuple, data: Any) -> tuple[str, str]:
     got = f" (got {_show(value)})"
     if kind == "union_tag_invalid":
         discriminator = str(ctx.get("discriminator", "")).strip("'")
-        return field_path(
-            (*loc, discriminator)
-        ), f"must be one of {ctx.get('expected_tags')} (got {_show(ctx.get('tag'))})"
+        tag = value.get(discriminator) if isinstance(value, Mapping) else ctx.get("tag")
+        return field_path((*loc, discriminator)), f"must be one of {ctx.get('expected_tags')} (got {_show(tag)})"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], data)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -530,6 +542,11 @@ def _field_and_message(err: dict, loc: tuple, data: Any) -> tuple[str, str]:
         "model_type": lambda: f"must be a mapping of settings{got}",
         "model_attributes_type": lambda: f"must be a mapping of settings{got}",
     }
+    if kind == "string_type" and value is None and loc and str(loc[-1]).endswith("color"):
+        # `line_color: #1f77b4` reads as an empty value: YAML takes everything after # as a comment.
+        return field_path(
+            loc
+        ), "must be text (got nothing); quote a hex colour, because # starts a YAML comment: '#1f77b4'"
     if kind in messages:
         return field_path(loc), messages[kind]()
     message = str(ctx.get("error", err["msg"])) if kind == "value_error" else err["msg"]
@@ -596,7 +613,7 @@ def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
                 model = tags[parts.pop(0)]
             else:
                 tag = node.get(field.discriminator) if isinstance(node, Mapping) else None
-                model = tags.get(tag, members[0])
+                model = tags.get(tag, members[0]) if isinstance(tag, str) or tag is None else members[0]
         else:
             model = members[0] if members else None
         in_dict = getattr(field.annotation, "__origin__", None) is dict
