@@ -26,12 +26,14 @@ from pydantic import (
 )
 
 from ..errors import ConfigError, Problem
+from .union_errors import merge_union_errors
 from .yamlsafe import parse_yaml, read_config_text
 
 MAX_SAMPLES = 200_000
 MAX_FRAMES = 20_000
 MAX_TICKS = 200
 MAX_VARIANTS = 10_000  # per variant set; a grid is refused before it is expanded
+MAX_VARIANT_FIELDS = 20
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
 
@@ -311,6 +313,8 @@ def _list_shorthand_schema(schema: dict[str, Any]) -> None:
     """For editors: a field's spec may also be a bare list of values (VariantField reads it so)."""
     values = {"type": "array", "minItems": 1, "items": {"type": ["boolean", "number", "string"]}}
     schema["additionalProperties"] = {"anyOf": [schema["additionalProperties"], values]}
+    # pydantic checks a mapping's size but does not write it into the schema.
+    schema.update(minProperties=1, maxProperties=MAX_VARIANT_FIELDS)
 
 
 class VariantSet(_Model):
@@ -326,7 +330,7 @@ class VariantSet(_Model):
     )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
         min_length=1,
-        max_length=20,
+        max_length=MAX_VARIANT_FIELDS,
         description="Field path -> how it varies, e.g. waveform.components[0].width_ms.",
         json_schema_extra=_list_shorthand_schema,
     )
@@ -486,7 +490,7 @@ def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, 
 def format_validation_error(exc: ValidationError, data: Any, source: str, lines: Mapping[tuple, int]) -> list[Problem]:
     """Turn pydantic's errors into one located Problem each (file, line, dotted field path)."""
     problems = []
-    for err in exc.errors(include_url=False):
+    for err in merge_union_errors(exc.errors(include_url=False)):
         loc, _ = _walk(tuple(err["loc"]), data)
         field, message = _field_and_message(err, loc, data)
         # A model-level check naming its own field ("count: why") is located at that field's line.
@@ -535,8 +539,11 @@ def _field_and_message(err: dict, loc: tuple, data: Any) -> tuple[str, str]:
         "bool_type": lambda: f"must be true or false{got}",
         "string_type": lambda: f"must be text{got}",
         "missing": lambda: "is required",
+        "union_type": lambda: f"must be {ctx.get('expected')}{got}",
         "literal_error": lambda: f"must be one of {ctx.get('expected')}{got}",
-        "too_long": lambda: f"is too long: at most {ctx.get('max_length')} items or characters",
+        "too_long": lambda: f"is too long: at most {ctx.get('max_length')} items (got {ctx.get('actual_length')})",
+        "string_too_long": lambda: f"is too long: at most {ctx.get('max_length')} characters (got {len(value)})",
+        "string_too_short": lambda: f"is too short: at least {ctx.get('min_length')} character(s)",
         "too_short": lambda: f"is too short: at least {ctx.get('min_length')} item(s)",
         "tuple_type": lambda: f"must be a list{got}",
         "model_type": lambda: f"must be a mapping of settings{got}",
