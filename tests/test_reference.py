@@ -99,7 +99,7 @@ def lookup(config: Any, path: list[Any]) -> Any:
 
 def assign(config: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
     node: Any = config
-    for key, following in zip(path, path[1:]):
+    for key, following in zip(path, path[1:], strict=False):
         if isinstance(node, dict) and key not in node:
             node[key] = [] if following == 0 else {}
         if isinstance(node, list) and not node:
@@ -216,7 +216,9 @@ def test_a_value_past_every_documented_limit_is_refused_there(tmp_path):
     assert code == 1
     for name, (documented, path, words) in expected.items():
         lines = [line for line in err.splitlines() if f"{name}.yaml:" in line]
-        assert any(f": {path}: {words}" in line for line in lines), f"{documented}: expected '{path}: {words}' in {lines}"
+        assert any(f": {path}: {words}" in line for line in lines), (
+            f"{documented}: expected '{path}: {words}' in {lines}"
+        )
 
 
 # --- the table against the JSON Schema (what editors show) ----------------------------------------
