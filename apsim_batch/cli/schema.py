@@ -52,6 +52,9 @@ def config_schema() -> dict[str, Any]:
         definition["title"] = _TITLES.get(title, definition.get("title", title))
         for name, prop in definition.get("properties", {}).items():
             prop["markdownDescription"] = hover_text(model.model_fields[name], name)
+            if "discriminator" in prop:  # a tagged union: a wrong type is named by its tags, in words
+                tag = prop["discriminator"]["propertyName"]
+                prop.update(type="object", title=f"a {name} ({tag}: {' or '.join(prop['discriminator']['mapping'])})")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,
