@@ -25,6 +25,7 @@ from ..config.models import OUTPUT_FORMATS
 from ..config.variants import Override, parse_override
 from ..errors import ApsimError
 from . import term
+from .helptext import use_plain_help
 from .report import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -466,6 +467,9 @@ def merge(
     for line in format_merge(result):
         term.echo(line, err=line.startswith(term.FAIL))
     raise typer.Exit(0 if result.ok else 1)
+
+
+use_plain_help(app)
 
 
 def main() -> None:
