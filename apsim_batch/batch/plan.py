@@ -13,8 +13,7 @@ from ..config.load import LoadedConfig
 from ..config.paths import Override
 from ..config.variants import load_renders
 from ..errors import ConfigError, Problem, UsageError
-from ..output.manifest import cache_key
-from ..output.render import resolved_parameters, selected_formats
+from ..output.manifest import cache_key, resolved_parameters, selected_formats
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -201,3 +200,15 @@ def collapse_sets(outcomes: list[Outcome], loaded: list[LoadedConfig]) -> list[O
             name = f"{set_name}: {sizes[outcome.name][1]} variants"
             out.append(Outcome(name=name, source=outcome.source, status="valid"))
     return out
+
+
+def validate_paths(
+    paths: Sequence[str | os.PathLike[str]], overrides: Sequence[Override] = (), *, student: bool = False
+) -> BatchResult:
+    """Check every config under `paths` (every variant of every set) without rendering anything."""
+    files, empty = find_configs(paths)
+    loaded, failed = load_all(files, overrides, student=student)
+    ok = collapse_sets([Outcome(name=item.name, source=item.source, status="valid") for item in loaded], loaded)
+    order = {str(path): i for i, path in enumerate(files)}
+    outcomes = sorted(empty + ok + failed, key=lambda o: order.get(o.source, -1))
+    return BatchResult(tuple(outcomes), Path("."))

@@ -27,11 +27,10 @@ from ..output.files import (
 )
 from ..output.gallery import write_gallery
 from ..output.manifest import files_intact, read_manifest, update_batch_manifest
+from . import DEFAULT_TIMEOUT_S
 from .executors import Executor, default_jobs, executor_for, render_job
-from .plan import BatchResult, Job, Outcome, collapse_sets, find_configs, load_all
+from .plan import BatchResult, Job, Outcome, find_configs, load_all
 from .shard import Shard, record_shard, shard_unit
-
-DEFAULT_TIMEOUT_S = 900.0  # a render of the largest allowed config takes minutes, a hung one forever
 
 
 def _up_to_date(job: Job) -> dict[str, Any] | None:
@@ -246,15 +245,3 @@ class _Run:
             interrupted=self.interrupted,
             stopped_early=self.stopped_early,
         )
-
-
-def validate_paths(
-    paths: Sequence[str | os.PathLike[str]], overrides: Sequence[Override] = (), *, student: bool = False
-) -> BatchResult:
-    """Check every config under `paths` (every variant of every set) without rendering anything."""
-    files, empty = find_configs(paths)
-    loaded, failed = load_all(files, overrides, student=student)
-    ok = collapse_sets([Outcome(name=item.name, source=item.source, status="valid") for item in loaded], loaded)
-    order = {str(path): i for i, path in enumerate(files)}
-    outcomes = sorted(empty + ok + failed, key=lambda o: order.get(o.source, -1))
-    return BatchResult(tuple(outcomes), Path("."))

@@ -16,7 +16,7 @@ from ..names import MANIFEST
 from ..trace.measure import measure, phases
 from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
 from .files import output_folder, write_json
-from .manifest import cache_key, file_record, versions_soon
+from .manifest import cache_key, file_record, resolved_parameters, selected_formats, versions_soon
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,6 @@ class RenderResult:
         """Output path per format ('gif', 'mp4', 'png', 'csv')."""
         root = self.folder.parent
         return {record["format"]: root / record["path"] for record in self.manifest["files"]}
-
-
-def resolved_parameters(config: Config, name: str) -> dict[str, Any]:
-    """The config with every default filled in and the output name resolved, as plain JSON data."""
-    return {**config.model_dump(mode="json"), "name": name}
-
-
-def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
-    return [fmt for fmt in config.outputs if only is None or fmt in only]
 
 
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
