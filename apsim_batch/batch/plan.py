@@ -37,6 +37,20 @@ class Job:
         config = self.loaded.config
         return cache_key(resolved_parameters(config, self.name), selected_formats(config, self.formats))
 
+    @property
+    def cost(self) -> float:
+        """A rough relative cost (about seconds on one core), so the longest renders start first.
+
+        Started last, a long render would leave the other workers idle while it finishes alone.
+        """
+        config = self.loaded.config
+        formats = selected_formats(config, self.formats)
+        pixels = config.plot.width_px * config.plot.height_px / (640 * 480)
+        frames = config.frame_count + config.animation.hold_last_frame_s * config.animation.fps
+        cost = 0.1 + 0.3 * (config.waveform.model == "hodgkin_huxley")
+        cost += ("gif" in formats) * 0.0005 * frames * pixels
+        return cost + ("mp4" in formats) * 0.002 * frames * pixels
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -198,7 +198,8 @@ class _Run:
             if folder.is_dir() and not folder.is_symlink():
                 (folder / MANIFEST).unlink(missing_ok=True)
         update_batch_manifest(self.out_dir, {}, dropped={job.name for job in self.todo})
-        results = executor.map_unordered(render_job, self.todo)
+        longest_first = sorted(self.todo, key=lambda job: -job.cost)
+        results = executor.map_unordered(render_job, longest_first)
         try:
             for outcome in results:
                 self.add(outcome)
