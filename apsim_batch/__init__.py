@@ -40,13 +40,13 @@ _LAZY = {
     "ApsimError": "errors",
     "ConfigError": "errors",
     "Config": "config.models",
-    "LoadedConfig": "config.models",
-    "load_config": "config.models",
+    "LoadedConfig": "config.load",
+    "load_config": "config.load",
     "Rendered": "api",
     "render": "api",
-    "BatchResult": "batch.run",
+    "BatchResult": "batch.plan",
     "run_batch": "batch.run",
-    "validate_paths": "batch.run",
+    "validate_paths": "batch.plan",
     "Shard": "batch.shard",
     "merge_outputs": "batch.merge",
 }
@@ -54,9 +54,11 @@ _LAZY = {
 if TYPE_CHECKING:
     from .api import Rendered, render
     from .batch.merge import merge_outputs
-    from .batch.run import BatchResult, run_batch, validate_paths
+    from .batch.plan import BatchResult, validate_paths
+    from .batch.run import run_batch
     from .batch.shard import Shard
-    from .config.models import Config, LoadedConfig, load_config
+    from .config.load import LoadedConfig, load_config
+    from .config.models import Config
     from .errors import ApsimError, ConfigError
 
 
