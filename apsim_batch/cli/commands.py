@@ -44,6 +44,14 @@ SetOption = Annotated[
 StudentOption = Annotated[
     bool, typer.Option("--student", help="Write student handouts for every variant set, as 'student: true' does.")
 ]
+# `variants` writes nothing: its --student only previews the sets as `run --student` would treat them.
+PreviewStudentOption = Annotated[
+    bool,
+    typer.Option(
+        "--student",
+        help="Show every set as a student set, as 'run --student' would render it (this command writes nothing).",
+    ),
+]
 
 
 def _overrides(values: list[str] | None) -> list[Any]:
@@ -217,7 +225,18 @@ def run(
     reporter.close(result)
     if json_summary:
         typer.echo(json.dumps(format_json(result), indent=2, ensure_ascii=False))
+    elif not quiet:
+        for line in gallery_lines(result.out_dir):
+            term.echo(line)
     raise typer.Exit(exit_code(result))
+
+
+def gallery_lines(out: Path) -> list[str]:
+    """Where to look after a run: the gallery pages that exist in `out`."""
+    from ..names import INDEX, TEACHER_INDEX
+
+    pages = [("gallery", out / INDEX), ("teacher view", out / TEACHER_INDEX)]
+    return [f"{label}: {path} (open it in a browser)" for label, path in pages if path.is_file()]
 
 
 @contextlib.contextmanager
@@ -364,7 +383,7 @@ def watch(
 
 
 @app.command()
-def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOption = False) -> None:
+def variants(paths: PathsArg = None, set_: SetOption = None, student: PreviewStudentOption = False) -> None:
     """Print each variant set's variants (id, render name, varied values) without rendering.
 
     Example: apsim-batch variants configs/exercises/ahp_class.yaml
