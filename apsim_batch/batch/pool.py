@@ -39,7 +39,9 @@ class _Process:
         self.popen = popen
         self.pid = popen.pid
         # Readable once the process has exited: a second way to notice a death besides the pipe.
-        self.sentinel = os.pidfd_open(popen.pid) if hasattr(os, "pidfd_open") else None
+        self.sentinel: int | None = None
+        with contextlib.suppress(AttributeError, OSError):  # Linux 5.3+; elsewhere the pipe alone tells
+            self.sentinel = os.pidfd_open(popen.pid)
 
     @property
     def exitcode(self) -> int | None:
@@ -71,11 +73,9 @@ class _Worker:
         parent_sock, child_sock = socket.socketpair()
         fd = child_sock.fileno()
         package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         popen = subprocess.Popen(
-            [multiprocessing.spawn.get_executable(), "-c", worker.BOOTSTRAP, str(fd), str(os.getpid())],
+            [multiprocessing.spawn.get_executable(), "-c", worker.BOOTSTRAP, package_root, str(fd), str(os.getpid())],
             pass_fds=(fd,),
-            env=env,
             start_new_session=True,  # its own process group from the start, so killpg reaches its encoders
         )
         child_sock.close()

@@ -3,8 +3,8 @@
 multiprocessing's spawn start re-executes the parent's `__main__` file in every worker, so a plain
 script that calls `run_batch` without `if __name__ == "__main__":` ran itself again in each worker
 (which took the output lock and failed every render). pool.py instead starts
-`python -c "from apsim_batch.batch.worker import main; main()" FD PARENT_PID`: the worker imports
-only what the requests it receives need, with the parent's `sys.path` so their functions import.
+`python -c BOOTSTRAP PACKAGE_ROOT FD PARENT_PID`: the worker imports only what the requests it
+receives need, with the parent's `sys.path` so their functions import.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 PARENT_CHECK_S = 0.2
-BOOTSTRAP = "from apsim_batch.batch.worker import main; main()"
+# argv: the folder holding the caller's apsim_batch (so the worker runs the very same code), our end
+# of the socket pair, the parent's pid.
+BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from apsim_batch.batch.worker import main; main()"
 
 
 def _kill_group_when_orphaned(parent_pid: int) -> None:
@@ -69,6 +71,6 @@ def serve(conn: Connection, parent_pid: int) -> None:
 
 
 def main() -> None:
-    """Entry of a worker started by pool.py: `... FD PARENT_PID` (FD: our end of a socket pair)."""
-    fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
+    """Entry of a worker started by pool.py: `... PACKAGE_ROOT FD PARENT_PID` (FD: our end of a socket pair)."""
+    fd, parent_pid = int(sys.argv[2]), int(sys.argv[3])
     serve(Connection(fd), parent_pid)
