@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+
+import pytest
+
 import re
 
 from apsim_batch.cli.reference import END, START, reference_markdown
@@ -38,13 +42,9 @@ def test_how_it_is_built_lists_every_module_once():
 
 def test_running_the_notebook_leaves_nothing_untracked():
     """The quickstart notebook writes examples/outputs/; git ignores it, so a clone stays clean."""
-    import subprocess
-
     proc = subprocess.run(
         ["git", "check-ignore", "-q", "examples/outputs/classic/classic.gif"], cwd=ROOT, capture_output=True
     )
     if proc.returncode == 128:
-        import pytest
-
         pytest.skip("not a git checkout")
     assert proc.returncode == 0, "add /examples/outputs/ to .gitignore"
