@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
-
-import re
 
 from apsim_batch.cli.reference import END, START, reference_markdown
 
