@@ -41,7 +41,18 @@ _HIDDEN_PARAMETERS = {"label", "samples", "smoothing"}
 _FIRST_PARAMETERS = ("model", "resting_mv", "duration_ms")
 _KEY_PARAMETERS = {"model", "resting", "duration", "temperature"}
 # The measurements a card shows; the rest (times of events) fold away under "more".
-_KEY_MEASUREMENTS = ("peak_mv", "amplitude_mv", "threshold_mv", "half_width_ms", "ahp_min_mv", "return_to_rest_ms")
+# Per-spike values are the first spike's (the manifest lists every spike).
+_KEY_MEASUREMENTS = (
+    "spike_count",
+    "firing_rate_hz",
+    "threshold_mv",
+    "peak_mv",
+    "amplitude_mv",
+    "half_width_ms",
+    "ahp_min_mv",
+)
+_THRESHOLD_KEYS = ("threshold_mv", "threshold_time_ms")
+_NO_THRESHOLD = "none: a Gaussian shape has no threshold"
 
 
 def _e(value: Any) -> str:
@@ -117,19 +128,32 @@ def _component(fallback: str, item: Mapping[str, Any]) -> tuple[str, str]:
     return name, ", ".join(parts)
 
 
-def _measurements(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _is_gaussian(manifest: Mapping[str, Any]) -> bool:
+    parameters = manifest.get("parameters")
+    waveform = parameters.get("waveform") if isinstance(parameters, Mapping) else None
+    return isinstance(waveform, Mapping) and waveform.get("model", "gaussian") == "gaussian"
+
+
+def _scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's whole-trace and first-spike values; a Gaussian's (null) threshold left out."""
     found = manifest.get("measurements")
     if not isinstance(found, Mapping):
-        return []
-    return [_shown(k, v) for k, v in found.items() if not isinstance(v, (Mapping, list))]
+        return {}
+    skip = _THRESHOLD_KEYS if _is_gaussian(manifest) else ()
+    return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list)) and k not in skip}
+
+
+def _measurements(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [_shown(k, v) for k, v in _scalar_measurements(manifest).items()]
 
 
 def _measurement_block(manifest: Mapping[str, Any]) -> str:
-    found = manifest.get("measurements")
-    if not isinstance(found, Mapping):
+    scalars = _scalar_measurements(manifest)
+    if not scalars:
         return ""
-    scalars = {k: v for k, v in found.items() if not isinstance(v, (Mapping, list))}
     key = [_shown(k, scalars[k]) for k in _KEY_MEASUREMENTS if k in scalars]
+    if _is_gaussian(manifest):
+        key.insert(min(2, len(key)), ("threshold", _NO_THRESHOLD))
     more = [_shown(k, v) for k, v in scalars.items() if k not in _KEY_MEASUREMENTS]
     if not key:
         key, more = more, []
