@@ -95,7 +95,6 @@ class Measurements:
             "spike_count": self.spike_count,
             "firing_rate_hz": _round(self.firing_rate_hz, digits),
             **first,
-            "detection_mv": _round(self.detection_mv, digits),
             "stimulus": self.stimulus,
             "spikes": spikes,
         }

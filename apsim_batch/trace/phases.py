@@ -38,8 +38,10 @@ PHASE_LABELS = {
     "block": "depolarization block",
 }
 REST_BAND_MV = 1.0  # within this of the resting level the membrane is "at rest"
-BLOCK_MIN_MV = 20.0  # a plateau this far above rest under current, with no spike, is depolarization block
-SPIKE_PHASES = frozenset({"rising", "falling"})
+BLOCK_MIN_MV = 15.0  # held this far above rest on average under current, with no spike: depolarization block
+MIN_REST_MS = 1.0  # a shorter pass through the rest band between two responses is not "at rest"
+MIN_PHASE_MS = 1e-6  # shorter pieces (a 1e-9 ms pulse) are not phases
+_RESPONSES = ("subthreshold", "hyperpolarizing")
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,17 @@ class _Canvas:
         return next((n for s, e, n, _ in self.pieces if s <= when < e), self.pieces[-1][2])
 
     def phases(self) -> list[Phase]:
+        pieces = [list(p) for p in self.pieces if p[1] - p[0] >= MIN_PHASE_MS] or [list(self.pieces[0])]
+        for i in range(1, len(pieces) - 1):  # a brief pass through the band between responses
+            s, e, n, _ = pieces[i]
+            if n == "rest" and e - s < MIN_REST_MS and pieces[i - 1][2] in _RESPONSES and pieces[i + 1][2] != "rest":
+                pieces[i][2:] = pieces[i - 1][2:]
         merged: list[Phase] = []
-        for s, e, n, k in self.pieces:
-            if e <= s:
-                continue
+        for s, e, n, k in pieces:
             if merged and merged[-1].name == n and merged[-1].spike == k:
                 merged[-1] = Phase(n, merged[-1].start_ms, e, k)
+            elif merged:
+                merged.append(Phase(n, merged[-1].end_ms, e, k))  # close any gap a dropped piece left
             else:
                 merged.append(Phase(n, s, e, k))
         return merged
@@ -189,17 +196,19 @@ def _ahp_end(trace: Trace, m: Measurements, down: float, hi: int, limit: float) 
 
 
 def _after_spike(canvas: _Canvas, trace: Trace, m: Measurements, start: float, limit: float, last: bool) -> None:
-    """Under a sustained current: the interval to the next spike, or depolarization block after the last."""
+    """Under a sustained current: the interval to the next spike; after the last, block or the ISI the trace cuts."""
     t, v = trace.time_ms, trace.voltage_mv
     i_stim = trace.extra["i_stim_ua_per_cm2"]
     i0 = int(np.searchsorted(t, start))
     off = np.flatnonzero(i_stim[i0:] == 0)
     end = min(limit, float(t[i0 + int(off[0])]) if len(off) else float(t[-1]))
     i1 = max(int(np.searchsorted(t, end)), i0 + 1)
-    if last and np.min(v[i0:i1]) > m.resting_mv + BLOCK_MIN_MV:
-        canvas.paint(start, end, "block")
-    elif not last or end >= float(t[-1]):
+    if not last:
         canvas.paint(start, end, "isi")
+    elif np.mean(v[i0:i1]) > m.resting_mv + BLOCK_MIN_MV:
+        canvas.paint(start, end, "block")
+    elif m.firing_rate_hz is not None and end >= float(t[-1]) and end - start <= 1.5 * 1000 / m.firing_rate_hz:
+        canvas.paint(start, end, "isi")  # the train goes on; the trace ends before its next spike
 
 
 def _failed_stimuli(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float]) -> None:
@@ -219,9 +228,6 @@ def _failed_stimuli(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list
         stop = episode["end_ms"] if episode["end_ms"] is not None else t_end
         back = _response_end(canvas, t, v, rest, onset, stop, cap)
         canvas.paint(onset, min(max(back, stop), cap), name, over=frozenset({"rest", "ahp", "isi", *_RESPONSES}))
-
-
-_RESPONSES = ("subthreshold", "hyperpolarizing")
 
 
 def _response_end(canvas: _Canvas, t: np.ndarray, v: np.ndarray, rest: float, onset: float, stop: float, cap: float):
