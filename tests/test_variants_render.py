@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from apsim_batch.output.answers import NO_THRESHOLD_NOTE
 from apsim_batch.trace.measure import measure
 from apsim_batch.trace.waveform import Trace
 
@@ -74,6 +75,7 @@ def assert_key_matches_renders(out: Path, name: str, size: int) -> dict:
         recomputed = measure(Trace(*trace_of(out / variant["name"] / "trace.csv"))).as_dict()
         assert len(variant["measurements"]["spikes"]) == recomputed["spike_count"]
         assert "threshold_mv" not in variant["measurements"] and "threshold_mv" not in row  # Gaussian sets
+        assert key["measurement_notes"] == [NO_THRESHOLD_NOTE] and "spike_count" in row and "firing_rate_hz" in row
         for feature, value in variant["measurements"].items():
             if isinstance(value, (dict, list)):
                 continue

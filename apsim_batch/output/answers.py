@@ -136,7 +136,12 @@ def answer_csv(key: dict[str, Any]) -> str:
     """One row per variant: id, name, each varied field (as written in the set), each measurement."""
     fields = key["fields"]
     # Measurements in their definition order whether they came from a fresh render or a stored manifest.
-    found = {m for row in key["variants"] for m, v in row["measurements"].items() if not isinstance(v, (dict, list))}
+    found = {
+        m
+        for row in key["variants"]
+        for m, v in row["measurements"].items()
+        if not isinstance(v, (dict, list)) and m != "stimulus"  # every spike and the stimulus: JSON only
+    }
     measures = [m for m in KEY_COLUMNS if m in found] + sorted(found - set(KEY_COLUMNS))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -34,6 +34,7 @@ _UNITS = (
     ("_px", "px"),
     ("_pt", "pt"),
     ("_c", "°C"),
+    ("_hz", "Hz"),
 )
 _SET_FILES = (("answer key (CSV)", "answer_key.csv"), ("answer key (JSON)", "answer_key.json"))
 _LINKS = (("mp4", "MP4"), ("png", "PNG"), ("csv", "CSV"))
@@ -139,7 +140,7 @@ def _scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
     found = manifest.get("measurements")
     if not isinstance(found, Mapping):
         return {}
-    skip = _THRESHOLD_KEYS if _is_gaussian(manifest) else ()
+    skip = (*_THRESHOLD_KEYS, "stimulus") if _is_gaussian(manifest) else ()
     return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list)) and k not in skip}
 
 
@@ -154,6 +155,9 @@ def _measurement_block(manifest: Mapping[str, Any]) -> str:
     key = [_shown(k, scalars[k]) for k in _KEY_MEASUREMENTS if k in scalars]
     if _is_gaussian(manifest):
         key.insert(min(2, len(key)), ("threshold", _NO_THRESHOLD))
+    refractory = manifest.get("refractory")
+    if isinstance(refractory, Mapping):
+        key += [_shown(f"{k}_refractory_ms", refractory.get(f"{k}_ms")) for k in ("absolute", "relative")]
     more = [_shown(k, v) for k, v in scalars.items() if k not in _KEY_MEASUREMENTS]
     if not key:
         key, more = more, []
