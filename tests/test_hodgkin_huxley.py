@@ -204,6 +204,19 @@ def test_back_to_back_pulses_render_without_a_sliver(pulses):
     assert stimulus_current(waveform.stimulus, 0.6)[()] in {0.0, *(a for _, _, a in pulses)}
 
 
+def test_no_touching_pair_on_a_0_1_ms_grid_leaves_a_sliver_or_a_double_current():
+    """About a fifth of these pairs used to leave a 1e-16 ms piece (0.2 + 0.4 = 0.6000000000000001)."""
+    grid = [round(0.1 * k, 1) for k in range(1, 31)]
+    for onset in grid:
+        for duration in grid:
+            pulses = [(onset, duration, 10), (round(onset + duration, 1), 0.5, 20)]
+            stimulus = hh(pulses, duration_ms=8).stimulus
+            edges = stimulus_edges(stimulus)
+            assert all(b - a >= EDGE_TOLERANCE_MS for a, b in zip(edges, edges[1:], strict=False)), pulses
+            at = np.array([onset, onset + duration, round(onset + duration, 1), round(onset + duration, 1) + 0.5])
+            assert set(stimulus_current(stimulus, at)) <= {0.0, 10.0, 20.0}, pulses
+
+
 def test_back_to_back_pulses_equal_one_long_pulse():
     split = simulate(hh([(0.2, 0.4, 20), (0.6, 0.4, 20)], duration_ms=10, samples=501))
     whole = simulate(hh([(0.2, 0.8, 20)], duration_ms=10, samples=501))
