@@ -7,12 +7,17 @@ background of "rest" in a fixed order, so a later, more specific rule wins where
 2. each spike: "rising" (threshold, or for a Gaussian the last rise through the band, to the peak),
    "falling" (peak back through rest; without an undershoot back into the band; under a sustained
    current that never lets it get there, to the trough), "ahp" (the whole time below rest, until back
-   within the band or the next rise), then, while a sustained current is on, "isi" up to the next
-   spike's rise, or "block" after the last spike when the membrane stays 20 mV or more above rest;
+   within the band after the trough, or the next rise; a pulse arriving during it does not end it),
+   then, while a sustained current is on, "isi" up to the next spike's rise; after the last spike,
+   "block" when the membrane stays on average 15 mV or more above rest, or "isi" when the trace ends
+   within 1.5 mean intervals;
 3. each stimulus episode not followed by a spike before the next episode: "subthreshold" (depolarizing)
-   or "hyperpolarizing", from its onset until the membrane is back within the band of rest or of where
-   it started, painted over rest, ahp and isi but never over a spike's rising or falling phase;
+   or "hyperpolarizing", from its onset until the membrane is back within the band of rest for good
+   (or, when it came during an AHP, until the trough where the AHP resumes), painted over rest, ahp,
+   isi and responses but never over a spike's rising or falling phase;
 4. with a stimulus acting, never "rest": what is left of rest there becomes the response to it.
+Finally a pass through the band shorter than 1 ms between two responses joins the response before it,
+and pieces shorter than 1e-6 ms are dropped.
 """
 
 from __future__ import annotations
@@ -104,7 +109,9 @@ class _Canvas:
             elif merged:
                 merged.append(Phase(n, merged[-1].end_ms, e, k))  # close any gap a dropped piece left
             else:
-                merged.append(Phase(n, s, e, k))
+                merged.append(Phase(n, self.pieces[0][0], e, k))  # from the first sample, whatever was dropped
+        last = merged[-1]
+        merged[-1] = Phase(last.name, last.start_ms, self.pieces[-1][1], last.spike)  # to the last sample
         return merged
 
 
