@@ -103,7 +103,7 @@ class _Canvas:
             if n == "rest" and e - s < MIN_REST_MS and pieces[i - 1][2] in _RESPONSES and pieces[i + 1][2] != "rest":
                 pieces[i][2:] = pieces[i - 1][2:]
         merged: list[Phase] = []
-        for s, e, n, k in pieces:
+        for _, e, n, k in pieces:
             if merged and merged[-1].name == n and merged[-1].spike == k:
                 merged[-1] = Phase(n, merged[-1].start_ms, e, k)
             elif merged:
