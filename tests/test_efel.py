@@ -13,7 +13,8 @@ import efel
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.trace.measure import DETECTION_MV, measure, width_at_level_ms
 from apsim_batch.trace.waveform import Trace, synthesize
 

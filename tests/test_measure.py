@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform, load_config
+from apsim_batch import load_config
+from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform
 from apsim_batch.trace.measure import SPIKE_KEYS, measure
 from apsim_batch.trace.waveform import Trace, synthesize
 

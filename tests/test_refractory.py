@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.output.render import render
 from apsim_batch.trace.measure import measure
 from apsim_batch.trace.refractory import CAP_MULTIPLE, RELATIVE_MULTIPLE, refractory_periods
