@@ -100,6 +100,14 @@ def test_card_lines_say_spike_count_rate_and_that_a_gaussian_has_no_threshold():
     assert "<dt>threshold</dt><dd>-51.22 mV</dd>" in page and "no threshold" not in page
     assert "<dt>absolute refractory</dt><dd>6.117 ms</dd>" in page
     assert "<dt>relative refractory</dt><dd>14.39 ms</dd>" in page
+    assert "every spike" not in page  # one spike: the lines are all there is
+    hh["measurements"]["spikes"] = [
+        {"threshold_mv": -51.22, "peak_mv": 40.2, "half_width_ms": 1.47, "ahp_min_mv": -75.08, "isi_ms": 14.91},
+        {"threshold_mv": -47.89, "peak_mv": 30.83, "half_width_ms": 1.37, "ahp_min_mv": -74.91, "isi_ms": None},
+    ]
+    page = build_gallery([hh])
+    assert "<summary>every spike (2)</summary>" in page and "<th>threshold (mV)</th>" in page
+    assert "<tr><td>2</td><td>-47.89</td><td>30.83</td><td>1.37</td><td>-74.91</td><td>—</td></tr>" in page
 
 
 def test_everything_from_a_manifest_is_escaped():

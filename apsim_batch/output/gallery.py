@@ -164,7 +164,37 @@ def _measurement_block(manifest: Mapping[str, Any]) -> str:
     block = _dl(key, "measures")
     if more:
         block += f'<details class="more"><summary>more measurements</summary>{_dl(more, "measures")}</details>'
-    return block
+    return block + _spike_table(manifest)
+
+
+_SPIKE_COLUMNS = {
+    "threshold_mv": "threshold",
+    "peak_mv": "peak",
+    "half_width_ms": "half width",
+    "ahp_min_mv": "AHP min",
+    "isi_ms": "ISI",
+}
+
+
+def _spike_table(manifest: Mapping[str, Any]) -> str:
+    """Every spike's values, when there is more than one (the lines above are the first spike's)."""
+    found = manifest.get("measurements")
+    spikes = found.get("spikes") if isinstance(found, Mapping) else None
+    if not isinstance(spikes, list) or len(spikes) < 2:
+        return ""
+    columns = [c for c in _SPIKE_COLUMNS if not (c == "threshold_mv" and _is_gaussian(manifest))]
+    head = "".join(f"<th>{_e(_SPIKE_COLUMNS[c])} ({_e(_split_unit(c)[1])})</th>" for c in columns)
+    rows = "".join(
+        f"<tr><td>{k + 1}</td>"
+        + "".join(f"<td>{_e('—' if s.get(c) is None else _number(s.get(c)))}</td>" for c in columns)
+        + "</tr>"
+        for k, s in enumerate(spikes)
+        if isinstance(s, Mapping)
+    )
+    return (
+        f'<details class="more"><summary>every spike ({len(spikes)})</summary><div class="scroll"><table>'
+        f"<thead><tr><th>spike</th>{head}</tr></thead><tbody>{rows}</tbody></table></div></details>"
+    )
 
 
 def _files(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
