@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..config.load import LoadedConfig
-from ..config.models import Config
+from ..config.models import Config, HodgkinHuxleyWaveform
 from ..figure.quantize import gif_palette
 from ..names import MANIFEST
 from ..trace.measure import measure, phases
+from ..trace.refractory import refractory_periods
 from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
 from .files import output_folder, write_json
 from .manifest import cache_key, file_record, resolved_parameters, selected_formats, versions_soon
@@ -55,7 +56,10 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
             notes += [note] if note else []
 
     parameters = resolved_parameters(config, name)
-    measurements = measure(trace.time_ms, trace.voltage_mv)
+    measurements = measure(trace, config.plot.spike_detection_mv)
+    refractory = None
+    if config.plot.refractory and isinstance(config.waveform, HodgkinHuxleyWaveform):
+        refractory = refractory_periods(config.waveform, measurements)
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
@@ -64,7 +68,8 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "formats": chosen,
         "parameters": parameters,
         "measurements": measurements.as_dict(),
-        "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
+        "phases": [phase.as_dict() for phase in phases(trace, measurements)],
+        "refractory": None if refractory is None else refractory.as_dict(),
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
         "files": records,
