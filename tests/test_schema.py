@@ -99,3 +99,13 @@ def test_name_pattern_for_editors_is_the_loaders_rule(name):
     if name.endswith(".") or name.split(".")[0].lower() in ("con", "nul"):
         pytest.skip("the loader's extra rules (trailing dot, device names) are not pattern-shaped")
     assert bool(re.fullmatch(NAME_PATTERN.strip("^$"), name)) == (check_output_name(name) is None)
+
+
+def test_titles_are_words_not_class_names():
+    """Editors show titles as hover headings and in type errors ("Expected A | B")."""
+    schema = config_schema()
+    for key, definition in schema["$defs"].items():
+        assert definition["title"] != key and " " in definition["title"], f"add {key} to schema._TITLES"
+    assert "GaussianWaveform" not in json.dumps({k: v for k, v in schema.items() if k != "$defs"}).replace(
+        "#/$defs/GaussianWaveform", ""
+    )

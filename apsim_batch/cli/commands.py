@@ -15,7 +15,7 @@ from .. import __version__
 from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
 from . import term
-from .helptext import use_plain_help
+from .helptext import PreviewStudentOption, use_plain_help
 from .starter import templates
 
 app = typer.Typer(
@@ -43,14 +43,6 @@ SetOption = Annotated[
 ]
 StudentOption = Annotated[
     bool, typer.Option("--student", help="Write student handouts for every variant set, as 'student: true' does.")
-]
-# `variants` writes nothing: its --student only previews the sets as `run --student` would treat them.
-PreviewStudentOption = Annotated[
-    bool,
-    typer.Option(
-        "--student",
-        help="Show every set as a student set, as 'run --student' would render it (this command writes nothing).",
-    ),
 ]
 
 
@@ -198,7 +190,7 @@ def run(
     """
     from ..batch.executors import default_jobs
     from ..batch.run import run_batch
-    from .report import exit_code, format_json, make_reporter
+    from .report import exit_code, format_gallery, format_json, make_reporter
 
     chosen = _formats(format)
     overrides = _overrides(set_)
@@ -226,17 +218,9 @@ def run(
     if json_summary:
         typer.echo(json.dumps(format_json(result), indent=2, ensure_ascii=False))
     elif not quiet:
-        for line in gallery_lines(result.out_dir):
+        for line in format_gallery(result.out_dir):
             term.echo(line)
     raise typer.Exit(exit_code(result))
-
-
-def gallery_lines(out: Path) -> list[str]:
-    """Where to look after a run: the gallery pages that exist in `out`."""
-    from ..names import INDEX, TEACHER_INDEX
-
-    pages = [("gallery", out / INDEX), ("teacher view", out / TEACHER_INDEX)]
-    return [f"{label}: {path} (open it in a browser)" for label, path in pages if path.is_file()]
 
 
 @contextlib.contextmanager

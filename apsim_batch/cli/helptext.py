@@ -1,4 +1,4 @@
-"""`--help` in a teacher's words: no Python type names (`<str>`, `<path>`) and no `{NAME}` braces.
+"""`--help` in a teacher's words: no Python type names (`<str>`, `<path>`), no `{NAME}` braces, no false promises.
 
 typer 0.29 prints each parameter's Python type beside it and wraps a required argument in braces in
 the usage line; the help text of each option already says what it takes.
@@ -6,10 +6,19 @@ the usage line; the help text of each option already says what it takes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand
+
+# `variants` writes nothing: its --student only previews the sets as `run --student` would treat them.
+PreviewStudentOption = Annotated[
+    bool,
+    typer.Option(
+        "--student",
+        help="Show every set as a student set, as 'run --student' would render it (this command writes nothing).",
+    ),
+]
 
 
 class PlainHelpCommand(TyperCommand):

@@ -39,6 +39,14 @@ def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
     return lines + [f"  note: {note}" for note in outcome.notes]
 
 
+def format_gallery(out: Path) -> list[str]:
+    """Where to look after a run: the gallery pages that exist in `out`."""
+    from ..names import INDEX, TEACHER_INDEX
+
+    pages = [("gallery", out / INDEX), ("teacher view", out / TEACHER_INDEX)]
+    return [f"{label}: {path} (open it in a browser)" for label, path in pages if path.is_file()]
+
+
 def format_summary(result: BatchResult) -> list[str]:
     """The closing lines: counts, every failure again, stale renders, and why a run stopped."""
     counts = (
