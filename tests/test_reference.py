@@ -308,3 +308,24 @@ def test_row_default_and_limits_are_the_schemas(row):
     elif (value := documented_default(row)) is not None:
         assert json.loads(json.dumps(value)) == prop["default"]
     assert prop["markdownDescription"].startswith(prop["description"])
+
+
+def test_a_wrong_type_at_every_row_is_refused_in_words(tmp_path):
+    """No internal names (GaussianWaveform, constrained-str, ...) in what a reader is told."""
+    from apsim_batch.config import models
+
+    internal = [name for name, value in vars(models).items() if isinstance(value, type) and name[0].isupper()]
+    folder = tmp_path / "configs"
+    count = 0
+    for row in ROWS:
+        for wrong in ({"x": 1}, [{"x": 1}], "text", 3):
+            config = assign(base(row), keys(row.path), wrong)
+            write(folder / f"wrong{count:03d}.yaml", json.dumps(config) + "\n")
+            count += 1
+    _, _, err = validate_folder(folder)
+    lines = [line for line in err.splitlines() if line.startswith("✗")]
+    assert len(lines) >= len(ROWS)
+    for line in lines:
+        assert not [name for name in internal if name in line], line
+        assert "Input should" not in line, line  # pydantic's own wording: every kind of error has ours
+        assert not re.search(r"\.(bool|int|float|str|constrained-str|function-[a-z]+)\b", line), line

@@ -60,6 +60,8 @@ def _path_and_message(err: dict, loc: FieldPath, data: Any) -> tuple[FieldPath, 
         "string_too_short": lambda: f"is too short: at least {ctx.get('min_length')} character(s)",
         "too_short": lambda: f"is too short: at least {ctx.get('min_length')} item(s)",
         "tuple_type": lambda: f"must be a list{got}",
+        "list_type": lambda: f"must be a list{got}",
+        "dict_type": lambda: f"must be a mapping{got}",
         "model_type": lambda: f"must be a mapping of settings{got}",
         "model_attributes_type": lambda: f"must be a mapping of settings{got}",
     }
