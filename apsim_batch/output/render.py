@@ -14,8 +14,11 @@ from ..config.models import Config, LoadedConfig
 from ..errors import RenderError
 from ..figure.quantize import gif_palette
 from ..trace.measure import measure, phases
+from .captions import phase_cues, write_vtt
 from .encode import gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
-from .manifest import MANIFEST, cache_key, file_record, versions_soon
+from .manifest import MADE_WITH, MANIFEST, cache_key, file_key, file_record, read_manifest, valid_records, versions_soon
+
+_WRITE_ORDER = ("csv", "png", "gif", "mp4", "vtt")
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,11 @@ def output_folder(out_dir: Path, name: str) -> Path:
 
 
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
-    """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
+    """Render one config: write its chosen files, then its manifest (last, so it never lies).
+
+    Files of the config's other formats that an earlier render made from the same parameters stay,
+    with their manifest records (see `keep_other_formats`), so `--format gif` loses nothing.
+    """
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from ..figure.layout import draw_layers, revealed_counts
     from ..figure.stream import overlaid, stream
@@ -64,7 +71,11 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     config, name = loaded.config, loaded.name
     chosen = selected_formats(config, formats)
     folder = output_folder(out_dir, name)
+    parameters = resolved_parameters(config, name)
+    kept = keep_other_formats(folder, out_dir, parameters, [f for f in config.outputs if f not in chosen])
     trace = synthesize(config.waveform)
+    measurements = measure(trace.time_ms, trace.voltage_mv)
+    found_phases = phases(trace.time_ms, trace.voltage_mv, measurements)
     layers = draw_layers(config, trace)
     counts = revealed_counts(config)
     fps = config.animation.fps
@@ -116,6 +127,8 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
                 yield image
 
         written = write_mp4(path, rgb_frames(), fps)
+        captions = folder / f"{name}.vtt"  # beside the MP4, for players and video sites that take a track
+        write_vtt(captions, phase_cues(found_phases, trace.time_ms, counts, fps, hold_frames))
         records.append(
             file_record(
                 path,
@@ -130,18 +143,21 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
                 height=layers.size[1],
             )
         )
+        records.append(file_record(captions, out_dir, format="vtt", captions_for=path.name))
 
-    parameters = resolved_parameters(config, name)
-    measurements = measure(trace.time_ms, trace.voltage_mv)
+    for record in records:
+        record["key"] = file_key(parameters, record["format"])
+    records = sorted([*kept, *records], key=lambda r: _WRITE_ORDER.index(r["format"]))  # same bytes either way
+    present = [fmt for fmt in config.outputs if any(r["format"] == fmt for r in records)]
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
         "config_sha256": loaded.source_sha256,
-        "cache_key": cache_key(parameters, chosen),
-        "formats": chosen,
+        "cache_key": cache_key(parameters, present),
+        "formats": present,
         "parameters": parameters,
         "measurements": measurements.as_dict(),
-        "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
+        "phases": [phase.as_dict() for phase in found_phases],
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
         "files": records,
@@ -149,6 +165,28 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     }
     write_json(folder / MANIFEST, manifest)
     return RenderResult(name=name, folder=folder, manifest=manifest, notes=tuple(notes))
+
+
+def keep_other_formats(
+    folder: Path, out_dir: Path, parameters: dict[str, Any], others: list[str]
+) -> list[dict[str, Any]]:
+    """The records of `others` (formats this render does not redo) still valid for `parameters`.
+
+    The folder's manifest is rewritten to list only those, before any file changes, so at every
+    moment it names only complete files that match it; with none left it is removed.
+    """
+    path = folder / MANIFEST
+    old = read_manifest(path)
+    if old is None:
+        return []
+    valid = valid_records(old, parameters, others, out_dir)
+    kept = [r for r in old.get("files", []) if isinstance(r, dict) and valid.get(r.get("format")) is r]
+    if kept:
+        present = [f for f in others if any(MADE_WITH.get(r["format"], r["format"]) == f for r in kept)]
+        write_json(path, {**old, "files": kept, "formats": present, "cache_key": cache_key(parameters, present)})
+    else:
+        path.unlink(missing_ok=True)
+    return kept
 
 
 def render_path(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] = "outputs") -> RenderResult:
