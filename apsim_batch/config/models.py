@@ -316,6 +316,11 @@ class VariantSet(_Model):
     student: StrictBool = Field(
         False, description="Also write student handouts that show only the set name and variant id."
     )
+    exercise: str | None = Field(
+        None,
+        max_length=4000,
+        description="Text for students (the task), shown on the set's handout page; blank lines separate paragraphs.",
+    )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
         min_length=1,
         max_length=20,
@@ -413,6 +418,7 @@ class VariantInfo(BaseModel):
     seed: int | None
     student: bool
     values: dict[str, Any]  # field path as written in the set -> value
+    exercise: str | None = None  # the text for the handout page (not recorded in manifests)
 
 
 class LoadedConfig(BaseModel):
@@ -433,7 +439,7 @@ class LoadedConfig(BaseModel):
         if self.overrides:
             extras["overrides"] = dict(self.overrides)
         if self.variant is not None:
-            extras["variant"] = self.variant.model_dump(mode="json")
+            extras["variant"] = self.variant.model_dump(mode="json", exclude={"exercise"})
         return extras
 
 
