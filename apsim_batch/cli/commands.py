@@ -468,5 +468,38 @@ def merge(
     raise typer.Exit(0 if result.ok else 1)
 
 
+@app.command()
+def pack(
+    set_name: Annotated[str, typer.Argument(metavar="SET", help="The variant set's name, e.g. ahp-class.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The outputs folder the set was rendered into.")] = Path(
+        "outputs"
+    ),
+    dest: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--dest", help="Folder to write the zips into. Default: the set's folder, <out>/<SET>/."),
+    ] = None,
+) -> None:
+    """Zip one variant set for sharing: <SET>-students.zip (the handout folder only) and <SET>-teacher.zip.
+
+    The student zip holds the handout page, media and captions and nothing that answers the
+    exercise; the teacher zip holds a teacher page of the set, every variant's files and the
+    answer key. Example: apsim-batch pack ahp-class
+    """
+    from ..output.pack import pack_set
+
+    try:
+        packed = pack_set(out, set_name, dest)
+    except ApsimError as exc:
+        term.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if packed.student_zip is not None:
+        term.echo(f"{term.OK} students: {packed.student_zip} ({packed.student_files} files: the handout folder only)")
+    else:
+        term.echo(
+            f"{term.FAIL} students: no zip, {set_name} has no handouts (set 'student: true' or run with --student)"
+        )
+    term.echo(f"{term.OK} teacher: {packed.teacher_zip} ({packed.teacher_files} files, with the answer key)")
+
+
 def main() -> None:
     app()

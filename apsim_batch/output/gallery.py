@@ -29,7 +29,11 @@ __all__ = ["INDEX", "TEACHER_INDEX", "build_gallery", "group_renders", "key_para
 
 INDEX = "index.html"
 TEACHER_INDEX = "index-teacher.html"
-_SET_FILES = (("answer key (CSV)", "answer_key.csv"), ("answer key (JSON)", "answer_key.json"))
+_SET_FILES = (
+    ("answer key (CSV)", "teacher/answer_key.csv"),
+    ("answer key (JSON)", "teacher/answer_key.json"),
+    ("student page (handouts)", f"handouts/{INDEX}"),
+)
 _MAX_VTT_BYTES = 256 * 1024  # captions are read from the outputs folder, which is untrusted input
 
 
@@ -231,9 +235,9 @@ def _on_disk(out_dir: Path, path: Any) -> bool:
     return isinstance(path, str) and not path.startswith(("/", "..")) and (out_dir / path).is_file()
 
 
-def _set_files(out_dir: Path, set_name: str) -> list[tuple[str, str]]:
-    """The answer key files a variant set left in `<set>/teacher/` (see answers.py), when present."""
-    paths = [(label, f"{set_name}/teacher/{name}") for label, name in _SET_FILES]
+def set_files(out_dir: Path, set_name: str) -> list[tuple[str, str]]:
+    """The teacher's links for a set: its answer key (see answers.py) and student page, when present."""
+    paths = [(label, f"{set_name}/{name}") for label, name in _SET_FILES]
     return [(label, path) for label, path in paths if _on_disk(out_dir, path)]
 
 
@@ -261,9 +265,9 @@ def write_gallery(out_dir: str | os.PathLike[str], failures: Sequence[tuple[str,
     write_bytes_atomic(written[0], page_html.encode("utf-8"))
     teacher_page = out_dir / TEACHER_INDEX
     if any(_variant(m) for m in manifests):
-        set_files = {name: _set_files(out_dir, name) for name in group_renders(manifests)[1]}
+        links = {name: set_files(out_dir, name) for name in group_renders(manifests)[1]}
         captions = read_captions(out_dir, manifests)
-        page_html = build_gallery(manifests, failures, teacher=True, set_files=set_files, captions=captions)
+        page_html = build_gallery(manifests, failures, teacher=True, set_files=links, captions=captions)
         write_bytes_atomic(teacher_page, page_html.encode("utf-8"))
         written.append(teacher_page)
     elif teacher_page.exists():
