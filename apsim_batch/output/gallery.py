@@ -21,7 +21,7 @@ from typing import Any
 
 from .encode import write_bytes_atomic
 from .gallery_assets import CSS, JS
-from .gallery_cards import card, e, files_by_format, href, key_parameters, media, number, scalar_measurements
+from .gallery_cards import card, e, files_by_format, href, key_parameters, media, number, scalar_measurements, shown
 from .gallery_cards import variant_of as _variant
 from .manifest import MANIFEST, read_manifest
 
@@ -70,15 +70,15 @@ def page(title: str, heading: str, summary: str, body: Sequence[str], *, filter_
 def _answer_key(members: Sequence[Mapping[str, Any]]) -> str:
     """A table: variant id, the values that make it, and its measurements."""
     paths = list(dict.fromkeys(k for m in members for k in (_variant(m) or {}).get("values", {}) or {}))
-    measures = list(dict.fromkeys(k for m in members for k in scalar_measurements(m)))
+    measures = list(dict.fromkeys(shown(k, v)[0] for m in members for k, v in scalar_measurements(m).items()))
     head = "".join(f'<th scope="col">{e(p)}</th>' for p in ["variant", *paths, *measures])
     rows = []
     for m in members:
         variant = _variant(m) or {}
         values = variant.get("values") if isinstance(variant.get("values"), Mapping) else {}
-        measured = scalar_measurements(m)
+        measured = dict(shown(k, v) for k, v in scalar_measurements(m).items())
         cells = [variant.get("id", m.get("name", "?")), *(number(values.get(p, "")) for p in paths)]
-        cells += [number(measured[k]) if measured.get(k) is not None else "" for k in measures]
+        cells += [measured.get(k, "") for k in measures]
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     return (
         '<details class="answers"><summary>Answer key</summary><div class="scroll" tabindex="0"'
