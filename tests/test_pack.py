@@ -177,3 +177,21 @@ def test_a_changed_handout_is_refused_not_packed(packed, tmp_path):
     proc = run_entry_point("pack", "quiz", "--out", out, "--dest", tmp_path / "zips", cwd=tmp_path)
     assert proc.returncode == 1 and "quiz-v02.png: does not match its manifest" in proc.stderr
     assert not (tmp_path / "zips" / "quiz-students.zip").exists()
+
+
+def test_prune_of_a_deleted_set_removes_its_key_handouts_and_zips(packed, tmp_path):
+    import shutil
+
+    shutil.copytree(packed / "out", tmp_path / "out")
+    write(tmp_path / "configs" / "lecture.yaml", LECTURE)  # quiz.yaml is gone
+    write(tmp_path / "out" / "lecture" / "notes.txt", "the teacher's own file")
+    proc = run_entry_point("run", "configs", "--jobs", "1", "--out", "out", "--prune", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert not [name for name in left if name.startswith("quiz")], left
+    assert (tmp_path / "out" / "lecture" / "teacher" / "answer_key.csv").is_file()
+    # Without --prune a deleted set is reported, not removed.
+    shutil.copytree(packed / "out", tmp_path / "out2")
+    proc = run_entry_point("run", "configs", "--jobs", "1", "--out", "out2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out2" / "quiz" / "teacher" / "answer_key.csv").is_file()

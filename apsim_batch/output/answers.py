@@ -33,10 +33,11 @@ from ..trace.measure import Measurements
 from .captions import describing_cue, vtt_text
 from .encode import PARTIAL_MARK, atomic_path, write_bytes_atomic, write_json
 from .gallery import INDEX, build_handout_page
-from .manifest import MANIFEST, sha256_file
+from .manifest import MANIFEST, read_manifest, sha256_file
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
+STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
 _HANDOUT_SUFFIXES = (*HANDOUT_FORMATS, "vtt")
 
@@ -212,6 +213,37 @@ def remove_handouts(folder: Path, name: str) -> None:
             path.unlink()
     with contextlib.suppress(OSError):
         folder.rmdir()  # only when empty
+
+
+def set_source(out_dir: Path, name: str) -> str | None:
+    """The config a set folder was made from, as its answer key records it (None: not a set folder)."""
+    folder = out_dir / name
+    if folder.is_symlink() or (folder / TEACHER).is_symlink() or not folder.is_dir():
+        return None
+    key = read_manifest(folder / TEACHER / ANSWER_JSON)
+    return key["config"] if key and isinstance(key.get("config"), str) and key.get("set") == name else None
+
+
+def remove_set(out_dir: Path, name: str) -> bool:
+    """Remove what apsim-batch wrote for a set (answer key, handouts, packed zips); other files stay.
+
+    Returns True when the set's folder is gone. Nothing is followed through a symbolic link.
+    """
+    folder = out_dir / name
+    if set_source(out_dir, name) is None:
+        return False
+    for path in [folder / TEACHER / ANSWER_CSV, folder / TEACHER / ANSWER_JSON]:
+        path.unlink(missing_ok=True)
+    for zip_name in (STUDENT_ZIP, TEACHER_ZIP):
+        path = folder / zip_name.format(set=name)
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+    if not (folder / HANDOUTS).is_symlink():
+        remove_handouts(folder / HANDOUTS, name)
+    for empty in (folder / TEACHER, folder):
+        with contextlib.suppress(OSError):
+            empty.rmdir()  # only when empty
+    return not folder.exists()
 
 
 def _handout_files(folder: Path, name: str) -> list[Path]:

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ApsimError
-from .answers import ANSWER_JSON, HANDOUTS, TEACHER
+from .answers import ANSWER_JSON, HANDOUTS, STUDENT_ZIP, TEACHER, TEACHER_ZIP
 from .encode import atomic_path
 from .gallery import INDEX, build_gallery, collect, read_captions, set_files
 from .gallery_cards import variant_of
 from .manifest import MANIFEST, read_manifest
 
-STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same outputs pack to the same bytes
 
