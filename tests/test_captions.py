@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import load_config
+from apsim_batch.config.load import load_config
 from apsim_batch.output.captions import Cue, describing_cue, phase_cues, vtt_text
 from apsim_batch.output.render import render
 

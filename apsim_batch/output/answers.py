@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config.models import LoadedConfig
+from ..config.load import LoadedConfig
+from ..names import INDEX, MANIFEST, PARTIAL_MARK
 from ..trace.measure import Measurements
 from .captions import describing_cue, vtt_text
-from .encode import PARTIAL_MARK, atomic_path, write_bytes_atomic, write_json
-from .gallery import INDEX, build_handout_page
-from .manifest import MANIFEST, read_manifest, sha256_file
+from .files import atomic_path, sha256_file, write_bytes_atomic, write_json
+from .gallery import build_handout_page
+from .manifest import read_manifest
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .encode import write_bytes_atomic
+from .files import write_bytes_atomic
 
 
 class PhaseLike(Protocol):

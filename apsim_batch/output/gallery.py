@@ -19,16 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .encode import write_bytes_atomic
+from ..names import INDEX, MANIFEST, TEACHER_INDEX
+from .files import write_bytes_atomic
 from .gallery_assets import CSS, JS
 from .gallery_cards import card, e, files_by_format, href, key_parameters, media, number, scalar_measurements, shown
 from .gallery_cards import variant_of as _variant
-from .manifest import MANIFEST, read_manifest
+from .manifest import read_manifest
 
 __all__ = ["INDEX", "TEACHER_INDEX", "build_gallery", "group_renders", "key_parameters", "write_gallery"]
-
-INDEX = "index.html"
-TEACHER_INDEX = "index-teacher.html"
 _SET_FILES = (
     ("answer key (CSV)", "teacher/answer_key.csv"),
     ("answer key (JSON)", "teacher/answer_key.json"),

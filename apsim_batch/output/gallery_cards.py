@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from .manifest import MANIFEST
+from ..names import MANIFEST
 
 # Unit suffixes of field names, shown after values ("resting_mv" -> "-70 mV").
 _UNITS = (

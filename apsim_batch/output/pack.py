@@ -11,19 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ApsimError
+from ..errors import PackError
+from ..names import MANIFEST
 from .answers import ANSWER_JSON, HANDOUTS, STUDENT_ZIP, TEACHER, TEACHER_ZIP
-from .encode import atomic_path
+from .files import atomic_path
 from .gallery import INDEX, build_gallery, collect, read_captions, set_files
 from .gallery_cards import variant_of
-from .manifest import MANIFEST, read_manifest
+from .manifest import read_manifest
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same outputs pack to the same bytes
-
-
-class PackError(ApsimError):
-    """The set cannot be packed (no such set, nothing rendered yet)."""
 
 
 @dataclass(frozen=True)
