@@ -228,7 +228,7 @@ def set_source(out_dir: Path, name: str) -> str | None:
 def remove_set(out_dir: Path, name: str) -> bool:
     """Remove what apsim-batch wrote for a set (answer key, handouts, packed zips); other files stay.
 
-    Returns True when the set's folder is gone. Nothing is followed through a symbolic link.
+    Returns False when `name` is not a set's folder. Nothing is followed through a symbolic link.
     """
     folder = out_dir / name
     if set_source(out_dir, name) is None:
@@ -244,7 +244,7 @@ def remove_set(out_dir: Path, name: str) -> bool:
     for empty in (folder / TEACHER, folder):
         with contextlib.suppress(OSError):
             empty.rmdir()  # only when empty
-    return not folder.exists()
+    return True
 
 
 def _handout_files(folder: Path, name: str) -> list[Path]:
