@@ -252,6 +252,7 @@ def test_count_change_keeps_the_first_variants_and_drops_stale_handouts(tmp_path
     two, _ = read_key(tmp_path / "out", "quiz")
     assert two["variants"] == three["variants"][:2]
     assert sorted(p.name for p in (tmp_path / "out" / "quiz" / "handouts").iterdir()) == [
+        "index.html",
         "manifest.json",
         "quiz-v01.png",
         "quiz-v02.png",
