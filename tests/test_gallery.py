@@ -137,6 +137,32 @@ def test_hodgkin_huxley_text_alternative_names_the_stimulus():
     )
 
 
+def test_card_lines_say_spike_count_rate_and_that_a_gaussian_has_no_threshold():
+    gaussian = manifest("classic")
+    gaussian["measurements"].update(spike_count=1, firing_rate_hz=None, threshold_mv=None, threshold_time_ms=None)
+    page = build_gallery([gaussian])
+    assert "<dt>spike count</dt><dd>1</dd>" in page and "<dt>firing rate</dt><dd>— Hz</dd>" not in page
+    assert "<dt>threshold</dt><dd>none: a Gaussian shape has no threshold</dd>" in page
+    assert "threshold time" not in page
+    hh = manifest("hh_repetitive")
+    hh["parameters"]["waveform"] = {"model": "hodgkin_huxley", "duration_ms": 80}
+    hh["measurements"].update(spike_count=5, firing_rate_hz=67.984694, threshold_mv=-51.22)
+    hh["refractory"] = {"absolute_ms": 6.1167, "relative_ms": 14.3913}
+    page = build_gallery([hh])
+    assert "<dt>spike count</dt><dd>5</dd>" in page and "<dt>firing rate</dt><dd>67.98 Hz</dd>" in page
+    assert "<dt>threshold</dt><dd>-51.22 mV</dd>" in page and "no threshold" not in page
+    assert "<dt>absolute refractory</dt><dd>6.117 ms</dd>" in page
+    assert "<dt>relative refractory</dt><dd>14.39 ms</dd>" in page
+    assert "every spike" not in page  # one spike: the lines are all there is
+    hh["measurements"]["spikes"] = [
+        {"threshold_mv": -51.22, "peak_mv": 40.2, "half_width_ms": 1.47, "ahp_min_mv": -75.08, "isi_ms": 14.91},
+        {"threshold_mv": -47.89, "peak_mv": 30.83, "half_width_ms": 1.37, "ahp_min_mv": -74.91, "isi_ms": None},
+    ]
+    page = build_gallery([hh])
+    assert "<summary>every spike (2)</summary>" in page and '<th scope="col">threshold (mV)</th>' in page
+    assert "<tr><td>2</td><td>-47.89</td><td>30.83</td><td>1.37</td><td>-74.91</td><td>—</td></tr>" in page
+
+
 def test_everything_from_a_manifest_is_escaped():
     evil = manifest("x", title='<script>alert("t")</script>')
     evil["parameters"]["waveform"]["components"][0]["label"] = "<b>label</b>"

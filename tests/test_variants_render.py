@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from apsim_batch.output.answers import NO_THRESHOLD_NOTE
 from apsim_batch.trace.measure import measure
+from apsim_batch.trace.waveform import Trace
 
 from .conftest import CONFIGS, run_entry_point, write
 
@@ -70,8 +72,13 @@ def assert_key_matches_renders(out: Path, name: str, size: int) -> dict:
         for path, value in variant["values"].items():  # the values really are in the rendered parameters
             assert float(row[path]) == value
             assert lookup(manifest["parameters"], path) == value
-        recomputed = measure(*trace_of(out / variant["name"] / "trace.csv")).as_dict()
+        recomputed = measure(Trace(*trace_of(out / variant["name"] / "trace.csv"))).as_dict()
+        assert len(variant["measurements"]["spikes"]) == recomputed["spike_count"]
+        assert "threshold_mv" not in variant["measurements"] and "threshold_mv" not in row  # Gaussian sets
+        assert key["measurement_notes"] == [NO_THRESHOLD_NOTE] and "spike_count" in row and "firing_rate_hz" in row
         for feature, value in variant["measurements"].items():
+            if isinstance(value, (dict, list)) or feature == "stimulus":
+                continue  # JSON only: every spike, and the stimulus (none in a Gaussian set)
             if value is None:
                 assert recomputed[feature] is None and row[feature] == ""
             else:
@@ -97,7 +104,11 @@ def secret_strings(key: dict) -> set[str]:
     """Every varied value and measurement of the set, in the forms a file might spell it."""
     secrets: set[str] = set()
     for variant in key["variants"]:
-        for value in [*variant["values"].values(), *variant["measurements"].values()]:
+        measured = variant["measurements"]
+        per_spike = [v for spike in measured.get("spikes", []) for v in spike.values()]
+        for value in [*variant["values"].values(), *measured.values(), *per_spike]:
+            if isinstance(value, (dict, list)):
+                continue  # the spikes, flattened above
             if isinstance(value, bool) or value is None:
                 continue
             if isinstance(value, str):

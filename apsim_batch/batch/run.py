@@ -27,13 +27,18 @@ from ..output.files import (
     render_folders,
 )
 from ..output.gallery import write_gallery
-from ..output.manifest import missing_formats, read_manifest, update_batch_manifest
-from ..output.render import keep_other_formats, resolved_parameters, selected_formats
+from ..output.manifest import (
+    missing_formats,
+    read_manifest,
+    resolved_parameters,
+    selected_formats,
+    update_batch_manifest,
+)
+from ..output.render import keep_other_formats
+from . import DEFAULT_TIMEOUT_S
 from .executors import Executor, default_jobs, executor_for, render_job
-from .plan import BatchResult, Job, Outcome, collapse_sets, find_configs, load_all
+from .plan import BatchResult, Job, Outcome, find_configs, load_all
 from .shard import Shard, record_shard, shard_unit
-
-DEFAULT_TIMEOUT_S = 900.0  # a render of the largest allowed config takes minutes, a hung one forever
 
 
 def _still_to_do(job: Job, force: bool) -> tuple[dict[str, Any] | None, list[str]]:
@@ -209,7 +214,8 @@ class _Run:
                 others = [f for f in config.outputs if f not in (job.formats or ())]
                 keep_other_formats(folder, self.out_dir, resolved_parameters(config, job.name), others)
         update_batch_manifest(self.out_dir, {}, dropped={job.name for job in self.todo})
-        results = executor.map_unordered(render_job, self.todo)
+        longest_first = sorted(self.todo, key=lambda job: -job.cost)
+        results = executor.map_unordered(render_job, longest_first)
         try:
             for outcome in results:
                 self.add(outcome)
@@ -258,15 +264,3 @@ class _Run:
             interrupted=self.interrupted,
             stopped_early=self.stopped_early,
         )
-
-
-def validate_paths(
-    paths: Sequence[str | os.PathLike[str]], overrides: Sequence[Override] = (), *, student: bool = False
-) -> BatchResult:
-    """Check every config under `paths` (every variant of every set) without rendering anything."""
-    files, empty = find_configs(paths)
-    loaded, failed = load_all(files, overrides, student=student)
-    ok = collapse_sets([Outcome(name=item.name, source=item.source, status="valid") for item in loaded], loaded)
-    order = {str(path): i for i, path in enumerate(files)}
-    outcomes = sorted(empty + ok + failed, key=lambda o: order.get(o.source, -1))
-    return BatchResult(tuple(outcomes), Path("."))

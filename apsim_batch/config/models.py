@@ -177,6 +177,15 @@ class PlotConfig(_Model):
         False, description="Shade and label the phases of the action potential as they are reached."
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
+    spike_detection_mv: Mv = Field(
+        -20.0,
+        description="A spike is counted each time the trace rises through this level, in mV (eFEL's default: -20).",
+    )
+    refractory: StrictBool = Field(
+        False,
+        description="Hodgkin–Huxley: measure the absolute and relative refractory periods after the first spike "
+        "with test pulses, report them in the manifest and draw them as bars.",
+    )
 
     _check_color = field_validator("line_color")(check_color)
 

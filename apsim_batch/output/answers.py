@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import io
 import re
 import shutil
@@ -29,8 +28,9 @@ from typing import Any
 
 from .. import __version__
 from ..config.load import LoadedConfig
+from ..config.models import GaussianWaveform
 from ..names import INDEX, MANIFEST, PARTIAL_MARK
-from ..trace.measure import Measurements
+from ..trace.measure import SPIKE_KEYS
 from .captions import describing_cue, vtt_text
 from .files import atomic_path, sha256_file, write_bytes_atomic, write_json
 from .gallery import build_handout_page
@@ -104,8 +104,22 @@ def _row(member: LoadedConfig, manifest: dict[str, Any]) -> dict[str, Any]:
         "id": member.variant.id,
         "name": member.name,
         "values": dict(member.variant.values),
-        "measurements": manifest.get("measurements", {}),
+        "measurements": _key_measurements(member, manifest.get("measurements") or {}),
     }
+
+
+# The answer key's columns, in this order: whole trace, then the first spike (every spike is in the JSON).
+KEY_COLUMNS = ("resting_mv", "spike_count", "firing_rate_hz", *SPIKE_KEYS)
+_THRESHOLD_KEYS = ("threshold_mv", "threshold_time_ms")
+NO_THRESHOLD_NOTE = "threshold: a Gaussian waveform is a drawn shape with no threshold, so this key has none"
+
+
+def _key_measurements(member: LoadedConfig, found: dict[str, Any]) -> dict[str, Any]:
+    """The render's measurements; a Gaussian's threshold (always null) left out rather than shown as blank."""
+    if not isinstance(member.config.waveform, GaussianWaveform):
+        return found
+    spikes = [{k: v for k, v in s.items() if k not in _THRESHOLD_KEYS} for s in found.get("spikes") or []]
+    return {**{k: v for k, v in found.items() if k not in _THRESHOLD_KEYS}, "spikes": spikes}
 
 
 def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -121,7 +135,8 @@ def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
         "student": info.student,
         "fields": list(info.values),
         "overrides": dict(first.overrides),
-        "measurement_definitions": "see the Measurements docstring in apsim_batch/measure.py and the README",
+        "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
+        "measurement_notes": [NO_THRESHOLD_NOTE] if isinstance(first.config.waveform, GaussianWaveform) else [],
         "apsim_batch_version": __version__,
         "variants": rows,
     }
@@ -131,9 +146,13 @@ def answer_csv(key: dict[str, Any]) -> str:
     """One row per variant: id, name, each varied field (as written in the set), each measurement."""
     fields = key["fields"]
     # Measurements in their definition order whether they came from a fresh render or a stored manifest.
-    known = [f.name for f in dataclasses.fields(Measurements)]
-    found = {m for row in key["variants"] for m in row["measurements"]}
-    measures = [m for m in known if m in found] + sorted(found - set(known))
+    found = {
+        m
+        for row in key["variants"]
+        for m, v in row["measurements"].items()
+        if not isinstance(v, (dict, list)) and m != "stimulus"  # every spike and the stimulus: JSON only
+    }
+    measures = [m for m in KEY_COLUMNS if m in found] + sorted(found - set(KEY_COLUMNS))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "name", *fields, *measures])

@@ -22,13 +22,32 @@ _UNITS = (
     ("_px", "px"),
     ("_pt", "pt"),
     ("_c", "°C"),
+    ("_hz", "Hz"),
 )
 _LINKS = (("gif", "GIF"), ("mp4", "MP4"), ("png", "PNG"), ("vtt", "captions (VTT)"), ("csv", "CSV"))
 _HIDDEN_PARAMETERS = {"label", "samples", "smoothing"}
 _FIRST_PARAMETERS = ("model", "resting_mv", "duration_ms")
 _KEY_PARAMETERS = {"model", "resting", "duration", "temperature"}
 # The measurements a card shows; the rest (times of events) fold away under "more".
-KEY_MEASUREMENTS = ("peak_mv", "amplitude_mv", "threshold_mv", "half_width_ms", "ahp_min_mv", "return_to_rest_ms")
+# Per-spike values are the first spike's (the manifest lists every spike).
+KEY_MEASUREMENTS = (
+    "spike_count",
+    "firing_rate_hz",
+    "threshold_mv",
+    "peak_mv",
+    "amplitude_mv",
+    "half_width_ms",
+    "ahp_min_mv",
+)
+_THRESHOLD_KEYS = ("threshold_mv", "threshold_time_ms")
+_NO_THRESHOLD = "none: a Gaussian shape has no threshold"
+_SPIKE_COLUMNS = {
+    "threshold_mv": "threshold",
+    "peak_mv": "peak",
+    "half_width_ms": "half width",
+    "ahp_min_mv": "AHP min",
+    "isi_ms": "ISI",
+}
 _MODELS = {"gaussian": "Gaussian waveform", "hodgkin_huxley": "Hodgkin–Huxley model"}
 
 
@@ -109,23 +128,60 @@ def _component(fallback: str, item: Mapping[str, Any]) -> tuple[str, str]:
     return name, ", ".join(parts)
 
 
+def _is_gaussian(manifest: Mapping[str, Any]) -> bool:
+    parameters = manifest.get("parameters")
+    waveform = parameters.get("waveform") if isinstance(parameters, Mapping) else None
+    return isinstance(waveform, Mapping) and waveform.get("model", "gaussian") == "gaussian"
+
+
 def scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's whole-trace and first-spike values; a Gaussian's (null) threshold left out."""
     found = manifest.get("measurements")
     if not isinstance(found, Mapping):
         return {}
-    return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list))}
+    skip = (*_THRESHOLD_KEYS, "stimulus") if _is_gaussian(manifest) else ()
+    return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list)) and k not in skip}
 
 
 def _measurement_block(manifest: Mapping[str, Any]) -> str:
     scalars = scalar_measurements(manifest)
+    if not scalars:
+        return ""
     key = [shown(k, scalars[k]) for k in KEY_MEASUREMENTS if k in scalars]
+    if _is_gaussian(manifest):
+        key.insert(min(2, len(key)), ("threshold", _NO_THRESHOLD))
+    refractory = manifest.get("refractory")
+    if isinstance(refractory, Mapping):
+        key += [shown(f"{k}_refractory_ms", refractory.get(f"{k}_ms")) for k in ("absolute", "relative")]
     more = [shown(k, v) for k, v in scalars.items() if k not in KEY_MEASUREMENTS]
     if not key:
         key, more = more, []
     block = dl(key, "measures")
     if more:
         block += f'<details class="more"><summary>more measurements</summary>{dl(more, "measures")}</details>'
-    return block
+    return block + _spike_table(manifest)
+
+
+def _spike_table(manifest: Mapping[str, Any]) -> str:
+    """Every spike's values, when there is more than one (the lines above are the first spike's)."""
+    found = manifest.get("measurements")
+    spikes = found.get("spikes") if isinstance(found, Mapping) else None
+    if not isinstance(spikes, list) or len(spikes) < 2:
+        return ""
+    columns = [c for c in _SPIKE_COLUMNS if not (c == "threshold_mv" and _is_gaussian(manifest))]
+    head = "".join(f'<th scope="col">{e(_SPIKE_COLUMNS[c])} ({e(_split_unit(c)[1])})</th>' for c in columns)
+    rows = "".join(
+        f"<tr><td>{k + 1}</td>"
+        + "".join(f"<td>{e('—' if s.get(c) is None else number(s.get(c)))}</td>" for c in columns)
+        + "</tr>"
+        for k, s in enumerate(spikes)
+        if isinstance(s, Mapping)
+    )
+    return (
+        f'<details class="more"><summary>every spike ({len(spikes)})</summary><div class="scroll" tabindex="0"'
+        f' role="region" aria-label="Every spike"><table><thead><tr><th scope="col">spike</th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div></details>"
+    )
 
 
 def files_by_format(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -165,7 +221,8 @@ def describe(manifest: Mapping[str, Any], teacher: bool) -> str:
     sentence = "; ".join(p for p in parts if p) + "."
     if teacher:
         scalars = scalar_measurements(manifest)
-        measured = [" ".join(shown(k, scalars[k])) for k in KEY_MEASUREMENTS if scalars.get(k) is not None]
+        shown_keys = [k for k in KEY_MEASUREMENTS if k != "spike_count" and scalars.get(k) is not None]
+        measured = [" ".join(shown(k, scalars[k])) for k in shown_keys]
         if measured:
             sentence += " Measured: " + ", ".join(measured) + "."
     return sentence

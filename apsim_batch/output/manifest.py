@@ -7,11 +7,12 @@ import functools
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..config.models import Config
 from ..names import MANIFEST
 from .files import file_matches, sha256_file, write_json
 
@@ -61,6 +62,15 @@ def versions_soon() -> Callable[[], dict[str, str]]:
         return found["versions"] if "versions" in found else versions()
 
     return wait
+
+
+def resolved_parameters(config: Config, name: str) -> dict[str, Any]:
+    """The config with every default filled in and the output name resolved, as plain JSON data."""
+    return {**config.model_dump(mode="json"), "name": name}
+
+
+def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
+    return [fmt for fmt in config.outputs if only is None or fmt in only]
 
 
 def cache_key(parameters: dict[str, Any], formats: list[str]) -> str:

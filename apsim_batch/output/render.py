@@ -10,14 +10,25 @@ from typing import Any
 import numpy as np
 
 from ..config.load import LoadedConfig
-from ..config.models import Config
+from ..config.models import Config, HodgkinHuxleyWaveform
 from ..figure.quantize import gif_palette
 from ..names import MANIFEST
 from ..trace.measure import measure, phases
+from ..trace.refractory import refractory_periods
 from .captions import phase_cues, write_vtt
 from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
 from .files import output_folder, write_json
-from .manifest import MADE_WITH, cache_key, file_key, file_record, read_manifest, valid_records, versions_soon
+from .manifest import (
+    MADE_WITH,
+    cache_key,
+    file_key,
+    file_record,
+    read_manifest,
+    resolved_parameters,
+    selected_formats,
+    valid_records,
+    versions_soon,
+)
 
 _WRITE_ORDER = ("csv", "png", "gif", "mp4", "vtt")
 
@@ -38,15 +49,6 @@ class RenderResult:
         return {record["format"]: root / record["path"] for record in self.manifest["files"]}
 
 
-def resolved_parameters(config: Config, name: str) -> dict[str, Any]:
-    """The config with every default filled in and the output name resolved, as plain JSON data."""
-    return {**config.model_dump(mode="json"), "name": name}
-
-
-def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
-    return [fmt for fmt in config.outputs if only is None or fmt in only]
-
-
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
     """Render one config: write its chosen files, then its manifest (last, so it never lies).
 
@@ -63,8 +65,8 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     parameters = resolved_parameters(config, name)
     kept = keep_other_formats(folder, out_dir, parameters, [f for f in config.outputs if f not in chosen])
     trace = synthesize(config.waveform)
-    measurements = measure(trace.time_ms, trace.voltage_mv)
-    found_phases = phases(trace.time_ms, trace.voltage_mv, measurements)
+    measurements = measure(trace, config.plot.spike_detection_mv)
+    found_phases = phases(trace, measurements)
     layers = draw_layers(config, trace)
     writers = {"csv": _write_csv, "png": _write_png, "gif": _write_gif, "mp4": _write_mp4}
     records, notes = [], []
@@ -79,6 +81,9 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         record["key"] = file_key(parameters, record["format"])
     records = sorted([*kept, *records], key=lambda r: _WRITE_ORDER.index(r["format"]))  # same bytes either way
     present = [fmt for fmt in config.outputs if any(r["format"] == fmt for r in records)]
+    refractory = None
+    if config.plot.refractory and isinstance(config.waveform, HodgkinHuxleyWaveform):
+        refractory = refractory_periods(config.waveform, measurements)
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
@@ -88,6 +93,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": measurements.as_dict(),
         "phases": [phase.as_dict() for phase in found_phases],
+        "refractory": None if refractory is None else refractory.as_dict(),
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
         "files": records,
