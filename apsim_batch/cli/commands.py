@@ -15,6 +15,7 @@ from .. import __version__
 from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
 from . import term
+from .share import pack
 from .starter import templates
 
 app = typer.Typer(
@@ -409,20 +410,7 @@ def merge(
     raise typer.Exit(0 if result.ok else 1)
 
 
-@app.command()
-def pack(
-    set_name: Annotated[str, typer.Argument(metavar="SET", help="The variant set's name, e.g. ahp-class.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The outputs folder of the set.")] = Path("outputs"),
-    dest: Annotated[Optional[Path], typer.Option(help="Folder for the zips. Default: <out>/<SET>/.")] = None,  # noqa: UP045
-) -> None:
-    """Zip one variant set: <SET>-students.zip (its handouts, no answers), <SET>-teacher.zip (all of it)."""
-    from ..output.pack import pack_set
-    from .report import format_pack
-
-    with user_errors(interrupts=False):
-        packed = pack_set(out, set_name, dest)
-    for line in format_pack(packed):
-        term.echo(line)
+app.command()(pack)  # cli/share.py
 
 
 def main() -> None:
