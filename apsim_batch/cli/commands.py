@@ -16,6 +16,7 @@ from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
 from . import term
 from .helptext import PreviewStudentOption, use_plain_help
+from .share import pack
 from .starter import templates
 
 app = typer.Typer(
@@ -190,7 +191,7 @@ def run(
     """
     from ..batch.executors import default_jobs
     from ..batch.run import run_batch
-    from .report import exit_code, format_gallery, format_json, make_reporter
+    from .report import exit_code, format_json, make_reporter
 
     chosen = _formats(format)
     overrides = _overrides(set_)
@@ -217,9 +218,6 @@ def run(
     reporter.close(result)
     if json_summary:
         typer.echo(json.dumps(format_json(result), indent=2, ensure_ascii=False))
-    elif not quiet:
-        for line in format_gallery(result.out_dir):
-            term.echo(line)
     raise typer.Exit(exit_code(result))
 
 
@@ -413,7 +411,8 @@ def merge(
     raise typer.Exit(0 if result.ok else 1)
 
 
-use_plain_help(app)
+app.command()(pack)  # cli/share.py
+use_plain_help(app)  # last: every command registered above gets it
 
 
 def main() -> None:

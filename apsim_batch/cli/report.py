@@ -13,6 +13,7 @@ from .term import FAIL, OK
 
 if TYPE_CHECKING:
     from ..batch.merge import MergeResult
+    from ..output.pack import Packed
 
 
 # --- pure formatting ---------------------------------------------------------------------------
@@ -138,6 +139,16 @@ def format_merge(result: MergeResult) -> list[str]:
     return lines + [f"{FAIL} {name}: its shard has no output for it" for name in result.missing]
 
 
+def format_pack(packed: Packed) -> list[str]:
+    """The lines that report `pack`: the students' zip (or why there is none) and the teacher's."""
+    if packed.student_zip is not None:
+        first = f"{OK} students: {packed.student_zip} ({packed.student_files} files: the handout folder only)"
+    else:
+        hint = "set 'student: true' or run with --student"
+        first = f"{FAIL} students: no zip, {packed.set_name} has no handouts ({hint})"
+    return [first, f"{OK} teacher: {packed.teacher_zip} ({packed.teacher_files} files, with the answer key)"]
+
+
 def exit_code(result: BatchResult) -> int:
     if result.interrupted:
         return EXIT_INTERRUPTED[result.interrupted]
@@ -178,7 +189,7 @@ class PlainReporter:
         if result is None:
             return
         if self.summary and not self.quiet:
-            for line in format_summary(result):
+            for line in [*format_summary(result), *format_gallery(result.out_dir)]:
                 _echo(line)
         elif result.interrupted:
             _echo(f"Interrupted ({result.interrupted})", err=True)

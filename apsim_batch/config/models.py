@@ -286,6 +286,11 @@ class VariantSet(_Model):
     student: StrictBool = Field(
         False, description="Also write student handouts that show only the set name and variant id."
     )
+    exercise: str | None = Field(
+        None,
+        max_length=4000,
+        description="Text for students (the task), shown on the set's handout page; blank lines separate paragraphs.",
+    )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
         min_length=1,
         max_length=MAX_VARIANT_FIELDS,

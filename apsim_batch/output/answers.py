@@ -4,11 +4,14 @@ Layout, inside the outputs folder (each variant is also an ordinary render in `<
 
     <set>/teacher/answer_key.csv    id, name, each varied field, each measurement
     <set>/teacher/answer_key.json   the same, with the set's mode, seed and source config
-    <set>/handouts/                 only for student sets: <set>-vNN.gif/.mp4/.png and a
-                                    manifest.json naming the set, the variant ids and the files
+    <set>/handouts/                 only for student sets: index.html (the student page),
+                                    <set>-vNN.gif/.mp4/.png/.vtt and a manifest.json naming the
+                                    set, the variant ids and the files
 
-The handout folder is meant to be shared as it is: file names, titles and its manifest carry
-only the set name and variant ids. trace.csv is left out of it, because the trace is the answer.
+The handout folder is meant to be shared as it is (pack.py zips it): file names, titles, captions,
+its page and its manifest carry only the set name, the variant ids and the set's exercise text.
+trace.csv is left out of it, because the trace is the answer; so are the phase captions of the
+render's own MP4 (naming the phases answers "does it fire?"): handout captions say only what is drawn.
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ from typing import Any
 from .. import __version__
 from ..config.load import LoadedConfig
 from ..config.models import GaussianWaveform
-from ..names import MANIFEST, PARTIAL_MARK
+from ..names import INDEX, MANIFEST, PARTIAL_MARK
 from ..trace.measure import SPIKE_KEYS
+from .captions import describing_cue, vtt_text
 from .files import atomic_path, sha256_file, write_bytes_atomic, write_json
+from .gallery import build_handout_page
+from .manifest import read_manifest
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
+STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
+_HANDOUT_SUFFIXES = (*HANDOUT_FORMATS, "vtt")
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,8 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     files = [teacher / ANSWER_JSON, teacher / ANSWER_CSV]
     student = members[0].variant.student
     if student:
-        files += write_handouts(out_dir, name, [(m.variant.id, manifests[m.name]) for m in members])
+        variants = [(m.variant.id, manifests[m.name]) for m in members]
+        files += write_handouts(out_dir, name, variants, members[0].variant.exercise)
     else:
         remove_handouts(out_dir / name / HANDOUTS, name)
     return SetResult(
@@ -161,43 +170,104 @@ def _cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def write_handouts(out_dir: Path, name: str, variants: list[tuple[str, dict[str, Any]]]) -> list[Path]:
-    """Copy each variant's pictures into the handout folder under names that reveal nothing."""
+def write_handouts(
+    out_dir: Path, name: str, variants: list[tuple[str, dict[str, Any]]], exercise: str | None = None
+) -> list[Path]:
+    """Copy each variant's pictures into the handout folder under names that reveal nothing, with
+    captions that name nothing, the student page (index.html) and the folder's manifest."""
     folder = out_dir / name / HANDOUTS
     folder.mkdir(parents=True, exist_ok=True)
     _remove_partials(folder)
-    records, written = [], []
+    records: list[dict[str, Any]] = []
+    shown = []
     for vid, manifest in variants:
-        for record in manifest.get("files", []):
-            if record.get("format") not in HANDOUT_FORMATS:
-                continue
-            target = folder / f"{name}-{vid}.{record['format']}"
-            if not (target.is_file() and sha256_file(target) == record["sha256"]):
-                with atomic_path(target) as temp:
-                    shutil.copyfile(out_dir / record["path"], temp)
-            records.append({"path": target.name, "variant": vid, "sha256": record["sha256"]})
-            written.append(target)
-    keep = {target.name for target in written}
+        shown.append((vid, _handout_variant(out_dir, folder, name, vid, manifest, records)))
+    written = [folder / record["path"] for record in records]
+    keep = {path.name for path in written}
     for path in _handout_files(folder, name):
         if path.name not in keep:
             path.unlink()
+    write_bytes_atomic(folder / INDEX, build_handout_page(name, shown, exercise).encode("utf-8"))
     write_json(folder / MANIFEST, {"set": name, "variants": [vid for vid, _ in variants], "files": records})
-    return [*written, folder / MANIFEST]
+    return [*written, folder / INDEX, folder / MANIFEST]
+
+
+def _handout_variant(
+    out_dir: Path, folder: Path, name: str, vid: str, manifest: dict[str, Any], records: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """One variant's handout files (copied media, generated captions); appends their records."""
+    files: dict[str, dict[str, Any]] = {}
+    for record in manifest.get("files", []):
+        fmt = record.get("format")
+        if fmt not in HANDOUT_FORMATS:
+            continue
+        target = folder / f"{name}-{vid}.{fmt}"
+        if not (target.is_file() and sha256_file(target) == record["sha256"]):
+            with atomic_path(target) as temp:
+                shutil.copyfile(out_dir / record["path"], temp)
+        records.append({"path": target.name, "variant": vid, "format": fmt, "sha256": record["sha256"]})
+        files[fmt] = {"path": target.name}
+        if fmt == "mp4":
+            text = _handout_captions(name, vid, record)
+            captions = target.with_suffix(".vtt")
+            write_bytes_atomic(captions, text.encode("utf-8"))
+            records.append({"path": captions.name, "variant": vid, "format": "vtt", "sha256": sha256_file(captions)})
+            files["vtt"] = {"path": captions.name, "text": text}
+    return files
+
+
+def _handout_captions(name: str, vid: str, mp4: dict[str, Any]) -> str:
+    """One cue over the whole video saying what is drawn, and nothing that answers the exercise."""
+    duration = mp4.get("duration_s")
+    seconds = float(duration) if isinstance(duration, (int, float)) and duration > 0 else 3600.0
+    text = f"[No sound] The membrane voltage trace of {name} · {vid} is drawn from left to right, then held."
+    return vtt_text(describing_cue(seconds, text))
 
 
 def remove_handouts(folder: Path, name: str) -> None:
     """Remove handouts this tool wrote for a set that is no longer a student set (other files stay)."""
     if not folder.is_dir():
         return
-    for path in [*_handout_files(folder, name), folder / MANIFEST]:
+    for path in [*_handout_files(folder, name), folder / INDEX, folder / MANIFEST]:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     with contextlib.suppress(OSError):
         folder.rmdir()  # only when empty
 
 
+def set_source(out_dir: Path, name: str) -> str | None:
+    """The config a set folder was made from, as its answer key records it (None: not a set folder)."""
+    folder = out_dir / name
+    if folder.is_symlink() or (folder / TEACHER).is_symlink() or not folder.is_dir():
+        return None
+    key = read_manifest(folder / TEACHER / ANSWER_JSON)
+    return key["config"] if key and isinstance(key.get("config"), str) and key.get("set") == name else None
+
+
+def remove_set(out_dir: Path, name: str) -> bool:
+    """Remove what apsim-batch wrote for a set (answer key, handouts, packed zips); other files stay.
+
+    Returns False when `name` is not a set's folder. Nothing is followed through a symbolic link.
+    """
+    folder = out_dir / name
+    if set_source(out_dir, name) is None:
+        return False
+    for path in [folder / TEACHER / ANSWER_CSV, folder / TEACHER / ANSWER_JSON]:
+        path.unlink(missing_ok=True)
+    for zip_name in (STUDENT_ZIP, TEACHER_ZIP):
+        path = folder / zip_name.format(set=name)
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+    if not (folder / HANDOUTS).is_symlink():
+        remove_handouts(folder / HANDOUTS, name)
+    for empty in (folder / TEACHER, folder):
+        with contextlib.suppress(OSError):
+            empty.rmdir()  # only when empty
+    return True
+
+
 def _handout_files(folder: Path, name: str) -> list[Path]:
-    pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(HANDOUT_FORMATS)})")
+    pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(_HANDOUT_SUFFIXES)})")
     return [p for p in folder.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
 
 
