@@ -208,30 +208,72 @@ Waveform = Annotated[GaussianWaveform | HodgkinHuxleyWaveform, Field(discriminat
 
 
 class PlotConfig(_Model):
-    """The figure: size, axes, labels and reference lines."""
+    """The figure: size, axes, labels, reference lines, panels and annotations."""
 
     width_px: StrictInt = Field(640, ge=160, le=3840, description="Frame width in pixels (even, for H.264).")
     height_px: StrictInt = Field(480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).")
-    voltage_range_mv: tuple[Mv, Mv] = Field((-100, 70), description="Lower and upper limit of the voltage axis, in mV.")
-    time_tick_ms: StrictFloat = Field(1, gt=0, le=10_000, description="Spacing of the time-axis ticks, in ms.")
+    voltage_range_mv: tuple[Mv, Mv] | None = Field(
+        None,
+        description="Lower and upper limit of the voltage axis, in mV (default: -100 to 70 for Gaussian waveforms,"
+        " fitted to the trace for Hodgkin–Huxley, widened whenever the trace leaves it). A trace leaving a range you"
+        " set is flagged on the figure and in the run's notes, never clipped silently.",
+    )
+    time_tick_ms: StrictFloat | None = Field(
+        None,
+        gt=0,
+        le=10_000,
+        description="Spacing of the time-axis ticks, in ms (default: chosen from the duration, e.g. 1 ms for 10 ms,"
+        " 10 ms for 80 ms).",
+    )
     x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
     y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
     annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
-    line_color: str = Field("blue", description="Colour of the trace: a hex code or a CSS colour name.")
+    line_color: str | None = Field(
+        None,
+        description="Colour of the voltage trace: a hex code or a CSS colour name (default: blue for Gaussian"
+        " waveforms, as in the original figure; black for Hodgkin–Huxley, whose ions own the colours).",
+    )
     line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
     rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
     zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
-    panels: tuple[Literal["gates", "currents"], ...] = Field(
+    panels: tuple[Literal["gates", "conductances", "currents"], ...] = Field(
         (),
-        max_length=2,
-        description="Panels under the voltage (Hodgkin–Huxley only): 'gates' (m, h, n), 'currents' (ionic, stimulus).",
+        max_length=3,
+        description="Panels under the voltage (Hodgkin–Huxley only), top to bottom: 'gates' (m, h, n),"
+        " 'conductances' (g_Na = gNa·m³h, g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L).",
+    )
+    stimulus_panel: StrictBool | None = Field(
+        None,
+        description="Draw the injected current on its own strip at the bottom, pulse onsets marked across every"
+        " panel (default: on for Hodgkin–Huxley).",
+    )
+    reversal_lines: StrictBool = Field(
+        False, description="Draw E_Na and E_K as dashed lines on the voltage axes (Hodgkin–Huxley only)."
     )
     phases: StrictBool = Field(
         False, description="Shade and label the phases of the action potential as they are reached."
     )
+    threshold_markers: StrictBool | None = Field(
+        None,
+        description="Mark the measured threshold on each spike (default: on for Hodgkin–Huxley; off in student"
+        " handouts, where it would give the answer away).",
+    )
+    grid: StrictBool | None = Field(
+        None,
+        description="Draw a light measurement grid with minor ticks (default: on in student handouts, off elsewhere).",
+    )
+    type_size: Literal["auto", "original", "projector"] = Field(
+        "auto",
+        description="Text sizes: 'projector' derives them from the frame height (nothing under 2.2% of it, 16 px"
+        " at 720 px); 'original' keeps the original script's; 'auto' is projector for Hodgkin–Huxley and"
+        " original for Gaussian waveforms.",
+    )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
 
-    _check_color = field_validator("line_color")(check_color)
+    @field_validator("line_color")
+    @classmethod
+    def _color(cls, value: str | None) -> str | None:
+        return value if value is None else check_color(value)
 
     @field_validator("width_px", "height_px")
     @classmethod
@@ -249,10 +291,25 @@ class PlotConfig(_Model):
 
     @field_validator("voltage_range_mv")
     @classmethod
-    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if value[0] >= value[1]:
+    def _increasing(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] >= value[1]:
             raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
         return value
+
+
+def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
+    """A student handout's plot section: measurable, and giving no answer away.
+
+    The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
+    return to rest exactly), threshold markers, refractory bars and the tip readout go.
+    """
+    out = dict(plot)
+    if out.get("grid") is None:
+        out["grid"] = True
+    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker"):
+        if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
+            out[shows_an_answer] = False
+    return out
 
 
 class AnimationConfig(_Model):
@@ -376,22 +433,31 @@ class Config(_Model):
     def _bounded_work(self) -> Config:
         """Cap what one file can ask for, so no config can demand a billion frames or ticks."""
         frames = self.frame_count
-        if frames > MAX_FRAMES:
+        if frames > MAX_FRAMES and {"gif", "mp4"} & set(self.outputs):  # a CSV or a poster has no frames
             raise ValueError(
                 f"animation.samples_per_frame: {self.waveform.samples} samples at {self.animation.samples_per_frame}"
                 f" per frame make {frames:,} frames; at most {MAX_FRAMES:,} are allowed"
             )
-        if self.plot.panels and self.waveform.model != "hodgkin_huxley":
-            raise ValueError(
-                "plot.panels: gates and currents exist only in the Hodgkin–Huxley model; set"
-                " waveform.model: hodgkin_huxley or remove the panels"
-            )
-        ticks = self.waveform.duration_ms / self.plot.time_tick_ms
-        if ticks > MAX_TICKS:
-            raise ValueError(
-                f"plot.time_tick_ms: {self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
-                f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed"
-            )
+        if self.waveform.model != "hodgkin_huxley":
+            plot = self.plot
+            for wanted, what in (
+                (plot.panels, "plot.panels: gates, conductances and currents"),
+                (plot.stimulus_panel, "plot.stimulus_panel: the injected current"),
+                (plot.reversal_lines, "plot.reversal_lines: E_Na and E_K"),
+            ):
+                if wanted:
+                    raise ValueError(
+                        f"{what} exist only in the Hodgkin–Huxley model; set waveform.model: hodgkin_huxley"
+                        " or leave it out"
+                    )
+        if self.plot.time_tick_ms is not None:
+            ticks = self.waveform.duration_ms / self.plot.time_tick_ms
+            if ticks > MAX_TICKS:
+                raise ValueError(
+                    f"plot.time_tick_ms: {self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
+                    f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed (leave it out to choose them"
+                    " from the duration)"
+                )
         return self
 
     @property

@@ -38,6 +38,7 @@ from .models import (
     field_path,
     format_validation_error,
     read_config,
+    student_plot,
 )
 from .yamlsafe import parse_yaml
 
@@ -217,7 +218,7 @@ def expand(
     """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
 
     `student` (None: the set's own setting) makes each title only the set name and variant id and
-    turns off the tip marker, whose voltage readout would show the answers.
+    makes each plot a student one (`student_plot`: a grid, and no readout, shading or markers).
     """
     spec = config.variants
     if spec is None:
@@ -247,8 +248,7 @@ def expand(
         data["name"] = name
         if student:
             data["title"] = f"{set_name} · {vid}"
-            if isinstance(data.get("plot"), dict) and "tip_marker" in data["plot"]:
-                data["plot"]["tip_marker"] = False  # its voltage readout would show the peak and the trough
+            data["plot"] = student_plot(data.get("plot") or {})  # a grid; no readout, shading or markers
         for path, value in values.items():
             assign(data, locs[path], value)
         try:
