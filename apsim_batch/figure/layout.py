@@ -174,13 +174,11 @@ def _curves(parts: Parts) -> list[tuple[int, np.ndarray, dict[str, Any]]]:
     return curves
 
 
-def _draw(
-    config: Config, trace: Trace, revealed: int | None, with_overlay: bool = True
-) -> tuple[np.ndarray, list[Timed]]:
-    """The figure with the first `revealed` samples, and every mark that appears whole at a sample.
+def draw_parts(config: Config, trace: Trace, revealed: int | None = None) -> tuple[Parts, np.ndarray, list[Timed]]:
+    """Draw the figure with the first `revealed` samples (None: all), without the tip overlay.
 
-    With `with_overlay` and plot.tip_marker, the tip marker and readout are drawn on top the same
-    way the frame stream draws them (the layers are drawn without it).
+    Returns the drawing (its figure and axes, for tests and tools that inspect the artists), its
+    pixels, and every mark that appears whole at a sample.
     """
     fig, canvas = new_figure(config)
     parts = build(fig, config, trace, decorated=True)
@@ -189,7 +187,19 @@ def _draw(
         for index, values, style in _curves(parts):
             parts.axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
     timed = draw_marks(parts, shown)
-    rgb = rgb_of(canvas)
+    return parts, rgb_of(canvas), timed
+
+
+def _draw(
+    config: Config, trace: Trace, revealed: int | None, with_overlay: bool = True
+) -> tuple[np.ndarray, list[Timed]]:
+    """The figure with the first `revealed` samples, and every mark that appears whole at a sample.
+
+    With `with_overlay` and plot.tip_marker, the tip marker and readout are drawn on top the same
+    way the frame stream draws them (the layers are drawn without it).
+    """
+    parts, rgb, timed = draw_parts(config, trace, revealed)
+    shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
         tip_overlay(config, trace, parts.voltage, rgb.shape[:2]).draw(rgb, shown)
     return rgb, timed
