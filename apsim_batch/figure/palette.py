@@ -43,16 +43,17 @@ CURVE_STYLE: dict[str, tuple[str, bool]] = {
 }
 
 # Phase shading: pale tints, so the trace stays the strongest thing in its band. Their meaning
-# follows the ions (the upstroke is sodium's, the downstroke potassium's); every band also carries
-# its name as text, so a phase is never told by colour alone. Phases without a tint stay white.
+# follows the ions (the upstroke is sodium's, the downstroke potassium's); both failed responses
+# (subthreshold, hyperpolarizing) share one tint. Every band also carries its name as text, so a
+# phase is never told by colour alone; the interspike interval and depolarization block stay
+# unshaded (more pale tints could not stay apart for colour-blind viewers: tests/test_palette.py).
 PHASE_TINT_ALPHA = 0.28
 PHASE_HUES: dict[str, str] = {
     "subthreshold": YELLOW,
-    "hyperpolarizing": BLUISH_GREEN,
+    "hyperpolarizing": YELLOW,
     "rising": SODIUM,
     "falling": POTASSIUM,
     "ahp": GREY,
-    "block": REDDISH_PURPLE,
 }
 
 # Light measurement grid of the handouts: visible on paper, never stronger than a curve.
