@@ -80,8 +80,8 @@ def _threshold_markers(parts: Parts, shown: int) -> None:
     for time_ms, voltage_mv in parts.marked.thresholds:
         if _index(parts, time_ms) < shown:
             parts.voltage.plot(
-                [time_ms], [voltage_mv], color="black", marker="o", markersize=MARKER_PX * 72 / DPI, markerfacecolor="white",
-                markeredgecolor="black", markeredgewidth=1.8, linestyle="none", zorder=4,
+                [time_ms], [voltage_mv], color="black", marker="o", markersize=MARKER_PX * 72 / DPI,
+                markerfacecolor="white", markeredgecolor="black", markeredgewidth=1.8, linestyle="none", zorder=4,
             )  # fmt: skip
 
 
