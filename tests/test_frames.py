@@ -301,3 +301,32 @@ def test_classic_config_draws_the_seed_figure_pixel_for_pixel():
     for name, expected in CLASSIC_LAYERS_SHA256.items():
         assert hashlib.sha256(getattr(layers, name).tobytes()).hexdigest() == expected, name
     assert layers.notes == () and [p.name for p in layers.panels] == ["voltage"]
+
+
+@pytest.mark.slow
+def test_panel_geometry_maps_data_onto_the_drawn_curves():
+    """Layers.panels is what a cursor needs: each curve's samples map onto pixels of that curve's colour."""
+    from matplotlib.colors import to_rgb
+
+    from apsim_batch.config.models import load_config
+
+    from .conftest import CONFIGS
+
+    config = load_config(CONFIGS / "hh_classic.yaml").config
+    config = config.model_copy(update={"plot": config.plot.model_copy(update={"phases": False})})
+    trace = synthesize(config.waveform)
+    layers = draw_layers(config, trace)
+    assert [p.name for p in layers.panels] == ["voltage", *config.plot.panels, "stimulus"]
+    for panel in layers.panels:
+        x0, y0, x1, y1 = panel.box
+        assert 0 <= x0 < x1 <= layers.size[0] and 0 <= y0 < y1 <= layers.size[1]
+        for name, color, values in panel.curves:
+            if name == "h":
+                continue  # dashed: its gaps are not on the curve
+            cols, rows = panel.to_pixel(trace.time_ms[::10], values[::10])
+            want = np.array(to_rgb(color)) * 255
+            hits = 0
+            for c, r in zip(cols, rows, strict=True):
+                patch = layers.full[int(r) - 1 : int(r) + 2, int(c) - 1 : int(c) + 2].reshape(-1, 3).astype(float)
+                hits += np.abs(patch - want).max(axis=1).min() < 40
+            assert hits >= 0.9 * len(cols), (panel.name, name, hits, len(cols))

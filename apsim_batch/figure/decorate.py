@@ -59,7 +59,7 @@ def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) 
     right = max(right, 0.035 * width)
     top = title_px * 1.6 + 8
     bottom = tick_px * 1.35 + label_px * 1.35 + 14
-    n, gap = 1 + len(specs), 10.0
+    n, gap = 1 + len(specs), 0.5 * tick_px + 6  # neighbouring panels' edge tick labels stay apart
     usable = height - top - bottom
     hspace = gap * n / max(usable - (n - 1) * gap, 1.0)  # matplotlib counts it in mean axes heights
     return {

@@ -95,7 +95,7 @@ def _currents(trace: Trace) -> PanelSpec:
         curves,
         "I (µA/cm²)",
         "µA/cm²",
-        (-bottom, top),
+        (-2 * bottom, 2 * top),  # a third of a decade past the outer ticks keeps their labels inside
         scale="symlog",
         linthresh=CURRENT_LINTHRESH_UA,
         height=PANEL_HEIGHTS["currents"],
