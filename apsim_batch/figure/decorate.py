@@ -10,7 +10,7 @@ from ..config.models import Config, GaussianWaveform, HodgkinHuxleyWaveform
 from .axes_fit import GridSteps, minor_step, time_tick_ms
 from .canvas import DPI
 from .labels import spread
-from .palette import GRID_MAJOR, GRID_MINOR, LABEL_TEXT, POTASSIUM, REFERENCE, SODIUM
+from .palette import GRID_MAJOR, GRID_MINOR, POTASSIUM, REFERENCE, SODIUM
 from .panels import PanelSpec
 from .style import TypeSizes
 
@@ -167,7 +167,7 @@ def _decorate_panel(parts: Parts, spec: PanelSpec, ax: Any) -> None:
 
 
 def _current_axis(parts: Parts, ax: Any) -> None:
-    """Decade ticks on the symmetric-log axis, a zero line, and which way is inward and outward."""
+    """Decade ticks on the symmetric-log axis and a zero line."""
     from matplotlib.ticker import FixedLocator, NullLocator
 
     low, high = ax.get_ylim()
@@ -177,9 +177,7 @@ def _current_axis(parts: Parts, ax: Any) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter("{x:g}")
     ax.axhline(y=0, color="black", linestyle="-", alpha=0.3, linewidth=0.8, zorder=0)
-    style = {"transform": ax.transAxes, "fontsize": parts.sizes.label_pt, "color": LABEL_TEXT, "ha": "left"}
-    ax.text(0.012, 0.96, "outward ↑", va="top", **style)
-    ax.text(0.012, 0.04, "inward ↓", va="bottom", **style)
+    # "outward ↑" and "inward ↓" are placed clear of the curves with the other labels (marks.py)
 
 
 def _reversal_lines(parts: Parts) -> None:

@@ -135,7 +135,7 @@ def place(
             ok = occupancy.free(x0 - GAP_PX, y0 - GAP_PX, w + 2 * GAP_PX, h + 2 * GAP_PX)
             if not ok.any():
                 continue
-            scores = _score(request, x0[ok], y0[ok], w, h) + 150.0 * rank  # the full name is worth a longer leader
+            scores = _score(request, x0[ok], y0[ok], w, h) + 100.0 * rank  # the full name is worth a longer leader
             i = int(np.argmin(scores))
             box = (int(x0[ok][i]), int(y0[ok][i]), int(x0[ok][i]) + w, int(y0[ok][i]) + h)
             if best is None or scores[i] < best[0]:

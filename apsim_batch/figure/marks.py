@@ -53,6 +53,9 @@ def draw_marks(parts: Parts, shown: int) -> list[Timed]:
     _refractory_bars(parts, tip_ms)
     _clip_marks(parts, tip_ms)
     timed = _draw_labels(parts, parts.voltage, _voltage_labels(parts), shown)
+    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
+        if spec.name == "currents":
+            _draw_labels(parts, ax, _current_captions(parts, spec, ax), shown)  # static: in every frame
     if parts.specs and parts.specs[-1].name == "stimulus":
         timed += _draw_labels(parts, parts.axes[-1], _stimulus_labels(parts), shown)
     return timed
@@ -148,16 +151,16 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     occupancy = _voltage_occupancy(parts)
     cols, rows = _rows(parts, ax, trace.time_ms, trace.voltage_mv)
     requests = []
-    rest_seen = False
+    seen: set[str] = set()
     for band in parts.marked.phases:
-        if band.name == "rest":
-            if rest_seen:
-                continue  # the first rest band says what rest is; the others need no repeat
-            rest_seen = True
+        if band.name == "rest" and band.name in seen:
+            continue  # the first rest band says what rest is; the others need no repeat
         x0, x1 = _rows(parts, ax, np.array([band.start_ms, band.end_ms]), np.zeros(2))[0]
         inside = (trace.time_ms >= band.start_ms) & (trace.time_ms <= band.end_ms)
         anchor = float(np.median(rows[inside])) if inside.any() else float(np.median(rows))
-        texts = (band.label, band.short_label) if band.spike in (None, 0) else (band.short_label,)
+        # a kind's first band is named in full, the later ones (the next spikes) in short
+        texts = (band.label, band.short_label) if band.name not in seen else (band.short_label,)
+        seen.add(band.name)
         hue = PHASE_HUES.get(band.name, REFERENCE)
         requests.append(Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.start_index, hue))
     if parts.marked.thresholds:
@@ -200,6 +203,25 @@ def _clip_requests(parts: Parts, cols: np.ndarray) -> list[Request]:
     return out
 
 
+def _curve_occupancy(parts: Parts, ax: Any, spec: Any) -> Occupancy:
+    height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
+    occupancy = Occupancy((height, width), parts.image_box(ax))
+    for curve in spec.curves:
+        cols, rows = _rows(parts, ax, parts.trace.time_ms, curve.values)
+        occupancy.mark_polyline(cols, rows, 2.5)
+    return occupancy
+
+
+def _current_captions(parts: Parts, spec: Any, ax: Any) -> tuple[Occupancy, list[Request]]:
+    """Which way is outward (up) and inward (down) on the membrane-current axis, clear of the curves."""
+    x0, y0, x1, y1 = parts.image_box(ax)
+    left = (x0, x0 + 0.25 * (x1 - x0))
+    return _curve_occupancy(parts, ax, spec), [
+        Request(("outward ↑",), *left, y0, -1, "white"),
+        Request(("inward ↓",), *left, y1, -1, "white"),
+    ]
+
+
 def _stimulus_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     """Each pulse's amplitude beside it on the stimulus strip (the step's beside its onset)."""
     ax, trace = parts.axes[-1], parts.trace
@@ -209,7 +231,11 @@ def _stimulus_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     cols, rows = _rows(parts, ax, trace.time_ms, values)
     occupancy.mark_polyline(cols, rows, 2.5)
     requests = []
+    previous = None
     for onset, amplitude, end in pulse_onsets_ms(parts.config):
+        if amplitude == previous:
+            continue  # the same pulse again: its size is already written beside the first
+        previous = amplitude
         stop = end if end is not None else onset
         c, r = _rows(parts, ax, np.array([onset, stop]), np.array([amplitude / 2, amplitude / 2]))
         texts = (f"{amplitude:g} µA/cm²", f"{amplitude:g}")
@@ -228,7 +254,8 @@ def _draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy, list[Request]], 
     height = parts.fig.get_figheight() * DPI
     timed = []
     for label in placed:
-        timed.append(Timed(label.request.start, label.box, label.leader))
+        if label.request.start >= 0:  # a negative start: a static label, in every frame
+            timed.append(Timed(label.request.start, label.box, label.leader))
         if label.request.start >= shown:
             continue
         _text_artist(parts, label, height)

@@ -69,7 +69,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     counts = revealed_counts(config)
     fps = config.animation.fps
     hold_frames = round(config.animation.hold_last_frame_s * fps)
-    records, notes = [], []
+    records, notes = [], list(layers.notes)  # e.g. a trace that leaves the voltage axis the config set
 
     if "csv" in chosen:
         path = folder / "trace.csv"
