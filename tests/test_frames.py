@@ -330,3 +330,44 @@ def test_panel_geometry_maps_data_onto_the_drawn_curves():
                 patch = layers.full[int(r) - 1 : int(r) + 2, int(c) - 1 : int(c) + 2].reshape(-1, 3).astype(float)
                 hits += np.abs(patch - want).max(axis=1).min() < 40
             assert hits >= 0.9 * len(cols), (panel.name, name, hits, len(cols))
+
+
+@pytest.mark.parametrize("duration_ms", [10, 40, 200, 2000])
+def test_time_ticks_follow_the_duration(duration_ms):
+    """Without time_tick_ms the ticks come from the duration: 2,000 ms is drawn, not refused for 2,000 ticks."""
+    from apsim_batch.figure.canvas import new_figure
+    from apsim_batch.figure.layout import build
+
+    config = Config.model_validate({"waveform": {"duration_ms": duration_ms, "samples": 500}})
+    fig, _ = new_figure(config)
+    parts = build(fig, config, synthesize(config.waveform), decorated=True)
+    ticks = [t for t in parts.voltage.get_xticks() if 0 <= t <= duration_ms]
+    assert 5 <= len(ticks) <= 13 and ticks[0] == 0 and ticks[-1] == duration_ms
+    assert np.allclose(np.diff(ticks), parts.grid.time_major_ms)
+
+
+ANODE_BREAK = {"waveform": {"components": [{"center_ms": 5, "width_ms": 1, "peak_mv": -117}]}}
+
+
+def test_a_trace_below_the_default_range_widens_it():
+    config = Config.model_validate(ANODE_BREAK)
+    layers = draw_layers(config, synthesize(config.waveform))
+    low, high = layers.panels[0].y_range
+    assert low <= -120 and high == 70 and layers.notes == ()
+
+
+def test_a_trace_leaving_a_range_the_config_sets_is_flagged_not_clipped_silently():
+    from apsim_batch.figure.palette import FLAG
+
+    data = {**ANODE_BREAK, "plot": {"voltage_range_mv": [-100, 70]}}
+    config = Config.model_validate(data)
+    layers = draw_layers(config, synthesize(config.waveform))
+    assert layers.panels[0].y_range == (-100, 70)
+    assert len(layers.notes) == 1 and "-117.0 mV" in layers.notes[0] and "voltage_range_mv" in layers.notes[0]
+    flag = np.array([int(FLAG[i : i + 2], 16) for i in (1, 3, 5)])
+    x0, y0, x1, y1 = layers.panels[0].box
+    edge = layers.full[y1 - 4 : y1 + 4, x0:x1].astype(int)  # a thick mark along the bottom edge ...
+    assert (np.abs(edge - flag).max(axis=2) < 30).sum() > 100
+    unflagged = draw_layers(Config.model_validate({"plot": {"voltage_range_mv": [-130, 70]}, **ANODE_BREAK}),
+                            synthesize(config.waveform))  # fmt: skip
+    assert unflagged.notes == ()

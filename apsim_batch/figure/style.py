@@ -47,7 +47,7 @@ def type_sizes(config: Config) -> TypeSizes:
     defaults, which the seed's figure used (10 pt ticks and labels, 12 pt title, 8 pt annotation).
     """
     if not uses_projector_type(config):
-        return TypeSizes(False, tick_pt=10, axis_label_pt=10, title_pt=12, label_pt=7.5, annotation_pt=8)
+        return TypeSizes(False, tick_pt=10, axis_label_pt=10, title_pt=12, label_pt=9, annotation_pt=8)
     floor_pt = math.ceil(MIN_TEXT_FRACTION * config.plot.height_px * 72 / DPI * 2) / 2
     return TypeSizes(
         True,
