@@ -320,10 +320,15 @@ def test_panel_geometry_maps_data_onto_the_drawn_curves():
     for panel in layers.panels:
         x0, y0, x1, y1 = panel.box
         assert 0 <= x0 < x1 <= layers.size[0] and 0 <= y0 < y1 <= layers.size[1]
-        for name, color, values in panel.curves:
+        drawn = [panel.to_pixel(trace.time_ms[::10], values[::10]) for _, _, values in panel.curves]
+        for k, (name, color, _) in enumerate(panel.curves):
             if name == "h":
                 continue  # dashed: its gaps are not on the curve
-            cols, rows = panel.to_pixel(trace.time_ms[::10], values[::10])
+            cols, rows = drawn[k]
+            on_top = np.ones(len(rows), bool)
+            for later in drawn[k + 1 :]:
+                on_top &= np.abs(rows - later[1]) > 3
+            cols, rows = cols[on_top], rows[on_top]  # where no later curve covers it
             want = np.array(to_rgb(color)) * 255
             hits = 0
             for c, r in zip(cols, rows, strict=True):

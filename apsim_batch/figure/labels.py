@@ -77,12 +77,18 @@ class Occupancy:
 
     def free(self, x0: np.ndarray, y0: np.ndarray, w: int, h: int) -> np.ndarray:
         """For boxes with top-left corners (x0, y0) and size (w, h): True where nothing is taken."""
+        return self.taken_in(x0, y0, x0 + w, y0 + h) == 0
+
+    def taken_in(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+        """How many pixels are taken in each box [x0, x1) x [y0, y1) (clipped to the grid)."""
         if self._table is None:
             self._table = np.zeros((self.taken.shape[0] + 1, self.taken.shape[1] + 1), dtype=np.int32)
             self._table[1:, 1:] = self.taken.cumsum(0).cumsum(1)
         s = self._table
-        x1, y1 = x0 + w, y0 + h
-        return (s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]) == 0
+        h, w = self.taken.shape
+        x0, x1 = np.clip(x0, 0, w), np.clip(x1, 0, w)
+        y0, y1 = np.clip(y0, 0, h), np.clip(y1, 0, h)
+        return s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]
 
 
 def _candidates(request: Request, w: int, h: int, area: Box) -> tuple[np.ndarray, np.ndarray]:
@@ -96,11 +102,19 @@ def _candidates(request: Request, w: int, h: int, area: Box) -> tuple[np.ndarray
     return gx.ravel(), gy.ravel()
 
 
-def _score(request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int) -> np.ndarray:
-    """Distance from what the label names: horizontal distance off its band counts most."""
+def _score(request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occupancy: Occupancy) -> np.ndarray:
+    """Distance from what the label names (off its band counts most), and a leader crossing anything."""
     off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
     centre_row = y0 + h / 2
-    return 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
+    score = 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
+    if request.point is None:  # a horizontal leader from the box to the band's near edge
+        left = x0 + w < request.x0_px
+        a = np.where(left, x0 + w, np.floor(request.x1_px)).astype(int)
+        b = np.where(left, np.ceil(request.x0_px), x0).astype(int)
+        row = centre_row.astype(int)
+        crossing = (off_band > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
+        score = score + 300.0 * crossing  # a leader across the trace points at the wrong part of it
+    return score
 
 
 def _leader(request: Request, box: Box) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -135,7 +149,8 @@ def place(
             ok = occupancy.free(x0 - GAP_PX, y0 - GAP_PX, w + 2 * GAP_PX, h + 2 * GAP_PX)
             if not ok.any():
                 continue
-            scores = _score(request, x0[ok], y0[ok], w, h) + 100.0 * rank  # the full name is worth a longer leader
+            # the full name is worth a longer leader
+            scores = _score(request, x0[ok], y0[ok], w, h, occupancy) + 100.0 * rank
             i = int(np.argmin(scores))
             box = (int(x0[ok][i]), int(y0[ok][i]), int(x0[ok][i]) + w, int(y0[ok][i]) + h)
             if best is None or scores[i] < best[0]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .canvas import DPI, Box
+from .decorate import reversal_levels
 from .labels import TRACE_MARGIN_PX, Occupancy, Placed, Request, place
 from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS
 from .panels import pulse_onsets_ms
@@ -139,6 +140,10 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
         r = parts.marked.refractory
         c, row = _rows(parts, ax, np.array([r.reference_ms, r.relative_end_ms]), np.full(2, _bar_level(parts)))
         occupancy.mark_box((int(c[0]), int(row[0]) - 6, int(c[1]) + 1, int(row[0]) + 6))
+    box = parts.image_box(ax)
+    for level in reversal_levels(parts.config):  # a label on E_Na's line would hide where it is
+        row = int(_rows(parts, ax, np.array([0.0]), np.array([level]))[1][0])
+        occupancy.mark_box((box[0], row - 2, box[2], row + 3))
     for text in ax.texts:  # the annotation
         extent = text.get_window_extent(parts.fig.canvas.get_renderer())
         occupancy.mark_box((int(extent.x0), int(height - extent.y1), int(extent.x1) + 1, int(height - extent.y0) + 1))
@@ -215,10 +220,9 @@ def _curve_occupancy(parts: Parts, ax: Any, spec: Any) -> Occupancy:
 def _current_captions(parts: Parts, spec: Any, ax: Any) -> tuple[Occupancy, list[Request]]:
     """Which way is outward (up) and inward (down) on the membrane-current axis, clear of the curves."""
     x0, y0, x1, y1 = parts.image_box(ax)
-    left = (x0, x0 + 0.25 * (x1 - x0))
-    return _curve_occupancy(parts, ax, spec), [
-        Request(("outward ↑",), *left, y0, -1, "white"),
-        Request(("inward ↓",), *left, y1, -1, "white"),
+    return _curve_occupancy(parts, ax, spec), [  # the whole width is theirs: never a leader
+        Request(("outward ↑",), x0, x1, y0, -1, "white"),
+        Request(("inward ↓",), x0, x1, y1, -1, "white"),
     ]
 
 
