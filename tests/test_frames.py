@@ -304,7 +304,8 @@ def test_classic_config_draws_the_seed_figure_pixel_for_pixel():
 
 
 @pytest.mark.slow
-def test_panel_geometry_maps_data_onto_the_drawn_curves():
+@pytest.mark.parametrize("name", ["hh_classic", "hh_threshold"])  # linear panels; the symlog currents axis
+def test_panel_geometry_maps_data_onto_the_drawn_curves(name):
     """Layers.panels is what a cursor needs: each curve's samples map onto pixels of that curve's colour."""
     from matplotlib.colors import to_rgb
 
@@ -312,7 +313,7 @@ def test_panel_geometry_maps_data_onto_the_drawn_curves():
 
     from .conftest import CONFIGS
 
-    config = load_config(CONFIGS / "hh_classic.yaml").config
+    config = load_config(CONFIGS / f"{name}.yaml").config
     config = config.model_copy(update={"plot": config.plot.model_copy(update={"phases": False})})
     trace = synthesize(config.waveform)
     layers = draw_layers(config, trace)
@@ -376,3 +377,10 @@ def test_a_trace_leaving_a_range_the_config_sets_is_flagged_not_clipped_silently
     unflagged = draw_layers(Config.model_validate({"plot": {"voltage_range_mv": [-130, 70]}, **ANODE_BREAK}),
                             synthesize(config.waveform))  # fmt: skip
     assert unflagged.notes == ()
+
+
+def test_a_render_without_animation_is_not_refused_by_the_frame_cap():
+    data = {"waveform": {"samples": 200_000}, "animation": {"samples_per_frame": 1}}
+    Config.model_validate({**data, "outputs": ["csv", "png"]})  # no frames to make: fine
+    with pytest.raises(ValueError, match="200,000 frames"):
+        Config.model_validate({**data, "outputs": ["gif"]})
