@@ -257,6 +257,9 @@ def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np
     points = len(trace.time_ms)
     arrival = np.arange(1, points)[::-1]  # segment i is complete when sample i + 1 arrives
     colors = _index_colors(arrival)
+    for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
+        ax.spines[:].set_visible(False)
+        ax.tick_params(which="both", length=0)
     for index, values, style in _curves(parts):
         xy = np.column_stack([trace.time_ms, values])
         segments = np.stack([xy[:-1], xy[1:]], axis=1)[::-1]
