@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from .layout import Parts
 
 END_LABEL_GAP_PX = 6  # between the right edge of the axes and a curve's name
-END_LABEL_SCALE = 1.2  # curve names a little larger than other labels: their subscripts must stay legible
+# Names with a subscript (I$_{Na}$, g$_{K}$) are set this much larger, so that mathtext's subscript
+# (70% of the size) still reaches the projector floor.
+SUBSCRIPT_SCALE = 1.45
+END_LABEL_SCALE = SUBSCRIPT_SCALE
 
 
 def reversal_levels(config: Config) -> tuple[float, ...]:
@@ -150,6 +153,8 @@ def _grid(parts: Parts) -> None:
 def _decorate_panel(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     sizes = parts.sizes
     label_pt = sizes.axis_label_pt if sizes.projector else 9
+    if sizes.projector and "$_" in spec.y_label:
+        label_pt = sizes.label_pt * SUBSCRIPT_SCALE
     ax.set_ylabel(spec.y_label, fontsize=label_pt)
     if not sizes.projector:
         ax.tick_params(labelsize=8)
