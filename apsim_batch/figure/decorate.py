@@ -216,7 +216,8 @@ def _stack_names(parts: Parts, ax: Any, names: list[tuple[str, str, float]], hei
     box = ax.get_window_extent()
     rows_wanted = [height - ax.transData.transform((0, value))[1] for _, _, value in names]
     sizes = [_text_px(parts.fig, label, parts.sizes.label_pt * END_LABEL_SCALE) for label, _, _ in names]
-    rows = spread(rows_wanted, [int(h) + 6 for _, h in sizes], height - box.y1, height - box.y0)
+    line_px = parts.sizes.px(parts.sizes.label_pt * END_LABEL_SCALE) * 1.3  # a text's box is a whole line tall
+    rows = spread(rows_wanted, [int(max(h, line_px)) + 2 for _, h in sizes], height - box.y1, height - box.y0)
     x_text = box.x1 + END_LABEL_GAP_PX
     for (label, color, _), wanted, row in zip(names, rows_wanted, rows, strict=True):
         parts.fig.text(
