@@ -385,3 +385,19 @@ def test_a_render_without_animation_is_not_refused_by_the_frame_cap():
     Config.model_validate({**data, "outputs": ["csv", "png"]})  # no frames to make: fine
     with pytest.raises(ValueError, match="200,000 frames"):
         Config.model_validate({**data, "outputs": ["gif"]})
+
+
+def test_the_run_notes_say_when_the_trace_leaves_the_axis(tmp_path):
+    from apsim_batch.config.models import load_config
+    from apsim_batch.output.render import render
+
+    from .conftest import write
+
+    path = write(
+        tmp_path / "anode.yaml",
+        "waveform:\n  components:\n    - {center_ms: 5, width_ms: 1, peak_mv: -117}\n"
+        "plot:\n  voltage_range_mv: [-100, 70]\noutputs: [png]\n",
+    )
+    result = render(load_config(path), tmp_path / "out")
+    assert any("-117.0 mV" in note for note in result.notes)
+    assert result.manifest["notes"] == list(result.notes)
