@@ -2,8 +2,9 @@
 
 A path addresses a field the way the error messages print it: dotted keys, list items by index
 or, for lists of labelled components, by label — `waveform.components[hyperpolarization].peak_mv`,
-`waveform.components[0].width_ms`, `plot.voltage_range_mv[1]`. Paths are resolved against the
-config with every default filled in, so the classic components can be varied without listing them.
+`waveform.components[0].width_ms`, `waveform.stimulus.pulses[0].amplitude_ua_per_cm2`. Paths are
+resolved against the config with every default filled in, so the classic components can be varied
+without listing them.
 
 Expansion is pure (config in, variants out). Random draws come from SHA-256 of (seed, variant
 index, field path), not from a random-number generator: the same seed gives the same values on
