@@ -14,7 +14,7 @@ from apsim_batch.trace.waveform import synthesize
 
 from .conftest import CONFIGS
 
-SHIPPED = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
+SHIPPED = sorted(p.relative_to(CONFIGS).with_suffix("").as_posix() for p in CONFIGS.rglob("*.yaml"))
 ALL_PANELS = {
     "title": "Every panel at once",
     "waveform": {
@@ -44,6 +44,8 @@ def figure_of(name: str) -> Config:
         return Config.model_validate(ALL_PANELS)
     if name == "ahp-class-student":
         return load_renders(CONFIGS / "exercises" / "ahp_class.yaml", student=True)[0].config
+    if name == "classic-projector":  # a Gaussian figure asking for the new type
+        return Config.model_validate({"plot": {"type_size": "projector", "grid": True}})
     return load_config(CONFIGS / f"{name}.yaml").config
 
 
@@ -74,7 +76,7 @@ def overlap(a, b, slack: float = 0.5) -> bool:
     return a[0] + slack < b[2] and b[0] + slack < a[2] and a[1] + slack < b[3] and b[1] + slack < a[3]
 
 
-@pytest.fixture(scope="module", params=[*SHIPPED, "all-panels", "ahp-class-student"])
+@pytest.fixture(scope="module", params=[*SHIPPED, "all-panels", "ahp-class-student", "classic-projector"])
 def drawn(request):
     config = figure_of(request.param)
     trace = synthesize(config.waveform)
