@@ -255,7 +255,7 @@ def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
 @pytest.mark.parametrize("name", ["hh_classic", "hh_threshold", "hh_temperature"])
 def test_readout_stays_clear_of_the_x_label(name):
     """The tip readout fits in the frame and never covers the time axis's label."""
-    from apsim_batch.config.models import load_config
+    from apsim_batch import load_config
     from apsim_batch.figure.layout import draw_parts
     from apsim_batch.figure.overlay import tip_overlay
 
@@ -291,7 +291,7 @@ def test_classic_config_draws_the_seed_figure_pixel_for_pixel():
 
     import matplotlib
 
-    from apsim_batch.config.models import load_config
+    from apsim_batch import load_config
 
     from .conftest import CONFIGS
 
@@ -310,7 +310,7 @@ def test_panel_geometry_maps_data_onto_the_drawn_curves(name):
     """Layers.panels is what a cursor needs: each curve's samples map onto pixels of that curve's colour."""
     from matplotlib.colors import to_rgb
 
-    from apsim_batch.config.models import load_config
+    from apsim_batch import load_config
 
     from .conftest import CONFIGS
 
@@ -388,7 +388,7 @@ def test_a_render_without_animation_is_not_refused_by_the_frame_cap():
 
 
 def test_the_run_notes_say_when_the_trace_leaves_the_axis(tmp_path):
-    from apsim_batch.config.models import load_config
+    from apsim_batch import load_config
     from apsim_batch.output.render import render
 
     from .conftest import write

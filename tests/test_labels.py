@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.config.variants import load_renders
 from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.measured import marked

@@ -19,7 +19,8 @@ import math
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.palette import PHASE_HUES, PHASE_TINT_ALPHA, phase_tint
 from apsim_batch.trace.waveform import synthesize
