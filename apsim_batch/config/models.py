@@ -214,24 +214,23 @@ class PlotConfig(_Model):
     height_px: StrictInt = Field(480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).")
     voltage_range_mv: tuple[Mv, Mv] | None = Field(
         None,
-        description="Lower and upper limit of the voltage axis, in mV (default: -100 to 70 for Gaussian waveforms,"
-        " fitted to the trace for Hodgkin–Huxley, widened whenever the trace leaves it). A trace leaving a range you"
-        " set is flagged on the figure and in the run's notes, never clipped silently.",
+        description="Lower and upper limit of the voltage axis, in mV (default: fitted to the trace; -100 to 70"
+        " for the original curve). A trace that leaves a range you set is flagged on the figure and in the notes.",
     )
     time_tick_ms: StrictFloat | None = Field(
         None,
         gt=0,
         le=10_000,
-        description="Spacing of the time-axis ticks, in ms (default: chosen from the duration, e.g. 1 ms for 10 ms,"
-        " 10 ms for 80 ms).",
+        description="Spacing of the time-axis ticks, in ms"
+        " (default: chosen from the duration, e.g. 1 ms for 10 ms, 10 ms for 80 ms).",
     )
     x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
     y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
     annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
     line_color: str | None = Field(
         None,
-        description="Colour of the voltage trace: a hex code or a CSS colour name (default: blue for Gaussian"
-        " waveforms, as in the original figure; black for Hodgkin–Huxley, whose ions own the colours).",
+        description="Colour of the voltage trace: a hex code or a CSS colour name"
+        " (default: blue for Gaussian waveforms, as originally; black for Hodgkin–Huxley, whose ions own the colours).",
     )
     line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
     rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
@@ -239,24 +238,23 @@ class PlotConfig(_Model):
     panels: tuple[Literal["gates", "conductances", "currents"], ...] = Field(
         (),
         max_length=3,
-        description="Panels under the voltage (Hodgkin–Huxley only), top to bottom: 'gates' (m, h, n),"
-        " 'conductances' (g_Na = gNa·m³h, g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L).",
+        description="Panels"
+        " under the voltage (Hodgkin–Huxley only), top to bottom: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
+        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
-        description="Draw the injected current on its own strip at the bottom, pulse onsets marked across every"
-        " panel (default: on for Hodgkin–Huxley).",
+        description="Draw the injected current on its own strip, pulse"
+        " onsets marked across every panel (default: on for Hodgkin–Huxley).",
     )
-    reversal_lines: StrictBool = Field(
-        False, description="Draw E_Na and E_K as dashed lines on the voltage axes (Hodgkin–Huxley only)."
-    )
+    reversal_lines: StrictBool = Field(False, description="Draw E_Na and E_K as dashed lines (Hodgkin–Huxley only).")
     phases: StrictBool = Field(
         False, description="Shade and label the phases of the action potential as they are reached."
     )
     threshold_markers: StrictBool | None = Field(
         None,
-        description="Mark the measured threshold on each spike (default: on for Hodgkin–Huxley; off in student"
-        " handouts, where it would give the answer away).",
+        description="Mark the measured threshold on each spike"
+        " (default: on for Hodgkin–Huxley; always off in student handouts, where it would give an answer away).",
     )
     grid: StrictBool | None = Field(
         None,
@@ -264,9 +262,9 @@ class PlotConfig(_Model):
     )
     type_size: Literal["auto", "original", "projector"] = Field(
         "auto",
-        description="Text sizes: 'projector' derives them from the frame height (nothing under 2.2% of it, 16 px"
-        " at 720 px); 'original' keeps the original script's; 'auto' is projector for Hodgkin–Huxley and"
-        " original for Gaussian waveforms.",
+        description="Text sizes: 'projector' scales"
+        " with the frame height (nothing under 2.2% of it); 'original' keeps the original script's; 'auto' is"
+        " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
 
@@ -295,21 +293,6 @@ class PlotConfig(_Model):
         if value is not None and value[0] >= value[1]:
             raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
         return value
-
-
-def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
-    """A student handout's plot section: measurable, and giving no answer away.
-
-    The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
-    return to rest exactly), threshold markers, refractory bars and the tip readout go.
-    """
-    out = dict(plot)
-    if out.get("grid") is None:
-        out["grid"] = True
-    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker"):
-        if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
-            out[shows_an_answer] = False
-    return out
 
 
 class AnimationConfig(_Model):

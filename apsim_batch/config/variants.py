@@ -32,6 +32,7 @@ from .models import (
     MAX_VARIANTS,
     Config,
     LoadedConfig,
+    PlotConfig,
     VariantField,
     VariantInfo,
     VariantSet,
@@ -39,7 +40,6 @@ from .models import (
     field_path,
     format_validation_error,
     read_config,
-    student_plot,
 )
 from .yamlsafe import parse_yaml
 
@@ -265,6 +265,21 @@ def expand(
     if problems:
         raise ConfigError(problems)
     return variants
+
+
+def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
+    """A student handout's plot section: measurable, and giving no answer away.
+
+    The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
+    return to rest exactly), threshold markers, refractory bars and the tip readout go.
+    """
+    out = dict(plot)
+    if out.get("grid") is None:
+        out["grid"] = True
+    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker"):
+        if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
+            out[shows_an_answer] = False
+    return out
 
 
 def _check_spec(
