@@ -86,9 +86,12 @@ def drawn(request):
 
 
 @pytest.mark.slow
-def test_no_text_overlaps_another(drawn):
-    name, _, _, parts, _, _ = drawn
+def test_no_text_overlaps_another_or_leaves_the_frame(drawn):
+    name, _, _, parts, image, _ = drawn
     texts = texts_of(parts)
+    height, width = image.shape[:2]
+    for text, _, (x0, y0, x1, y1) in texts:
+        assert x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height, f"{name}: {text!r} leaves the frame"
     for i, (a_text, _, a) in enumerate(texts):
         for b_text, _, b in texts[i + 1 :]:
             assert not overlap(a, b), f"{name}: {a_text!r} {a} overlaps {b_text!r} {b}"

@@ -55,8 +55,10 @@ def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) 
     """Margins (figure fractions) for projector type: room for ticks, axis labels, the title, curve names."""
     width, height = config.plot.width_px, config.plot.height_px
     tick_px, label_px, title_px = sizes.px(sizes.tick_pt), sizes.px(sizes.axis_label_pt), sizes.px(sizes.title_pt)
-    tick_chars = 5 if any(s.scale == "symlog" for s in specs) else 4  # "-1000", "-100"
-    left = tick_chars * 0.62 * tick_px + 8 + label_px * 1.3 + 10
+    widest = "\u22121000" if any(s.scale == "symlog" for s in specs) else "\u2212100"  # matplotlib's minus sign
+    tick_w = _text_px(fig, widest, sizes.tick_pt)[0]
+    y_label_w = max([label_px] + [sizes.px(sizes.label_pt * SUBSCRIPT_SCALE) for s in specs if "$_" in s.y_label])
+    left = tick_w + 3.5 + 4 + y_label_w * 1.25 + 8  # tick length and pad, label, a margin
     names = _end_names(config, specs)
     right = max([_text_px(fig, n, sizes.label_pt * END_LABEL_SCALE)[0] for n in names] + [0]) + END_LABEL_GAP_PX + 10
     right = max(right, 0.035 * width)
@@ -178,6 +180,14 @@ def _current_axis(parts: Parts, ax: Any) -> None:
     low, high = ax.get_ylim()
     decades = [10.0**k for k in range(1, 6)]
     ticks = [-d for d in decades if -d >= low] + [0.0] + [d for d in decades if d <= high]
+    rows = ax.transData.transform([(0.0, t) for t in ticks])[:, 1]
+    room = parts.sizes.px(parts.sizes.tick_pt) * 1.3  # a short panel keeps every other decade
+    while len(ticks) > 3 and np.min(np.diff(rows)) < room:
+        keep = [i for i, t in enumerate(ticks) if t == 0 or abs(t) == max(abs(u) for u in ticks if u * t > 0)]
+        inner = [i for i in range(len(ticks)) if i not in keep]
+        drop = min(inner, key=lambda i: abs(ticks[i]))  # the smallest decades go first
+        ticks.pop(drop)
+        rows = np.delete(rows, drop)
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter("{x:g}")

@@ -240,8 +240,11 @@ def _stimulus_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
         if amplitude == previous:
             continue  # the same pulse again: its size is already written beside the first
         previous = amplitude
-        stop = end if end is not None else onset
-        c, r = _rows(parts, ax, np.array([onset, stop]), np.array([amplitude / 2, amplitude / 2]))
+        stop = (
+            end if end is not None else min(onset + 0.25 * parts.config.waveform.duration_ms, float(trace.time_ms[-1]))
+        )
+        c, r = _rows(parts, ax, np.array([onset, stop]), np.array([amplitude, amplitude]))
+        r = r - parts.sizes.px(parts.sizes.label_pt)  # just above the pulse's top
         texts = (f"{amplitude:g} µA/cm²", f"{amplitude:g}")
         requests.append(Request(texts, c[0], c[1], r[0], _index(parts, onset), STIMULUS))
     return occupancy, requests

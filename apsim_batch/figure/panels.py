@@ -16,7 +16,7 @@ from .palette import CURVE_STYLE
 # outward up) and shows all three on one axis, each readable against decade ticks; a separate
 # strip per current would cost height we need for type a projector can show.
 CURRENT_LINTHRESH_UA = 5.0
-PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "stimulus": 0.24}
+PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "stimulus": 0.28}
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _stimulus(trace: Trace) -> PanelSpec:
         (curve,),
         "I$_{stim}$",
         "µA/cm²",
-        (low - 0.15 * span if low < 0 else -0.12 * span, high + 0.2 * span),
+        (low - 0.15 * span if low < 0 else -0.12 * span, high + 1.0 * span),  # room to write each size above it
         height=PANEL_HEIGHTS["stimulus"],
         end_labels=False,
     )
