@@ -125,13 +125,17 @@ def valid_value(row: Row) -> Any:
     if (value := lookup(base(row), keys(row.path))) is not None:
         return value
     if row.type == "text":
-        return "row-value"
+        return "black" if row.path.endswith("_color") else "row-value"
     if row.type == "number":
-        return 0.0
+        return 1.0  # inside every documented range that has no default
     if row.type.startswith("list of"):
         return [1, 2]
     if row.type == "mapping":
         return {}  # every field of it takes its default
+    if row.type == "[number, number]":
+        return [-90.0, 50.0]
+    if row.type == "true/false":
+        return False  # valid for either model (a few plot switches exist only for Hodgkin–Huxley)
     raise AssertionError(f"no plain value for {row.path} ({row.type})")
 
 

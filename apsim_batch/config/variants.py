@@ -26,7 +26,7 @@ from ..errors import ConfigError, Problem
 from ..names import check_output_name
 from .load import LoadedConfig, VariantInfo, read_config
 from .messages import problems_from
-from .models import MAX_VARIANTS, Config, VariantField, VariantSet
+from .models import MAX_VARIANTS, Config, PlotConfig, VariantField, VariantSet
 from .paths import Override, apply_overrides, assign, parse_path, plain, related, resolve
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
@@ -74,7 +74,7 @@ def expand(
     """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
 
     `student` (None: the set's own setting) makes each title only the set name and variant id and
-    turns off the tip marker, whose voltage readout would show the answers.
+    makes each plot a student one (`student_plot`: a grid, and no readout, shading or markers).
     """
     spec = config.variants
     if spec is None:
@@ -105,8 +105,7 @@ def expand(
         data["name"] = name
         if student:
             data["title"] = f"{set_name} · {vid}"
-            if isinstance(data.get("plot"), dict) and "tip_marker" in data["plot"]:
-                data["plot"]["tip_marker"] = False  # its voltage readout would show the peak and the trough
+            data["plot"] = student_plot(data.get("plot") or {})  # a grid; no readout, shading or markers
         for path, value in values.items():
             assign(data, locs[path], value)
         try:
@@ -122,6 +121,21 @@ def expand(
     if problems:
         raise ConfigError(problems)
     return variants
+
+
+def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
+    """A student handout's plot section: measurable, and giving no answer away.
+
+    The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
+    return to rest exactly), threshold markers, refractory bars and the tip readout go.
+    """
+    out = dict(plot)
+    if out.get("grid") is None:
+        out["grid"] = True
+    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker"):
+        if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
+            out[shows_an_answer] = False
+    return out
 
 
 def _check_spec(
