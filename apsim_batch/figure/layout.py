@@ -300,7 +300,7 @@ def _draw(
             y0, y1 = height - int(np.ceil(patch.y1)), height - int(np.floor(patch.y0))
             boxes.append((start, (max(x0, 0), max(y0, 0), x1, y1)))
     if with_overlay and config.plot.tip_marker and shown:
-        tip_overlay(config, trace, axes[0], rgb.shape[:2]).draw(rgb, shown)
+        tip_overlay(config, trace, axes, rgb.shape[:2]).draw(rgb, shown)
     return rgb, boxes
 
 
@@ -359,5 +359,5 @@ def draw_layers(config: Config, trace: Trace) -> Layers:
     overlay = None
     if config.plot.tip_marker:
         fig, _ = new_figure(config)
-        overlay = tip_overlay(config, trace, _axes(fig, config, trace, decorate=False)[0], base.shape[:2])
+        overlay = tip_overlay(config, trace, _axes(fig, config, trace, decorate=False), base.shape[:2])
     return Layers(base=base, full=full, change_pos=changed[order], change_at=at[order], overlay=overlay)

@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..config.models import Config, LoadedConfig
 from ..errors import RenderError
-from ..figure.quantize import gif_palette
 from ..trace.measure import measure, phases
-from .encode import gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
+from .animate import plan_animation, write_gif_file, write_mp4_file
+from .encode import write_csv, write_json, write_png
 from .manifest import MANIFEST, cache_key, file_record, versions_soon
 
 
@@ -57,8 +55,7 @@ def output_folder(out_dir: Path, name: str) -> Path:
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
     """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
-    from ..figure.layout import draw_layers, revealed_counts
-    from ..figure.stream import overlaid, stream
+    from ..figure.layout import draw_layers
     from ..trace.waveform import synthesize
 
     config, name = loaded.config, loaded.name
@@ -66,9 +63,6 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     folder = output_folder(out_dir, name)
     trace = synthesize(config.waveform)
     layers = draw_layers(config, trace)
-    counts = revealed_counts(config)
-    fps = config.animation.fps
-    hold_frames = round(config.animation.hold_last_frame_s * fps)
     records, notes = [], []
 
     if "csv" in chosen:
@@ -79,57 +73,14 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         path = folder / f"{name}.png"
         write_png(path, layers.full)
         records.append(file_record(path, out_dir, format="png", width=layers.size[0], height=layers.size[1]))
+    if "gif" in chosen or "mp4" in chosen:
+        anim = plan_animation(config, trace, layers)
     if "gif" in chosen:
-        path = folder / f"{name}.gif"
-        timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
-        palette, base_index, full_index = gif_palette(layers.full, layers.base)
-        shown = counts[list(timing.frames)]
-        colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
-        frames = overlaid(stream(layers, shown, base_index, full_index), shown, layers.overlay, colors)
-        write_gif(path, frames, layers.size, palette, timing.delays_cs)
-        if timing.merged:
-            notes.append(
-                f"GIF: {len(counts)} frames at {fps:g} fps shown as {len(timing.frames)} frames of 20 ms,"
-                f" because browsers slow down faster GIFs; it still plays in {timing.duration_s:.2f} s"
-            )
-        records.append(
-            file_record(
-                path,
-                out_dir,
-                format="gif",
-                frames=len(timing.frames),
-                fps=round(timing.fps, 3),
-                duration_s=timing.duration_s,
-                merged_frames=timing.merged,
-                width=layers.size[0],
-                height=layers.size[1],
-            )
-        )
+        record, gif_notes = write_gif_file(folder / f"{name}.gif", anim, out_dir)
+        records.append(record)
+        notes += gif_notes
     if "mp4" in chosen:
-        path = folder / f"{name}.mp4"
-
-        def rgb_frames():  # the finished frame repeats for the hold
-            image = layers.full
-            for image, _ in overlaid(stream(layers, counts), counts, layers.overlay):
-                yield image
-            for _ in range(hold_frames):
-                yield image
-
-        written = write_mp4(path, rgb_frames(), fps)
-        records.append(
-            file_record(
-                path,
-                out_dir,
-                format="mp4",
-                frames=written,
-                fps=fps,
-                duration_s=round(written / fps, 6),
-                codec="h264",
-                pixel_format="yuv420p",
-                width=layers.size[0],
-                height=layers.size[1],
-            )
-        )
+        records.append(write_mp4_file(folder / f"{name}.mp4", anim, out_dir))
 
     parameters = resolved_parameters(config, name)
     measurements = measure(trace.time_ms, trace.voltage_mv)
