@@ -1,9 +1,10 @@
 """The cursor that belongs to the tip: a dot, a readout beside it, a line through every panel with each
 panel's values, and the slow-motion badge; drawn on each frame from sprites rendered once.
 
-Readouts move in steps of `step_px` instead of every frame, so they stay beside the cursor and
-readable, and consecutive frames differ only where digits change: a GIF with the cursor stays a
-small multiple of one without (the encoder leaves unchanged pixels transparent).
+Readouts do not move with every frame: each stays put while the tip remains beside it and jumps
+ahead when the cursor reaches it (`place`). They stay beside the tip and readable, and consecutive
+frames differ only where digits change, so a GIF with the cursor stays a small multiple of one
+without (the encoder leaves unchanged pixels transparent).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .sprites import MONO_ADVANCE, blend, paste, stamp, text_sprite
 
 MIN_TEXT_FRACTION = 0.022  # no readout type under 2.2% of the frame height (about 16 px at 720 px)
 MINUS = "\u2212"
+READOUT_HZ = 10  # readouts print new values at most this often: faster digits cannot be read
 VALUE_CHARS = "0123456789.+" + MINUS
 FRAME_GREY = 170.0
 
@@ -59,6 +61,7 @@ class Readout:
     background: np.ndarray  # (h, w, 3) float: the box with its frame, labels and units, without values
     value_x: tuple[int, ...]  # left pixel of each line's value inside the box
     line_y: tuple[int, ...]  # top pixel of each line inside the box
+    xy: np.ndarray | None = None  # (samples, 2) int: the box's top-left pixel for each sample (see `place`)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -113,19 +116,22 @@ class Cursor:
     dot_rgb: np.ndarray  # (3,) float
     glyphs: dict[str, np.ndarray]  # value character -> alpha, all one monospaced cell
     readouts: tuple[Readout, ...]  # the tip's first, then one per panel
-    gap_px: int  # between the cursor and the readouts
-    step_px: int  # readouts move in steps of this many pixels
-    bounds: Box  # readouts stay inside this box (the axes' common columns)
 
-    def draw(self, image: np.ndarray, shown: int, colors: np.ndarray | None = None) -> list[Box]:
-        """Draw onto `image` (RGB, or palette indices with `colors`) for a frame showing `shown` samples."""
+    def draw(
+        self, image: np.ndarray, shown: int, colors: np.ndarray | None = None, values_at: int | None = None
+    ) -> list[Box]:
+        """Draw onto `image` (RGB, or palette indices with `colors`) for a frame showing `shown` samples.
+
+        The readouts print the values of sample `values_at - 1` (default: the tip's); the frame
+        stream refreshes them a few times a second, as a meter does, so digits can be read.
+        """
         i = shown - 1
-        column, row = (int(v) for v in self.tip_xy[i])
+        v = i if values_at is None else values_at - 1
+        column, row = (int(c) for c in self.tip_xy[i])
         boxes = [self._line(image, column, colors)]
-        right = -(-(column + self.gap_px) // self.step_px) * self.step_px  # stepped, so readouts rarely move
-        left = ((column - self.gap_px) // self.step_px) * self.step_px
         for readout in self.readouts:
-            boxes.append(self._readout(image, readout, i, row, right, left, colors))
+            x, y = (int(c) for c in readout.xy[i])
+            boxes.append(paste(image, readout.render(v, self.glyphs), (x, y), colors))
         d = self.dot.shape[0]
         boxes.append(
             blend(image, (self.dot, self.dot_core), (255.0, self.dot_rgb), (column - d // 2, row - d // 2), colors)
@@ -144,18 +150,34 @@ class Cursor:
             image[rows[(rows - y0) % (on + off) < on], column] = value
         return (column, min(s[0] for s in self.spans), column + 1, max(s[1] for s in self.spans))
 
-    def _readout(self, image, readout: Readout, index: int, row: int, right: int, left: int, colors) -> Box | None:
-        h, w = readout.shape
-        bx0, _, bx1, _ = self.bounds
-        x = right if right + w <= bx1 - 2 else left - w  # right of the cursor, where nothing is drawn yet
+
+def place(readout: Readout, tip_xy: np.ndarray, bounds: Box, gap_px: int, jump_px: int) -> np.ndarray:
+    """Where the readout sits for each sample: beside the cursor, moving only when it must.
+
+    Right of the cursor (where nothing is drawn yet) the box stays put until the cursor comes
+    within `gap_px`, then jumps `jump_px` ahead; once there is no room on the right it trails on the
+    left, at most `jump_px` behind. A tip readout also keeps its height while the tip stays level
+    with it, and re-centres on the tip when the tip leaves. One pass over the samples, so each
+    position depends only on the sample index: the fast frames and a redraw agree.
+    """
+    h, w = readout.shape
+    bx0, _, bx1, _ = bounds
+    _, ay0, _, ay1 = readout.axes
+    out = np.empty((len(tip_xy), 2), np.int64)
+    x = y = None
+    for i, (column, row) in enumerate(tip_xy.tolist()):
+        if column + gap_px + w <= bx1 - 2:  # room on the right
+            if x is None or x < column + gap_px or x > column + gap_px + jump_px:
+                x = min(column + gap_px + jump_px, bx1 - 2 - w)  # at the far right it waits there
+        elif x is None or x + w > column - gap_px or x + w < column - gap_px - jump_px:
+            x = column - gap_px - w
         x = min(max(x, bx0 + 2), bx1 - 2 - w)
-        _, ay0, _, ay1 = readout.axes
-        if readout.follow_tip:
-            y = int(round((row - h / 2) / self.step_px)) * self.step_px
-            y = min(max(y, ay0 + 3), ay1 - 3 - h)
-        else:
+        if not readout.follow_tip:
             y = ay0 + 3
-        return paste(image, readout.render(index, self.glyphs), (x, y), colors)
+        elif y is None or not y - h // 2 <= row <= y + h + h // 2:
+            y = min(max(row - h // 2, ay0 + 3), ay1 - 3 - h)
+        out[i] = x, y
+    return out
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,11 +12,12 @@ import numpy as np
 from ..config.models import Config
 from ..trace.waveform import Trace
 from .canvas import DPI, Box
-from .cursor import VALUE_CHARS, Badge, Cursor, make_badge, make_readout, text_px, value_format
+from .cursor import VALUE_CHARS, Badge, Cursor, make_badge, make_readout, place, text_px, value_format
 from .sprites import disc_sprite, glyph_cells
 
 TipOverlay = Cursor  # the name the layout module knows it by
 TEXT_RGB = (34.0, 34.0, 34.0)
+JUMP_EM = 5  # readouts jump this many type sizes ahead of the cursor when it reaches them
 CURSOR_RGB = np.array([110.0, 110.0, 110.0])
 
 
@@ -74,8 +76,10 @@ def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int])
     boxes = [axes_box(a, height) for a in axes]
     font_px = text_px(height)
     line_px = int(round(font_px * 1.3))
-    step_ms = float(trace.time_ms[1] - trace.time_ms[0]) if len(trace.time_ms) > 1 else 1.0
-    time_decimals = min(3, max(0, math.ceil(-math.log10(step_ms) - 1e-9))) if step_ms < 1 else 0
+    # 0.1 ms is finer than anyone reads off a 10+ ms axis (its minor ticks are 0.5 ms or more), and
+    # one digit fewer changing at every refresh keeps the GIF small
+    duration_ms = float(trace.time_ms[-1] - trace.time_ms[0])
+    time_decimals = 1 if duration_ms >= 10 else 2
     text_rgb = np.array(TEXT_RGB)
     tip_lines = [
         ("V", trace.voltage_mv, value_format(trace.voltage_mv, 1), "mV", text_rgb),
@@ -91,15 +95,12 @@ def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int])
         tip_xy=tip_xy,
         spans=tuple((y0 + 1, y1 - 1) for _, y0, _, y1 in boxes),
         line_rgb=CURSOR_RGB,
-        dash=(4, 3),
+        dash=(2, 3),
         dot=disc_sprite(d, d / 2 - 0.5),
         dot_core=disc_sprite(d, d / 2 - 2.0),
         dot_rgb=np.array(to_rgb(config.plot.line_color)) * 255,
         glyphs=glyph_cells(VALUE_CHARS, font_px, line_px),
-        readouts=tuple(readouts),
-        gap_px=d // 2 + 4,
-        step_px=font_px,
-        bounds=boxes[0],
+        readouts=tuple(replace(r, xy=place(r, tip_xy, boxes[0], d // 2 + 4, JUMP_EM * font_px)) for r in readouts),
     )
 
 

@@ -12,6 +12,7 @@ from .quantize import nearest_palette_index
 
 MONO = "DejaVu Sans Mono"  # its advance is 0.6 em for every character: values never change width
 MONO_ADVANCE = 0.6
+ALPHA_LEVELS = 4
 BASELINE = 0.3  # baseline of every text sprite, as a fraction of its height: labels and values line up
 
 
@@ -42,14 +43,21 @@ def text_sprite(text: str, font_px: int, line_px: int, family: str = "DejaVu San
     )
 
 
+def levels(alpha: np.ndarray, count: int = ALPHA_LEVELS) -> np.ndarray:
+    """Alpha rounded to a few levels: edges stay smooth, and a GIF frame where digits change compresses better."""
+    return np.round(alpha * (count - 1)) / (count - 1)
+
+
 def glyph_cells(chars: str, font_px: int, line_px: int) -> dict[str, np.ndarray]:
-    """One monospaced cell per character, as alpha masks of equal size."""
+    """One monospaced cell per character, as alpha masks of equal size (alpha in a few levels)."""
     cell_w = int(round(font_px * MONO_ADVANCE))
     size_pt = font_px * 72 / DPI
     return {
-        char: alpha_sprite(
-            lambda f, c=char: f.text(0.5, BASELINE, c, ha="center", va="baseline", family=MONO, fontsize=size_pt),
-            (line_px, cell_w),
+        char: levels(
+            alpha_sprite(
+                lambda f, c=char: f.text(0.5, BASELINE, c, ha="center", va="baseline", family=MONO, fontsize=size_pt),
+                (line_px, cell_w),
+            )
         )
         for char in chars
     }
@@ -62,7 +70,7 @@ def disc_sprite(size_px: int, radius_px: float) -> np.ndarray:
         centre = (size_px / 2, size_px / 2)
         fig.add_artist(Circle(centre, radius_px, transform=None, facecolor="black", edgecolor="none"))
 
-    return alpha_sprite(draw, (size_px, size_px))
+    return levels(alpha_sprite(draw, (size_px, size_px)))
 
 
 def stamp(region: np.ndarray, alpha: np.ndarray, rgb: np.ndarray, x: int, y: int) -> None:

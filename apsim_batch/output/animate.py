@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..config.models import MAX_FRAMES, Config
 from ..errors import RenderError
-from ..figure.cursor import Badge
+from ..figure.cursor import READOUT_HZ, Badge
 from ..figure.layout import Layers
 from ..figure.pacing import Schedule, frame_total, schedule, spike_windows, trace_speed_ms_per_s
 from ..figure.quantize import TRANSPARENT, gif_palette, palette_colors
@@ -86,8 +87,15 @@ def write_gif_file(path: Path, anim: Animation, out_dir: Path) -> tuple[dict[str
     colors = palette_colors(palette)
     chosen = list(timing.frames)
     shown = plan.counts[chosen]
+    gif_fps = len(timing.frames) / max(sum(timing.delays_cs) / 100, 1e-9)
     frames = overlaid(
-        stream(layers, shown, base_index, full_index), shown, layers.overlay, colors, anim.badge, plan.slow[chosen]
+        stream(layers, shown, base_index, full_index),
+        shown,
+        layers.overlay,
+        colors,
+        anim.badge,
+        plan.slow[chosen],
+        refresh_every(gif_fps),
     )
     if timing.poster_cs:
         frames = _after_poster(full_index, frames)
@@ -124,7 +132,10 @@ def write_mp4_file(path: Path, anim: Animation, out_dir: Path) -> dict[str, Any]
 
     def rgb_frames() -> Iterator[np.ndarray]:
         image = layers.full
-        for image, _ in overlaid(stream(layers, plan.counts), plan.counts, layers.overlay, None, anim.badge, plan.slow):
+        frames = overlaid(
+            stream(layers, plan.counts), plan.counts, layers.overlay, None, anim.badge, plan.slow, refresh_every(fps)
+        )
+        for image, _ in frames:
             yield image
         for _ in range(hold_frames):
             yield image
@@ -143,6 +154,11 @@ def write_mp4_file(path: Path, anim: Animation, out_dir: Path) -> dict[str, Any]
         height=layers.size[1],
         **_pacing(anim),
     )
+
+
+def refresh_every(fps: float) -> int:
+    """Frames between readout updates, so values change at most READOUT_HZ times a second."""
+    return max(1, math.ceil(fps / READOUT_HZ - 1e-9))
 
 
 def _pacing(anim: Animation) -> dict[str, Any]:
