@@ -228,18 +228,13 @@ def test_tip_marker_frames_match_full_redraw(marked):
     )
 
 
-def test_tip_readout_shows_time_and_voltage(marked):
-    config, trace, layers = marked
-    assert layers.overlay.text(121) == f"t = {trace.time_ms[120]:5.2f} ms  V = {trace.voltage_mv[120]:+6.1f} mV"
-
-
 def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
-    from apsim_batch.figure.quantize import gif_palette
+    from apsim_batch.figure.quantize import gif_palette, palette_colors
 
     config, _, layers = marked
     counts = revealed_counts(config)
     palette, base_index, full_index = gif_palette(layers.full, layers.base)
-    colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
+    colors = palette_colors(palette)
     indexed = overlaid_frames(layers, counts, {40, 99}, base_index, full_index, colors)
     rgb = overlaid_frames(layers, counts, {40, 99})
     for i in (40, 99):
@@ -254,7 +249,6 @@ def test_shipped_annotations_do_not_collide(name):
     from apsim_batch.config.models import load_config
     from apsim_batch.figure.canvas import new_figure
     from apsim_batch.figure.layout import _axes, _draw
-    from apsim_batch.figure.overlay import tip_overlay
 
     from .conftest import CONFIGS
 
@@ -269,7 +263,6 @@ def test_shipped_annotations_do_not_collide(name):
     to_box = lambda e: (e.x0, height - e.y1, e.x1, height - e.y0)  # noqa: E731
     title = to_box(axes[0].title.get_window_extent(renderer))
     top_axes = to_box(axes[0].get_window_extent(renderer))
-    x_label = to_box(axes[-1].xaxis.label.get_window_extent(renderer))
 
     def overlap(a, b):
         return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
@@ -280,8 +273,4 @@ def test_shipped_annotations_do_not_collide(name):
         assert a[0] >= 0 and a[2] <= width and a[1] >= 0 and a[3] <= height
         assert not overlap(a, title) and not overlap(a, top_axes)
         assert not any(overlap(a, b) for b in labels[i + 1 :])
-    if config.plot.tip_marker:
-        overlay = tip_overlay(config, trace, axes[0], (height, width))
-        x0, y0 = overlay.readout_xy
-        readout = (x0, y0, x0 + overlay.readout_shape[1], y0 + overlay.readout_shape[0])
-        assert readout[2] <= width and readout[3] <= height and not overlap(readout, x_label)
+    # the tip readouts' places are tested in test_cursor.py

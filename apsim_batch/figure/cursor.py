@@ -48,7 +48,10 @@ class Line:
     color: np.ndarray  # (3,) float RGB
 
     def text(self, index: int) -> str:
-        return format(float(self.values[index]), self.fmt).replace("-", MINUS)
+        text = format(float(self.values[index]), self.fmt)
+        if float(text) == 0:  # no "-0.0": a value that rounds to zero has no sign
+            text = text.replace("-", " ")
+        return text.replace("-", MINUS)
 
 
 @dataclass(frozen=True)
