@@ -23,7 +23,9 @@ def test_the_plain_clock_is_the_original_reveal():
     config = Config()
     trace = synthesize(config.waveform)
     np.testing.assert_array_equal(schedule(config, trace).counts, revealed_counts(config))
-    np.testing.assert_array_equal(plain_counts(501, 2), revealed_counts(Config.model_validate({"waveform": {"samples": 501}})))
+    np.testing.assert_array_equal(
+        plain_counts(501, 2), revealed_counts(Config.model_validate({"waveform": {"samples": 501}}))
+    )
     # the same speed given as ms per second gives the same frames
     speed = 2 * 90 * trace.time_ms[1]
     counts, slow = clocked(trace.time_ms, speed, 90)
@@ -35,7 +37,10 @@ def test_trace_ms_per_s_plays_different_sampling_at_the_same_speed():
     """Two figures with other durations, samples and fps play the same ms of trace per second."""
     for duration_ms, samples, fps in [(20, 800, 25), (30, 450, 30), (12, 2000, 50)]:
         config = Config.model_validate(
-            {"waveform": {"duration_ms": duration_ms, "samples": samples}, "animation": {"fps": fps, "trace_ms_per_s": 4}}
+            {
+                "waveform": {"duration_ms": duration_ms, "samples": samples},
+                "animation": {"fps": fps, "trace_ms_per_s": 4},
+            }
         )
         trace = synthesize(config.waveform)
         plan = schedule(config, trace)
@@ -79,7 +84,9 @@ def test_shipped_hh_spikes_stay_on_screen_a_second(name):
 def test_gif_opens_on_the_poster_and_shows_the_badge_while_slowed(cli, tmp_path):
     """Decode the real GIF: first frame = poster PNG, then the empty axes; the badge only on slow frames."""
     source = (CONFIGS / "hh_temperature.yaml").read_text(encoding="utf-8")
-    source = source.replace("  panels: [gates, currents]\n", "  panels: []\n").replace("tip_marker: true", "tip_marker: false")
+    source = source.replace("  panels: [gates, currents]\n", "  panels: []\n").replace(
+        "tip_marker: true", "tip_marker: false"
+    )
     write(tmp_path / "configs/t.yaml", source.replace("name: hh_temperature", "name: t"))
     code, _, err = cli("run", "configs", "--format", "gif,png", "--jobs", "1", cwd=tmp_path)
     assert code == 0, err
@@ -105,9 +112,7 @@ def test_gif_opens_on_the_poster_and_shows_the_badge_while_slowed(cli, tmp_path)
     from apsim_batch.output.encode import gif_timing
 
     timing = gif_timing(plan.frames, config.animation.fps, 2, 1)
-    yellow = [
-        bool(np.any(np.all(np.abs(frame - (255, 247, 204)) <= 3, axis=2).sum() > 200)) for frame in frames[1:]
-    ]
+    yellow = [bool(np.any(np.all(np.abs(frame - (255, 247, 204)) <= 3, axis=2).sum() > 200)) for frame in frames[1:]]
     assert yellow == list(plan.slow[list(timing.frames)])
     assert window["slowdown"] == 4 and sum(yellow) / config.animation.fps >= 1.0
 
