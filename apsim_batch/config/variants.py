@@ -216,8 +216,8 @@ def expand(
 ) -> list[Variant]:
     """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
 
-    `student` (None: the set's own setting) makes each title only the set name and variant id and
-    turns off the tip marker, whose voltage readout would show the answers.
+    `student` (None: the set's own setting) makes each title the exercise title with the set name and
+    variant id, and turns off the tip marker, whose readouts would show the answers.
     """
     spec = config.variants
     if spec is None:
@@ -246,7 +246,10 @@ def expand(
         data = copy.deepcopy(base)
         data["name"] = name
         if student:
-            data["title"] = f"{set_name} · {vid}"
+            # the exercise's own title stays ("Action potential exercise · ahp-class · v01"), unless the set
+            # varies it or it has a number in it, which could state (or contradict) a variant's value
+            keep = "title" not in spec.fields and not re.search(r"\d", config.title)
+            data["title"] = f"{config.title} · {set_name} · {vid}" if keep else f"{set_name} · {vid}"
             if isinstance(data.get("plot"), dict) and "tip_marker" in data["plot"]:
                 data["plot"]["tip_marker"] = False  # its voltage readout would show the peak and the trough
         for path, value in values.items():

@@ -2,7 +2,7 @@
 
 Layout, inside the outputs folder (each variant is also an ordinary render in `<set>-vNN/`):
 
-    <set>/teacher/answer_key.csv    id, name, each varied field, each measurement
+    <set>/teacher/answer_key.csv    id, name, each varied field, each measurement (first row: tolerances)
     <set>/teacher/answer_key.json   the same, with the set's mode, seed and source config
     <set>/handouts/                 only for student sets: <set>-vNN.gif/.mp4/.png and a
                                     manifest.json naming the set, the variant ids and the files
@@ -33,6 +33,12 @@ from .manifest import MANIFEST, sha256_file
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
+# The answer key's first row after the header: the marking tolerance of each measured column.
+TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± one minor grid step"
+TOLERANCE_RULE = (
+    "An answer within the tolerance of the measured value is right: the value one minor grid step of the figure"
+    " represents (voltages to the voltage grid, times to the time grid); counts must be exact."
+)
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,28 @@ def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
         "fields": list(info.values),
         "overrides": dict(first.overrides),
         "measurement_definitions": "see the Measurements docstring in apsim_batch/measure.py and the README",
+        "tolerances": tolerances(members, rows),
+        "tolerance_rule": TOLERANCE_RULE,
         "apsim_batch_version": __version__,
         "variants": rows,
     }
+
+
+def tolerances(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Per measured column, the marking tolerance: what one minor grid step of the figure represents.
+
+    Variants share the figure's ranges unless the set varies them; then the coarsest grid counts.
+    """
+    from ..figure.ticks import figure_ticks, tolerance
+
+    columns = {m for row in rows for m in row["measurements"]}
+    found: dict[str, float | None] = {}
+    for member in members:
+        ticks = figure_ticks(member.config)
+        for column in columns:
+            value = tolerance(column, ticks)
+            found[column] = value if found.get(column) is None else max(found[column], value or 0)
+    return dict(sorted(found.items()))
 
 
 def answer_csv(key: dict[str, Any]) -> str:
@@ -128,6 +153,9 @@ def answer_csv(key: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "name", *fields, *measures])
+    # first, how far an answer may be off and still be right (one minor grid step), per column
+    limits = key.get("tolerances", {})
+    writer.writerow([TOLERANCE_ID, TOLERANCE_NAME, *[""] * len(fields), *(_cell(limits.get(m)) for m in measures)])
     for row in key["variants"]:
         values = [_cell(row["values"].get(f)) for f in fields]
         writer.writerow([row["id"], row["name"], *values, *(_cell(row["measurements"].get(m)) for m in measures)])
