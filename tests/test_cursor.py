@@ -86,26 +86,28 @@ def test_readouts_print_new_values_a_few_times_a_second(classic_hh):
 
 
 @pytest.mark.slow
-def test_cursor_gif_costs_at_most_three_times_the_plain_gif(cli, tmp_path):
-    """Render hh_classic's GIF with and without the cursor; decode a frame to find the cursor in every panel."""
-    source = copy_config("hh_classic.yaml", tmp_path / "with").read_text(encoding="utf-8")
-    write(tmp_path / "without/hh_classic.yaml", source.replace("tip_marker: true", "tip_marker: false"))
+@pytest.mark.parametrize("name", ["hh_classic", "hh_threshold", "hh_temperature"])  # the shipped ones with a cursor
+def test_cursor_gif_costs_at_most_three_times_the_plain_gif(cli, tmp_path, name):
+    """Render a GIF with and without the cursor; decode a frame to find the cursor in every panel."""
+    source = copy_config(f"{name}.yaml", tmp_path / "with").read_text(encoding="utf-8")
+    assert "tip_marker: true" in source
+    write(tmp_path / f"without/{name}.yaml", source.replace("tip_marker: true", "tip_marker: false"))
     for folder in ("with", "without"):
         code, out, err = cli("run", folder, "--format", "gif", "--jobs", "1", "--out", f"out-{folder}", cwd=tmp_path)
         assert code == 0, out + err
-    with_cursor = (tmp_path / "out-with/hh_classic/hh_classic.gif").stat().st_size
-    without = (tmp_path / "out-without/hh_classic/hh_classic.gif").stat().st_size
+    with_cursor = (tmp_path / f"out-with/{name}/{name}.gif").stat().st_size
+    without = (tmp_path / f"out-without/{name}/{name}.gif").stat().st_size
     assert with_cursor <= 3 * without, (with_cursor, without)
     assert with_cursor < 1_000_000
 
-    config = load_config(tmp_path / "with/hh_classic.yaml").config
+    config = load_config(tmp_path / f"with/{name}.yaml").config
     trace = synthesize(config.waveform)
     fig, _ = new_figure(config)
     boxes = [axes_box(ax, config.plot.height_px) for ax in _axes(fig, config, trace, decorate=False)]
-    with Image.open(tmp_path / "out-with/hh_classic/hh_classic.gif") as im:
+    with Image.open(tmp_path / f"out-with/{name}/{name}.gif") as im:
         im.seek(100)
         frame = np.asarray(im.convert("RGB")).astype(int)
     grey = np.all(np.abs(frame - CURSOR_RGB) <= 6, axis=2)
-    columns = [np.flatnonzero(grey[y0 + 2 : y1 - 2].sum(axis=0) > (y1 - y0) // 4) for _, y0, _, y1 in boxes]
-    assert all(len(c) for c in columns), columns  # a dashed line runs through the voltage axes and each panel
+    columns = [np.flatnonzero(grey[y0 + 2 : y1 - 2].sum(axis=0) > (y1 - y0) // 6) for _, y0, _, y1 in boxes]
+    assert all(len(c) for c in columns), columns  # a dotted line runs through the voltage axes and each panel
     assert len(set.intersection(*(set(c.tolist()) for c in columns))) == 1  # the same column in all of them

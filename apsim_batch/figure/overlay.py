@@ -17,8 +17,8 @@ from .sprites import disc_sprite, glyph_cells
 
 TipOverlay = Cursor  # the name the layout module knows it by
 TEXT_RGB = (34.0, 34.0, 34.0)
-JUMP_EM = 5  # readouts jump this many type sizes ahead of the cursor when it reaches them
-CURSOR_RGB = np.array([110.0, 110.0, 110.0])
+JUMP_EM = 6  # readouts jump this many type sizes ahead of the cursor when it reaches them
+CURSOR_RGB = np.array([90.0, 90.0, 90.0])
 
 
 def axes_box(ax: Any, height_px: int) -> Box:
@@ -95,7 +95,7 @@ def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int])
         tip_xy=tip_xy,
         spans=tuple((y0 + 1, y1 - 1) for _, y0, _, y1 in boxes),
         line_rgb=CURSOR_RGB,
-        dash=(2, 3),
+        dash=(1, 3),
         dot=disc_sprite(d, d / 2 - 0.5),
         dot_core=disc_sprite(d, d / 2 - 2.0),
         dot_rgb=np.array(to_rgb(config.plot.line_color)) * 255,
