@@ -54,8 +54,9 @@ def test_readouts_stay_beside_the_tip_inside_their_axes(name):
     fig, _ = new_figure(config)
     boxes = [axes_box(ax, layers.full.shape[0]) for ax in _axes(fig, config, trace, decorate=False)]
     d = cursor.dot.shape[0]
-    for readout, (ax0, ay0, ax1, ay1) in zip(cursor.readouts, boxes, strict=True):
-        h, w = readout.shape
+    assert [r.axes for r in cursor.readouts] == boxes  # the tip's, then one per panel
+    for readout in cursor.readouts:
+        (ax0, ay0, ax1, ay1), (h, w) = readout.axes, readout.shape
         x, y = readout.xy[:, 0], readout.xy[:, 1]
         assert (x >= ax0).all() and (x + w <= ax1).all() and (y >= ay0).all() and (y + h <= ay1).all()
         column = cursor.tip_xy[:, 0]

@@ -41,16 +41,21 @@ def _math_label(name: str) -> str:
 
 
 def _panel_lines(config: Config, trace: Trace) -> list[list[tuple[str, np.ndarray, str, str, Any]]]:
-    """For each panel under the voltage, its curves as readout lines (label, values, format, unit, colour)."""
+    """For each panel under the voltage, its curves as readout lines (label, values, format, unit, colour).
+
+    The curves come from the layout's panel table, (trace.extra column, label, colour) per curve;
+    a curve whose values the trace does not carry is left out, and a panel without any gets no readout.
+    """
     from matplotlib.colors import to_rgb
 
     from . import layout
 
+    table = getattr(layout, "PANEL_CURVES", {})
     panels = []
     for panel in config.plot.panels:
-        curves = layout.PANEL_CURVES[panel]
+        curves = [(column, name, color) for column, name, color in table.get(panel, ()) if column in trace.extra]
         columns = [np.asarray(trace.extra[column], float) for column, _, _ in curves]
-        fmt = value_format(np.concatenate(columns), 2 if panel == "gates" else None)  # one width: aligned
+        fmt = value_format(np.concatenate(columns), 2 if panel == "gates" else None) if columns else ""
         panels.append(
             [
                 (_math_label(name), values, fmt, "", np.array(to_rgb(color)) * 255)
@@ -87,7 +92,8 @@ def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int])
     ]
     readouts = [make_readout(boxes[0], tip_lines, True, font_px)]
     for box, lines in zip(boxes[1:], _panel_lines(config, trace), strict=False):
-        readouts.append(make_readout(box, lines, False, font_px))
+        if lines:
+            readouts.append(make_readout(box, lines, False, font_px))
 
     line_width_px = config.plot.line_width_pt * DPI / 72
     d = int(np.ceil(line_width_px * 2.2 + 6)) | 1
