@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -117,5 +116,4 @@ def slow_badge(config: Config, trace: Trace, shape: tuple[int, int], slowdown: f
 
     fig, _ = new_figure(config)
     ax = _axes(fig, config, trace, decorate=False)[0]
-    text = "slow \u00d7" + re.sub(r"\.0+$", "", f"{slowdown:g}")
-    return make_badge(text, axes_box(ax, shape[0]), text_px(shape[0]))
+    return make_badge(f"slow \u00d7{slowdown:g}", axes_box(ax, shape[0]), text_px(shape[0]))
