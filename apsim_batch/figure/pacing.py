@@ -6,6 +6,7 @@ import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -104,14 +105,19 @@ def schedule(config: Config, trace: Trace, windows_ms: Sequence[tuple[float, flo
     return Schedule(counts, slow, animation.fps, animation.spike_slowdown, tuple(windows_ms))
 
 
-def spike_windows(trace: Trace) -> list[tuple[float, float]]:
-    """(start, end) in ms of each spike, from the start of its rising phase to the end of its falling phase."""
-    from ..trace import measure as measuring
+def spike_windows(trace: Trace, found: Sequence[Any] | None = None) -> list[tuple[float, float]]:
+    """(start, end) in ms of each spike, from the start of its rising phase to the end of its falling phase.
 
-    if "trace" in inspect.signature(measuring.measure).parameters:  # the measurement contract (issue 12)
-        found = measuring.phases(trace, measuring.measure(trace))
-    else:
-        found = measuring.phases(trace.time_ms, trace.voltage_mv)
+    `found` are the render's phases (so slow motion follows the same spikes as the figure and the
+    captions); without them they are measured here with the default detection level.
+    """
+    if found is None:
+        from ..trace import measure as measuring
+
+        if "trace" in inspect.signature(measuring.measure).parameters:  # the measurement contract (issue 12)
+            found = measuring.phases(trace, measuring.measure(trace))
+        else:
+            found = measuring.phases(trace.time_ms, trace.voltage_mv)
     windows: dict[int, list[float]] = {}
     for phase in found:
         if phase.spike is None or phase.name not in RISING + FALLING:

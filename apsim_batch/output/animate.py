@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,15 @@ class Animation:
     badge: Badge | None
 
 
-def plan_animation(config: Config, trace: Trace, layers: Layers) -> Animation:
-    """The frames to write, refused when there are more than MAX_FRAMES (only renders with gif or mp4 get here)."""
+def plan_animation(
+    config: Config, trace: Trace, layers: Layers, found_phases: Sequence[Any] | None = None
+) -> Animation:
+    """The frames to write, refused when there are more than MAX_FRAMES (only renders with gif or mp4 get here).
+
+    `found_phases` (the render's own) decide where slow motion applies; without them they are measured.
+    """
     animation = config.animation
-    windows = spike_windows(trace) if animation.spike_slowdown != 1 else []
+    windows = spike_windows(trace, found_phases) if animation.spike_slowdown != 1 else []
     frames = frame_total(config, trace.time_ms, windows)
     if frames > MAX_FRAMES:
         speed = (
