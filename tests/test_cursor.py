@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from apsim_batch.config.models import load_config
+from apsim_batch import load_config
 from apsim_batch.figure.canvas import new_figure
 from apsim_batch.figure.cursor import MINUS, Line, text_px
 from apsim_batch.figure.layout import _axes, draw_layers

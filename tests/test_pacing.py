@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.figure.layout import revealed_counts
 from apsim_batch.figure.pacing import clocked, frame_total, plain_counts, schedule, spike_windows
 from apsim_batch.trace.waveform import synthesize
