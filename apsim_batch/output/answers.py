@@ -133,7 +133,10 @@ def tolerances(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
     """
     from ..figure.ticks import figure_ticks, tolerance
 
-    columns = {m for row in rows for m in row["measurements"]}
+    # the CSV's columns: scalar measurements (per-spike lists and the stimulus live in the JSON only)
+    columns = {
+        m for row in rows for m, v in row["measurements"].items() if not isinstance(v, dict | list) and m != "stimulus"
+    }
     found: dict[str, float | None] = {}
     for member in members:
         ticks = figure_ticks(member.config)
