@@ -112,3 +112,46 @@ def test_cursor_gif_costs_at_most_three_times_the_plain_gif(cli, tmp_path, name)
     columns = [np.flatnonzero(grey[y0 + 2 : y1 - 2].sum(axis=0) > (y1 - y0) // 6) for _, y0, _, y1 in boxes]
     assert all(len(c) for c in columns), columns  # a dotted line runs through the voltage axes and each panel
     assert len(set.intersection(*(set(c.tolist()) for c in columns))) == 1  # the same column in all of them
+
+
+def test_a_cursor_from_the_layout_panel_geometry_is_the_same_cursor(classic_hh):
+    """The layout may describe its axes as panel geometry (box, to_pixel, curves): the cursor comes out the same."""
+    from dataclasses import dataclass
+
+    from apsim_batch.figure.layout import PANEL_CURVES
+    from apsim_batch.figure.overlay import cursor_from_panels, tip_overlay
+
+    config, trace, layers = classic_hh
+    fig, _ = new_figure(config)
+    axes = _axes(fig, config, trace, decorate=False)
+    height = layers.full.shape[0]
+
+    @dataclass
+    class Geometry:
+        name: str
+        ax: object
+        curves: tuple
+
+        @property
+        def box(self):
+            return axes_box(self.ax, height)
+
+        def to_pixel(self, time_ms, values):
+            xy = self.ax.transData.transform(np.column_stack([time_ms, values]))
+            return xy[:, 0], height - xy[:, 1]
+
+    panels = [Geometry("voltage", axes[0], (("V", "blue", trace.voltage_mv),))] + [
+        Geometry(name, ax, tuple((label, color, trace.extra[column]) for column, label, color in PANEL_CURVES[name]))
+        for name, ax in zip(config.plot.panels, axes[1:], strict=True)
+    ]
+    shape = layers.full.shape[:2]
+    ours, theirs = tip_overlay(config, trace, axes, shape), cursor_from_panels(config, trace, panels, shape)
+    np.testing.assert_array_equal(ours.tip_xy, theirs.tip_xy)
+    assert ours.spans == theirs.spans and len(ours.readouts) == len(theirs.readouts) == 3
+    for a, b in zip(ours.readouts, theirs.readouts, strict=True):
+        np.testing.assert_array_equal(a.xy, b.xy)
+        np.testing.assert_array_equal(a.background, b.background)
+    first, second = layers.full.copy(), layers.full.copy()
+    ours.draw(first, 300)
+    theirs.draw(second, 300)
+    np.testing.assert_array_equal(first, second)

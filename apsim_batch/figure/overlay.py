@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -65,20 +66,54 @@ def _panel_lines(config: Config, trace: Trace) -> list[list[tuple[str, np.ndarra
 
 
 def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int]) -> Cursor:
-    """Pre-render the cursor for the figure whose axes are `axes` (voltage first, then the panels)."""
-    from matplotlib.colors import to_rgb
+    """Pre-render the cursor for the figure whose axes are `axes` (voltage first, then the panels).
 
+    Given only the voltage axes, the cursor runs through it alone.
+    """
     axes = list(axes) if isinstance(axes, list | tuple) else [axes]
     height = shape[0]
     ax = axes[0]
     xy = ax.transData.transform(np.column_stack([trace.time_ms, trace.voltage_mv]))
-    window = ax.get_window_extent()
-    xy[:, 0] = np.clip(xy[:, 0], window.x0, window.x1)
-    xy[:, 1] = np.clip(xy[:, 1], window.y0, window.y1)
-    tip_xy = np.column_stack([np.floor(xy[:, 0]), np.floor(height - xy[:, 1])]).astype(int)
-
+    tip_xy = np.column_stack([xy[:, 0], height - xy[:, 1]])
     boxes = [axes_box(a, height) for a in axes]
-    font_px = text_px(height)
+    return _cursor(config, trace, tip_xy, boxes, _panel_lines(config, trace)[: len(boxes) - 1], shape)
+
+
+def cursor_from_panels(config: Config, trace: Trace, panels: Sequence[Any], shape: tuple[int, int]) -> Cursor:
+    """The cursor from the figure's panel geometry (`Layers.panels`: voltage first, then each panel).
+
+    Each panel has `box` (image pixels), `to_pixel(time_ms, values)` and `curves` of (name, colour,
+    values); its readout lists those curves in their colours, at one width so digits align.
+    """
+    from matplotlib.colors import to_rgb
+
+    columns, rows = panels[0].to_pixel(trace.time_ms, trace.voltage_mv)
+    lines = []
+    for panel in panels[1:]:
+        curves = [(name, color, np.asarray(values, float)) for name, color, values in panel.curves]
+        decimals = 2 if getattr(panel, "name", "") == "gates" else None
+        fmt = value_format(np.concatenate([v for _, _, v in curves]), decimals) if curves else ""
+        lines.append([(_math_label(n), v, fmt, "", np.array(to_rgb(c)) * 255) for n, c, v in curves])
+    tip_xy = np.column_stack([columns, rows])
+    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in panels], lines, shape)
+
+
+def _cursor(
+    config: Config,
+    trace: Trace,
+    tip_xy: np.ndarray,
+    boxes: list[Box],
+    panel_lines: list[list[tuple[str, np.ndarray, str, str, Any]]],
+    shape: tuple[int, int],
+) -> Cursor:
+    """Pre-render the sprites and place them: `tip_xy` (float pixels per sample), axes boxes, panel readouts."""
+    from matplotlib.colors import to_rgb
+
+    x0, y0, x1, y1 = boxes[0]
+    tip_xy = np.column_stack(
+        [np.floor(np.clip(tip_xy[:, 0], x0, x1 - 1)), np.floor(np.clip(tip_xy[:, 1], y0, y1 - 1))]
+    ).astype(int)
+    font_px = text_px(shape[0])
     line_px = int(round(font_px * 1.3))
     # 0.1 ms is finer than anyone reads off a 10+ ms axis (its minor ticks are 0.5 ms or more), and
     # one digit fewer changing at every refresh keeps the GIF small
@@ -90,15 +125,14 @@ def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int])
         ("t", trace.time_ms, value_format(trace.time_ms, time_decimals), "ms", text_rgb),
     ]
     readouts = [make_readout(boxes[0], tip_lines, True, font_px)]
-    for box, lines in zip(boxes[1:], _panel_lines(config, trace), strict=False):
+    for box, lines in zip(boxes[1:], panel_lines, strict=False):
         if lines:
             readouts.append(make_readout(box, lines, False, font_px))
-
     line_width_px = config.plot.line_width_pt * DPI / 72
     d = int(np.ceil(line_width_px * 2.2 + 6)) | 1
     return Cursor(
         tip_xy=tip_xy,
-        spans=tuple((y0 + 1, y1 - 1) for _, y0, _, y1 in boxes),
+        spans=tuple((top + 1, bottom - 1) for _, top, _, bottom in boxes),
         line_rgb=CURSOR_RGB,
         dash=(1, 3),
         dot=disc_sprite(d, d / 2 - 0.5),
@@ -109,11 +143,14 @@ def tip_overlay(config: Config, trace: Trace, axes: Any, shape: tuple[int, int])
     )
 
 
-def slow_badge(config: Config, trace: Trace, shape: tuple[int, int], slowdown: float) -> Badge:
-    """The 'slow ×N' badge, placed inside the voltage axes of this config's figure."""
-    from .canvas import new_figure
-    from .layout import _axes
+def slow_badge(
+    config: Config, trace: Trace, shape: tuple[int, int], slowdown: float, voltage_box: Box | None = None
+) -> Badge:
+    """The 'slow ×N' badge inside the voltage axes (`voltage_box`, or this config's figure's)."""
+    if voltage_box is None:
+        from .canvas import new_figure
+        from .layout import _axes
 
-    fig, _ = new_figure(config)
-    ax = _axes(fig, config, trace, decorate=False)[0]
-    return make_badge(f"slow \u00d7{slowdown:g}", axes_box(ax, shape[0]), text_px(shape[0]))
+        fig, _ = new_figure(config)
+        voltage_box = axes_box(_axes(fig, config, trace, decorate=False)[0], shape[0])
+    return make_badge(f"slow \u00d7{slowdown:g}", voltage_box, text_px(shape[0]))

@@ -57,7 +57,9 @@ def plan_animation(
     if plan.slow.any():
         from ..figure.overlay import slow_badge
 
-        badge = slow_badge(config, trace, layers.full.shape[:2], animation.spike_slowdown)
+        panels = getattr(layers, "panels", ())  # the figure's axes geometry, where the layout provides it
+        voltage_box = tuple(panels[0].box) if panels else None
+        badge = slow_badge(config, trace, layers.full.shape[:2], animation.spike_slowdown, voltage_box)
     return Animation(config, layers, plan, badge)
 
 
