@@ -95,7 +95,9 @@ def cursor_from_panels(config: Config, trace: Trace, panels: Sequence[Any], shap
         fmt = value_format(np.concatenate([v for _, _, v in curves]), decimals) if curves else ""
         lines.append([(_math_label(n), v, fmt, "", np.array(to_rgb(c)) * 255) for n, c, v in curves])
     tip_xy = np.column_stack([columns, rows])
-    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in panels], lines, shape)
+    voltage_curves = getattr(panels[0], "curves", ())
+    dot = voltage_curves[0][1] if voltage_curves else config.plot.line_color  # the trace's own colour
+    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in panels], lines, shape, dot)
 
 
 def _cursor(
@@ -105,6 +107,7 @@ def _cursor(
     boxes: list[Box],
     panel_lines: list[list[tuple[str, np.ndarray, str, str, Any]]],
     shape: tuple[int, int],
+    dot_color: str | None = None,
 ) -> Cursor:
     """Pre-render the sprites and place them: `tip_xy` (float pixels per sample), axes boxes, panel readouts."""
     from matplotlib.colors import to_rgb
@@ -137,7 +140,7 @@ def _cursor(
         dash=(1, 3),
         dot=disc_sprite(d, d / 2 - 0.5),
         dot_core=disc_sprite(d, d / 2 - 2.0),
-        dot_rgb=np.array(to_rgb(config.plot.line_color)) * 255,
+        dot_rgb=np.array(to_rgb(dot_color or config.plot.line_color)) * 255,
         glyphs=glyph_cells(VALUE_CHARS, font_px, line_px),
         readouts=tuple(replace(r, xy=place(r, tip_xy, boxes[0], d // 2 + 4, JUMP_EM * font_px)) for r in readouts),
     )
