@@ -33,3 +33,21 @@ def test_figure_ticks_and_tolerances():
         {"waveform": {"model": "hodgkin_huxley", "duration_ms": 35}, "plot": {"voltage_range_mv": [-90, 80]}}
     )
     assert figure_ticks(hh).voltage_minor_mv == 5
+
+
+def test_the_grid_a_render_records_is_the_layouts_when_it_has_one():
+    from types import SimpleNamespace
+
+    from apsim_batch.figure.ticks import figure_grid, ticks_from
+
+    config = Config()
+    assert figure_grid(config) == {
+        "time_major_ms": 1.0,
+        "time_minor_ms": 0.5,
+        "voltage_major_mv": 20.0,
+        "voltage_minor_mv": 5.0,
+    }
+    drawn = {"time_major_ms": 2.0, "time_minor_ms": 0.4, "voltage_major_mv": 25.0, "voltage_minor_mv": 5.0}
+    layers = SimpleNamespace(grid=SimpleNamespace(as_dict=lambda: drawn))
+    assert figure_grid(config, layers) == drawn  # what the layout really drew wins
+    assert tolerance("half_width_ms", ticks_from(drawn)) == 0.4

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from ..config.models import Config
 
@@ -56,6 +58,20 @@ def figure_ticks(config: Config) -> Ticks:
     low, high = plot.voltage_range_mv
     voltage_major = nice_step(high - low, MAX_VOLTAGE_TICKS)
     return Ticks(time_major, minor_step(time_major), voltage_major, minor_step(voltage_major))
+
+
+def figure_grid(config: Config, layers: Any = None) -> dict[str, float]:
+    """The steps of a rendered figure's grid, for its manifest: the layout's own (`layers.grid`) when it
+    records them, else `figure_ticks(config)`."""
+    grid = getattr(layers, "grid", None)
+    if grid is not None:
+        return dict(grid.as_dict())
+    return asdict(figure_ticks(config))
+
+
+def ticks_from(grid: Mapping[str, float]) -> Ticks:
+    """Ticks from a manifest's `grid` entry."""
+    return Ticks(**{field: float(grid[field]) for field in Ticks.__dataclass_fields__})
 
 
 def tolerance(column: str, ticks: Ticks) -> float | None:

@@ -82,7 +82,7 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     teacher.mkdir(parents=True, exist_ok=True)
     _remove_partials(teacher)
     rows = [_row(m, manifests[m.name]) for m in members]
-    key = answer_key(members, rows)
+    key = answer_key(members, rows, [manifests[m.name].get("grid") for m in members])
     write_json(teacher / ANSWER_JSON, key)
     write_bytes_atomic(teacher / ANSWER_CSV, answer_csv(key).encode("utf-8"))
     files = [teacher / ANSWER_JSON, teacher / ANSWER_CSV]
@@ -105,7 +105,9 @@ def _row(member: LoadedConfig, manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def answer_key(
+    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
+) -> dict[str, Any]:
     """The answer key as JSON data: the set, how it was made, and every variant's values and measurements."""
     first = members[0]
     info = first.variant
@@ -119,27 +121,32 @@ def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
         "fields": list(info.values),
         "overrides": dict(first.overrides),
         "measurement_definitions": "see the Measurements docstring in apsim_batch/measure.py and the README",
-        "tolerances": tolerances(members, rows),
+        "tolerances": tolerances(members, rows, grids),
         "tolerance_rule": TOLERANCE_RULE,
         "apsim_batch_version": __version__,
         "variants": rows,
     }
 
 
-def tolerances(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> dict[str, float | None]:
+def tolerances(
+    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
+) -> dict[str, float | None]:
     """Per measured column, the marking tolerance: what one minor grid step of the figure represents.
 
-    Variants share the figure's ranges unless the set varies them; then the coarsest grid counts.
+    Each variant's grid is the one its render recorded (`grid` in its manifest), else the one its
+    config gives. Variants share the figure's ranges unless the set varies them; then the coarsest
+    grid counts.
     """
-    from ..figure.ticks import figure_ticks, tolerance
+    from ..figure.ticks import figure_ticks, ticks_from, tolerance
 
     # the CSV's columns: scalar measurements (per-spike lists and the stimulus live in the JSON only)
     columns = {
         m for row in rows for m, v in row["measurements"].items() if not isinstance(v, dict | list) and m != "stimulus"
     }
     found: dict[str, float | None] = {}
-    for member in members:
-        ticks = figure_ticks(member.config)
+    for index, member in enumerate(members):
+        grid = grids[index] if index < len(grids) else None
+        ticks = ticks_from(grid) if isinstance(grid, dict) else figure_ticks(member.config)
         for column in columns:
             value = tolerance(column, ticks)
             found[column] = value if found.get(column) is None else max(found[column], value or 0)

@@ -56,6 +56,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from ..figure.layout import draw_layers
+    from ..figure.ticks import figure_grid
     from ..trace.waveform import synthesize
 
     config, name = loaded.config, loaded.name
@@ -93,6 +94,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": measurements.as_dict(),
         "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
+        "grid": figure_grid(config, layers),  # what one grid step represents: the answer keys' tolerances
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
         "files": records,
