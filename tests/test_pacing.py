@@ -132,3 +132,17 @@ def test_frame_cap_applies_only_to_animations(cli, tmp_path):
     ) in out + err
     assert "Traceback" not in out + err
     assert not (tmp_path / "outputs/long/long.gif").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hh_refractory", "hh_repetitive"])  # the others: test_cursor.py
+def test_shipped_hh_gifs_stay_under_a_megabyte(cli, tmp_path, name):
+    from .conftest import copy_config
+
+    copy_config(f"{name}.yaml", tmp_path / "configs")
+    code, out, err = cli("run", "configs", "--format", "gif", "--jobs", "1", cwd=tmp_path)
+    assert code == 0, out + err
+    gif = tmp_path / "outputs" / name / f"{name}.gif"
+    assert gif.stat().st_size < 1_000_000
+    delays, _, _ = gif_frames(gif)
+    assert delays[0] == 1000 and delays[-1] >= 2000  # opens on the poster, holds the end
