@@ -179,3 +179,19 @@ def test_student_handout_has_a_grid_and_gives_nothing_away():
     minor_ms = np.diff(ax.xaxis.get_minorticklocs())
     assert minor_mv.min() == pytest.approx(parts.grid.voltage_minor_mv) and parts.grid.voltage_minor_mv <= 5
     assert minor_ms.min() == pytest.approx(parts.grid.time_minor_ms) and parts.grid.time_minor_ms <= 0.5
+
+
+@pytest.mark.slow
+def test_no_label_hides_under_the_slow_motion_badge(drawn):
+    """The 'slow ×N' badge is pasted on every slowed frame at the top left of the voltage axes; labels keep clear."""
+    from apsim_batch.figure.overlay import slow_badge
+
+    name, config, trace, parts, image, _ = drawn
+    if config.animation.spike_slowdown <= 1:
+        pytest.skip("no slow motion")
+    layers = draw_layers(config, trace)
+    badge = slow_badge(image.shape[:2], config.animation.spike_slowdown, layers.panels[0].box)
+    x, y = badge.xy
+    box = (x, y, x + badge.rgb.shape[1], y + badge.rgb.shape[0])
+    for text, _, label in texts_of(parts):
+        assert not overlap(box, label), f"{name}: {text!r} {label} lies under the badge {box}"
