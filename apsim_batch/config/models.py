@@ -232,6 +232,11 @@ class PlotConfig(_Model):
     x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
     y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
     annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
+    math_text: StrictBool = Field(
+        False,
+        description="Read $...$ in the title, axis labels and annotation as matplotlib mathtext; otherwise text is"
+        " drawn exactly as written.",
+    )
     line_color: str = Field("blue", description="Colour of the trace: a hex code or a CSS colour name.")
     line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
     rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")

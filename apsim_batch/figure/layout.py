@@ -83,6 +83,12 @@ def _rest_level(config: Config, trace: Trace) -> float:
     return waveform.resting_mv if isinstance(waveform, GaussianWaveform) else float(trace.voltage_mv[0])
 
 
+def user_text(config: Config) -> dict[str, bool]:
+    """Text properties for words from a config: drawn as written ("$5 and $10" stays so), never
+    through TeX, and read as mathtext only when the config sets plot.math_text."""
+    return {"parse_math": config.plot.math_text, "usetex": False}
+
+
 def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
     """Create the axes with their limits; with `decorate`, also labels, ticks and reference lines.
 
@@ -112,9 +118,9 @@ def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
         return axes
     ticks = np.arange(0, waveform.duration_ms + plot.time_tick_ms / 2, plot.time_tick_ms)
     ax.set_xticks(ticks)
-    axes[-1].set_xlabel(plot.x_label)
-    ax.set_ylabel(plot.y_label)
-    ax.set_title(config.title, pad=6 + strip_px * 72 / DPI)  # above the phase labels' strip
+    axes[-1].set_xlabel(plot.x_label, **user_text(config))
+    ax.set_ylabel(plot.y_label, **user_text(config))
+    ax.set_title(config.title, pad=6 + strip_px * 72 / DPI, **user_text(config))  # above the phase labels' strip
     if plot.rest_line:
         ax.axhline(y=_rest_level(config, trace), color="gray", linestyle="--", alpha=0.5, zorder=1)
     if plot.zero_line:
@@ -129,6 +135,7 @@ def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
             va="bottom",
             alpha=0.3,
             zorder=3,
+            **user_text(config),
         )
     if plot.panels:
         _decorate_panels(config, axes)
