@@ -172,7 +172,7 @@ def _build(
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             key = _build(loader, key_node, path, {}, source)
-            if not isinstance(key, str):
+            if not isinstance(key, str) or any(unicodedata.category(c) == "Cc" for c in key):
                 raise ConfigError([Problem(source, f"keys must be names, not {key!r}", key_line)])
             if key in out:
                 first = lines[(*path, key)]
