@@ -40,8 +40,8 @@ _LAZY = {
     "ApsimError": "errors",
     "ConfigError": "errors",
     "Config": "config.models",
-    "LoadedConfig": "config.models",
-    "load_config": "config.models",
+    "LoadedConfig": "config.load",
+    "load_config": "config.load",
     "Rendered": "api",
     "render": "api",
     "BatchResult": "batch.run",
@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     from .batch.merge import merge_outputs
     from .batch.run import BatchResult, run_batch, validate_paths
     from .batch.shard import Shard
-    from .config.models import Config, LoadedConfig, load_config
+    from .config.load import LoadedConfig, load_config
+    from .config.models import Config
     from .errors import ApsimError, ConfigError
 
 

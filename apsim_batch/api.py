@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config.models import Config, LoadedConfig, load_config, validate_config
+from .config.load import LoadedConfig, load_config, validate_config
+from .config.models import Config
 from .errors import ApsimError
 
 # Larger animations are shown as their poster PNG, so a notebook does not carry tens of megabytes.

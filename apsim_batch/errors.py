@@ -1,26 +1,72 @@
-"""User-facing errors: each problem prints as one line naming file, line and field."""
+"""Every user-facing failure, each with its exit code; a problem is located data (file, line, field path).
+
+The CLI converts these in one place (`cli.commands.user_errors`); anything else that escapes is a bug
+and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # the shell's 128 + signal number
+
+FieldPath = tuple[str | int, ...]
+
+
+def field_path(path: FieldPath) -> str:
+    """('waveform', 'components', 1, 'width_ms') -> 'waveform.components[1].width_ms'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one input, located as precisely as we can."""
+    """One thing wrong with one input, located as precisely as we can.
+
+    `path` is the field's location as a tuple (formatted only when printed); `context` names what
+    the problem arose in when that is not the file alone, e.g. '--set waveform.resting_mv=5' or
+    'variant v03'.
+    """
 
     file: str
     message: str
     line: int | None = None
-    field: str = ""
+    path: FieldPath = ()
+    context: str = ""
+
+    @property
+    def field(self) -> str:
+        """The dotted field path, e.g. 'waveform.components[1].width_ms' ('' for the whole file)."""
+        return field_path(self.path)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        parts = [where, self.context, self.field, self.message]
+        return ": ".join(part for part in parts if part)
+
+
+class FieldError(ValueError):
+    """Raised by a model-level check to name the field at fault (relative to the model checked)."""
+
+    def __init__(self, path: FieldPath, message: str):
+        self.path = tuple(path)
+        self.message = message
+        super().__init__(message)
 
 
 class ApsimError(Exception):
-    """Base class for failures caused by user input; the CLI prints them without a traceback."""
+    """Base class for failures caused by user input or the environment; printed without a traceback."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(ApsimError):
+    """The command line itself is wrong, e.g. a path that does not exist."""
+
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(ApsimError):
@@ -33,3 +79,15 @@ class ConfigError(ApsimError):
 
 class RenderError(ApsimError):
     """A valid config could not be rendered (for example an encoder failed)."""
+
+
+class LockedError(ApsimError):
+    """Another run holds the outputs folder's lock."""
+
+
+class MergeError(ApsimError):
+    """The folders given to merge cannot be combined (nothing was written)."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM during a run (like KeyboardInterrupt)."""

@@ -119,7 +119,7 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
     """Time producing the frames alone, encoding the same frames from memory alone, and both."""
     import numpy as np
 
-    from apsim_batch.config.models import load_config
+    from apsim_batch.config.load import load_config
     from apsim_batch.figure.layout import draw_layers, revealed_counts
     from apsim_batch.figure.quantize import gif_palette
     from apsim_batch.figure.stream import overlaid, stream

@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from apsim_batch.batch import run as batch
-from apsim_batch.batch.run import Job, Outcome, ProcessExecutor, output_lock, run_batch
+from apsim_batch.batch import executors
+from apsim_batch.batch.executors import ProcessExecutor
+from apsim_batch.batch.plan import BatchResult, Job, Outcome
+from apsim_batch.batch.run import run_batch
 from apsim_batch.cli.report import LiveReporter, format_json, format_summary
-from apsim_batch.config.models import load_config
+from apsim_batch.config.load import load_config
+from apsim_batch.output.files import output_lock
 
 from .conftest import ROOT, run_entry_point, write
 
@@ -121,7 +124,7 @@ def test_format_summary_mentions_stale_interrupt_and_fail_fast(tmp_path):
         Outcome("b", "c/b.yaml", "failed", error="c/b.yaml: render crashed: boom"),
         Outcome("c", "c/c.yaml", "cancelled"),
     )
-    result = batch.BatchResult(outcomes, Path("out"), stale=("old",), interrupted="SIGINT")
+    result = BatchResult(outcomes, Path("out"), stale=("old",), interrupted="SIGINT")
     assert format_summary(result) == [
         "1 rendered, 0 up to date, 1 failed, 1 not rendered (outputs in out/)",
         "Interrupted (SIGINT): workers stopped; every file and manifest written is complete,"
@@ -163,14 +166,14 @@ def test_fail_fast_stops_after_a_crash_and_verbose_shows_its_traceback(cli, tmp_
 
 def test_in_process_watchdog_fails_only_the_hung_render(tmp_path, monkeypatch):
     fast_configs(tmp_path / "configs", "a", "hang", "z")
-    real_render = batch.render
+    real_render = executors.render
 
     def render(loaded, out_dir, formats=None):
         if loaded.name == "hang":
             time.sleep(60)
         return real_render(loaded, out_dir, formats)
 
-    monkeypatch.setattr(batch, "render", render)
+    monkeypatch.setattr(executors, "render", render)
     started = time.monotonic()
     result = run_batch([tmp_path / "configs"], tmp_path / "out", jobs=1, timeout_s=4)
     assert time.monotonic() - started < 20
@@ -314,7 +317,7 @@ def test_reserved_and_escaping_names_are_refused(cli, tmp_path):
     write(tmp_path / "configs/abs.yaml", "name: /etc/x\n" + FAST)
     code, _, err = cli("validate", "configs", cwd=tmp_path)
     assert code == 1
-    assert "configs/m.yaml: name: output name 'Manifest.json' is reserved for apsim-batch's own files" in err
+    assert "configs/m.yaml:1: name: is a name apsim-batch keeps for its own files (" in err
     assert "configs/up.yaml:1: name:" in err and "configs/abs.yaml:1: name:" in err
 
 
@@ -416,3 +419,24 @@ def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path):
         }
     assert {Path(p).suffix for p in trees["1"]} >= {".gif", ".mp4", ".png", ".csv", ".json"}
     assert trees["1"] == trees["2"]
+
+
+@pytest.mark.parametrize(
+    "name", ["shard.json", "index-teacher.html", "INDEX.html", "manifest.json", ".apsim-batch.lock", "a.partial-1"]
+)
+def test_every_name_the_tool_writes_at_the_top_is_refused(cli, tmp_path, name):
+    """The reserved names are defined once (names.py) and refused by name validation, with one located line."""
+    write(tmp_path / "configs/x.yaml", f"name: {name!r}\n" + FAST)
+    code, out, err = cli("run", "configs", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err
+    [line] = [line for line in err.splitlines() if line.startswith("✗")]
+    assert line.startswith("✗ configs/x.yaml:1: name: ")
+    assert not (tmp_path / "out" / name).is_dir()
+
+
+@pytest.mark.parametrize("stem", ["shard.json", "index-teacher.html"])
+def test_a_file_named_like_a_reserved_name_is_refused(cli, tmp_path, stem):
+    write(tmp_path / "configs" / f"{stem}.yaml", FAST)
+    code, _, err = cli("validate", "configs", cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err
+    assert f"configs/{stem}.yaml:1: name: the file name {stem!r} is a name apsim-batch keeps" in err

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch.config.load import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.errors import ConfigError
 
 from .conftest import ASSETS, CONFIGS, write

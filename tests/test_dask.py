@@ -12,8 +12,10 @@ import pytest
 
 from apsim_batch.batch import dask as dask_executor
 from apsim_batch.batch.dask import DaskExecutor
-from apsim_batch.batch.run import Job, Outcome, load_all, render_job
-from apsim_batch.output.encode import PARTIAL_MARK, atomic_path
+from apsim_batch.batch.executors import render_job
+from apsim_batch.batch.plan import Job, Outcome, load_all
+from apsim_batch.names import PARTIAL_MARK
+from apsim_batch.output.files import atomic_path
 
 from .conftest import run_entry_point, write
 from .test_shard import assert_same_tree, small_config, tree, write_batch

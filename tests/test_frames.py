@@ -251,7 +251,7 @@ def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
 @pytest.mark.parametrize("name", ["hh_classic", "hh_threshold", "hh_refractory", "hh_repetitive", "hh_temperature"])
 def test_shipped_annotations_do_not_collide(name):
     """Phase labels never overlap each other, the title or the axes; the readout stays clear of the x label."""
-    from apsim_batch.config.models import load_config
+    from apsim_batch.config.load import load_config
     from apsim_batch.figure.canvas import new_figure
     from apsim_batch.figure.layout import _axes, _draw
     from apsim_batch.figure.overlay import tip_overlay

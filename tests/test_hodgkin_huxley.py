@@ -197,7 +197,7 @@ def test_config_chooses_the_model_by_its_tag():
     ],
 )
 def test_hodgkin_huxley_config_errors_are_located(tmp_path, text, expected):
-    from apsim_batch.config.models import load_config
+    from apsim_batch.config.load import load_config
     from apsim_batch.errors import ConfigError
 
     path = tmp_path / "hh.yaml"

@@ -149,7 +149,7 @@ def test_dollar_signs_are_drawn_literally(hostile):
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from apsim_batch.config.models import load_config
+    from apsim_batch.config.load import load_config
     from apsim_batch.figure.layout import user_text
 
     path = asset("dollar_title.yaml", hostile.work)

@@ -11,7 +11,7 @@ import pytest
 
 from apsim_batch.cli.schema import SCHEMA_FILE, schema_text
 from apsim_batch.cli.starter import templates
-from apsim_batch.config.models import load_config
+from apsim_batch.config.load import load_config
 
 from .conftest import ROOT, run_entry_point, write
 

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import Config, load_config
+from apsim_batch.config.load import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.output.render import render
 from apsim_batch.trace.measure import measure, phases
 from apsim_batch.trace.waveform import synthesize

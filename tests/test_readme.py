@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from apsim_batch.cli.reference import END, START, reference_markdown
 
 from .conftest import ROOT
+
+README = ROOT / "README.md"
 
 
 def test_config_reference_is_current():
@@ -18,3 +22,15 @@ def test_ci_runs_the_readme_test_command():
     command = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
     assert command in readme
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_how_it_is_built_lists_every_module_once():
+    """The module table is checked against the files on disk, not against a generator."""
+    section = README.read_text(encoding="utf-8").split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z_/]+\.py)` \|", section, flags=re.M)
+    package = ROOT / "apsim_batch"
+    modules = sorted(
+        p.relative_to(package).as_posix() for p in package.rglob("*.py") if p.name not in ("__init__.py", "__main__.py")
+    )
+    assert sorted(listed) == modules
+    assert len(listed) == len(set(listed))

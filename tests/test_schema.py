@@ -9,7 +9,8 @@ import jsonschema
 import pytest
 
 from apsim_batch.cli.schema import REGENERATE, SCHEMA_FILE, config_schema, header_line, schema_text
-from apsim_batch.config.models import Config, load_config
+from apsim_batch.config.load import load_config
+from apsim_batch.config.models import Config
 from apsim_batch.config.yamlsafe import parse_yaml
 
 from .conftest import ASSETS, CONFIGS, ROOT, write

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from apsim_batch.batch.run import LOCK_FILE
 from apsim_batch.batch.shard import Shard, shard_of
 from apsim_batch.cli.commands import app
+from apsim_batch.names import LOCK_FILE
 
 from .conftest import copy_config, run_entry_point, write
 

@@ -6,17 +6,13 @@ import time
 
 import pytest
 
-from apsim_batch.batch.run import load_all, validate_paths
+from apsim_batch.batch.plan import load_all
+from apsim_batch.batch.run import validate_paths
 from apsim_batch.config import variants as variants_module
-from apsim_batch.config.models import Config, load_config
-from apsim_batch.config.variants import (
-    apply_overrides,
-    expand,
-    load_renders,
-    parse_override,
-    parse_path,
-    variant_ids,
-)
+from apsim_batch.config.load import load_config
+from apsim_batch.config.models import Config
+from apsim_batch.config.paths import apply_overrides, parse_override, parse_path
+from apsim_batch.config.variants import expand, load_renders, variant_ids
 from apsim_batch.errors import ConfigError
 from apsim_batch.output.render import resolved_parameters
 

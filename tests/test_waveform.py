@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform, load_config
+from apsim_batch.config.load import load_config
+from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform
 from apsim_batch.trace.waveform import synthesize
 
 from .conftest import CONFIGS
@@ -53,11 +54,21 @@ def test_closed_form_without_smoothing():
     np.testing.assert_allclose(trace.voltage_mv, expected, atol=1e-9)
 
 
-def test_cubic_smoothing_passes_through_samples():
-    wf = GaussianWaveform(samples=50)
-    smooth = synthesize(wf).voltage_mv
-    raw = synthesize(wf.model_copy(update={"smoothing": "none"})).voltage_mv
-    np.testing.assert_allclose(smooth, raw, atol=1e-9)
+def test_smoothing_changes_nothing_by_design():
+    """`smoothing` is kept for the original script's sake and changes nothing, by design.
+
+    The original passed its samples through interp1d(kind="cubic") evaluated on the same grid; an
+    interpolating spline returns its own samples there, so apsim-batch skips the call and both
+    settings give the same trace. The premise is checked against scipy's own interp1d here.
+    """
+    from scipy.interpolate import interp1d
+
+    wf = GaussianWaveform(samples=50, smoothing="cubic")
+    trace = synthesize(wf)
+    original = interp1d(trace.time_ms, trace.voltage_mv, kind="cubic")(trace.time_ms)
+    np.testing.assert_allclose(original, trace.voltage_mv, rtol=0, atol=1e-9)
+    unsmoothed = synthesize(wf.model_copy(update={"smoothing": "none"}))
+    np.testing.assert_array_equal(unsmoothed.voltage_mv, trace.voltage_mv)
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.stem)

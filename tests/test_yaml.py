@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apsim_batch.config.models import load_config
+from apsim_batch.config.load import load_config
 from apsim_batch.errors import ConfigError
 
 from .conftest import ASSETS, write

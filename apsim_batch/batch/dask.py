@@ -20,8 +20,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ApsimError
-from .run import Job, Outcome, UsageError, default_jobs, remove_partial_files
+from ..errors import ApsimError, UsageError
+from ..output.files import remove_partial_files
+from .executors import default_jobs
+from .plan import Job, Outcome
 
 INSTALL_HINT = 'the dask executor needs Dask distributed; install it with: pip install "apsim-batch[dask]"'
 CONNECT_TIMEOUT_S = 10
@@ -139,10 +141,4 @@ def _outcome(future: Any, job: Job) -> Outcome:
         else:
             first_line = (str(exc).splitlines() or [""])[0]
             reason = f"the Dask task failed: {type(exc).__name__}: {first_line}"
-        return Outcome(
-            name=job.name,
-            source=job.loaded.source,
-            status="failed",
-            error=f"{job.loaded.source}: render lost: {reason}",
-            detail=traceback.format_exc(),
-        )
+        return Outcome.of_job(job, f"{job.loaded.source}: render lost: {reason}", detail=traceback.format_exc())

@@ -21,17 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import ApsimError
-from ..output.encode import atomic_path, write_bytes_atomic
+from ..errors import MergeError, UsageError
+from ..names import MANIFEST, SHARD_FILE, check_output_name
+from ..output.files import (
+    atomic_path,
+    file_matches,
+    output_folder,
+    output_lock,
+    remove_partial_files,
+    write_bytes_atomic,
+)
 from ..output.gallery import write_gallery
-from ..output.manifest import MANIFEST, read_manifest, sha256_file, write_batch_manifest
-from ..output.render import output_folder
-from .run import UsageError, output_lock, remove_partial_files
-from .shard import SHARD_FILE, ShardRecord, read_shard_record, record_shard
-
-
-class MergeError(ApsimError):
-    """The sources cannot be merged safely: damaged files, conflicting renders, missing shards."""
+from ..output.manifest import read_manifest, update_batch_manifest
+from .shard import ShardRecord, read_shard_record, record_shard
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,7 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
             copied += _copy_render(chosen[name], out_dir)
         for name in sorted(sets):
             copied += _copy_set(sets[name], out_dir)
-        existing = read_manifest(out_dir / MANIFEST) or {}
-        entries = {
-            entry["name"]: entry
-            for entry in existing.get("renders", [])
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str)
-        }
-        entries.update({name: found.manifest for name, found in chosen.items()})
-        write_batch_manifest(out_dir, entries)
+        update_batch_manifest(out_dir, {name: found.manifest for name, found in chosen.items()})
         record_shard(out_dir, None, {})  # the merged folder is a whole batch, not a shard
         write_gallery(out_dir, [(source, error) for _, source, error in failures])  # as the unsharded run does
     return MergeResult(out_dir, tuple(folders), tuple(sorted(chosen)), copied, shard_count, failures, missing)
@@ -181,7 +176,7 @@ def _read_source(folder: Path, record: ShardRecord | None) -> list[SourceRender]
     found = []
     for entry in renders:
         name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not _is_plain_name(name):
+        if not isinstance(name, str) or check_output_name(name) is not None:
             raise MergeError(f"{folder / MANIFEST}: a render entry has no valid name: {entry!r:.80}")
         if wanted is not None and name not in wanted:
             continue
@@ -214,7 +209,7 @@ def _read_sets(folder: Path, record: ShardRecord | None) -> list[SourceSet]:
         return []
     found = []
     for name, files in record.sets.items():
-        if not _is_plain_name(name):
+        if check_output_name(name) is not None:
             raise MergeError(f"{folder / SHARD_FILE}: a variant set has no valid name: {name!r:.80}")
         for file in files:
             _check_file(folder, name, file, folder / SHARD_FILE, depths=(2, 3))
@@ -240,10 +235,10 @@ def _check_file(folder: Path, name: str, record: Any, manifest_path: Path, depth
     try:
         if any((folder / PurePosixPath(*parts[: i + 1])).is_symlink() for i in range(len(parts))):
             raise OSError("it or a folder above it is a symbolic link")
-        actual_size, actual_sha256 = path.stat().st_size, sha256_file(path)
+        path.stat()
     except OSError as exc:
         raise MergeError(f"{path}: cannot read it ({exc})") from None
-    if actual_size != size or actual_sha256 != sha256:
+    if not file_matches(path, {"bytes": size, "sha256": sha256}):
         raise MergeError(f"{path}: does not match the size and sha256 recorded in {manifest_path}; it is damaged")
 
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..output.encode import write_json
+from ..names import SHARD_FILE
+from ..output.files import write_json
 from ..output.manifest import file_record
 
-SHARD_FILE = "shard.json"
 ASSIGNMENT = "sha256 of the render name (UTF-8) as a big-endian integer, mod count, plus 1"
 _SHARD_SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 

@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..errors import ApsimError
-from .run import Outcome, UsageError, discover, run_batch
+from ..errors import ApsimError, UsageError
+from .plan import Outcome, discover
+from .run import run_batch
 
 Stamp = tuple[int, int, int]  # (mtime_ns, size, inode)
 

@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from .. import __version__
-from ..batch.run import (
-    DEFAULT_TIMEOUT_S,
-    Executor,
-    Outcome,
-    Terminated,
-    UsageError,
-    default_jobs,
-    run_batch,
-    validate_paths,
-)
+from ..batch.executors import Executor, default_jobs
+from ..batch.plan import Outcome
+from ..batch.run import DEFAULT_TIMEOUT_S, run_batch, validate_paths
 from ..batch.shard import Shard
 from ..config.models import OUTPUT_FORMATS
-from ..config.variants import Override, parse_override
-from ..errors import ApsimError
+from ..config.paths import Override, parse_override
+from ..errors import EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
 from . import term
-from .report import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    exit_code,
-    format_json,
-    format_outcome,
-    format_summary,  # noqa: F401 - re-exported for other front ends
-    make_reporter,
-)
+from .report import exit_code, format_json, format_merge, format_outcome, format_variant_tables, make_reporter
 from .starter import templates
-
-if TYPE_CHECKING:
-    from ..batch.merge import MergeResult
 
 app = typer.Typer(
     help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
@@ -208,7 +191,7 @@ def run(
     overrides = _overrides(set_)
     chosen_shard = _shard(shard)
     reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
-    try:
+    with user_errors(on_error=lambda: reporter.close(None)):
         result = run_batch(
             paths or [Path("configs")],
             out,
@@ -226,28 +209,31 @@ def run(
             shard=chosen_shard,
             executor=_executor(executor, scheduler, jobs),
         )
-    except (ApsimError, KeyboardInterrupt, Terminated) as exc:
-        reporter.close(None)
-        _fatal(*_early_stop(exc))
     reporter.close(result)
     if json_summary:
         typer.echo(json.dumps(format_json(result), indent=2, ensure_ascii=False))
     raise typer.Exit(exit_code(result))
 
 
-def _early_stop(exc: BaseException) -> tuple[str, int]:
-    """Message and exit code for a run that stopped before rendering began (nothing was written)."""
-    if isinstance(exc, UsageError):
-        return f"Error: {exc}", EXIT_USAGE
-    if isinstance(exc, ApsimError):
-        return f"Error: {exc}", EXIT_FAILED
-    signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
-    return f"Interrupted ({signame}) before rendering began; nothing was written.", EXIT_INTERRUPTED[signame]
+@contextlib.contextmanager
+def user_errors(on_error: Callable[[], None] | None = None, *, interrupts: bool = True) -> Iterator[None]:
+    """The one place a user-facing error becomes one message and its exit code (no traceback).
 
-
-def _fatal(message: str, code: int) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
+    With `interrupts`, Ctrl-C and SIGTERM are reported too: one that reaches here came before any
+    rendering began (a run that started rendering returns its result instead), so nothing was written.
+    """
+    caught = (ApsimError, KeyboardInterrupt, Terminated) if interrupts else ApsimError
+    try:
+        yield
+    except caught as exc:
+        if on_error is not None:
+            on_error()
+        if isinstance(exc, ApsimError):
+            term.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
+        term.echo(f"Interrupted ({signame}) before rendering began; nothing was written.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED[signame]) from None
 
 
 @app.command()
@@ -257,11 +243,8 @@ def validate(paths: PathsArg = None, set_: SetOption = None) -> None:
     Example: apsim-batch validate configs/spike.yaml
     """
     overrides = _overrides(set_)
-    try:
+    with user_errors():
         result = validate_paths(paths or [Path("configs")], overrides)
-    except UsageError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
     for outcome in result.outcomes:
         for line in format_outcome(outcome, Path(".")):
             term.echo(line, err=outcome.status == "failed")
@@ -326,11 +309,8 @@ def new(
     """
     from .starter import new_config
 
-    try:
+    with user_errors():
         path, schema_path = new_config(name, template, folder)
-    except ApsimError as exc:
-        term.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     term.echo(f"{term.OK} wrote {path}")
     if schema_path is not None:
         term.echo(f"{term.OK} wrote {schema_path} (editors use it to complete and check configs)")
@@ -362,12 +342,10 @@ def watch(
             term.echo(line, err=outcome.status == "failed")
 
     try:
-        watch_loop(
-            paths or [Path("configs")], out, formats=chosen, on_outcome=report, echo=term.echo, interval_s=interval
-        )
-    except UsageError as exc:
-        term.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        with user_errors(interrupts=False):
+            watch_loop(
+                paths or [Path("configs")], out, formats=chosen, on_outcome=report, echo=term.echo, interval_s=interval
+            )
     except KeyboardInterrupt:
         term.echo("stopped watching")
 
@@ -381,14 +359,11 @@ def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOpt
 
     Example: apsim-batch variants configs/exercises/ahp_class.yaml
     """
-    from ..batch.run import discover, load_all
+    from ..batch.plan import discover, load_all
 
     overrides = _overrides(set_)
-    try:
+    with user_errors():
         loaded, failed = load_all(discover(paths or [Path("configs")]), overrides, student=student)
-    except UsageError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
     for line in format_variant_tables(loaded):
         typer.echo(line)
     for outcome in failed:
@@ -397,46 +372,7 @@ def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOpt
     raise typer.Exit(1 if failed else 0)
 
 
-def format_variant_tables(loaded: list) -> list[str]:
-    """A plain-text table per set: id, render name and each varied value (pure, for tests)."""
-    sets: dict[str, list] = {}
-    for item in loaded:
-        if item.variant is not None:
-            sets.setdefault(item.variant.set_name, []).append(item)
-    if not sets:
-        return ["No variant sets here (a config makes one when it has a 'variants:' block)."]
-    lines: list[str] = []
-    for name, members in sets.items():
-        info = members[0].variant
-        how = f"{info.mode}, seed {info.seed}" if info.mode == "random" else info.mode
-        handouts = ", student handouts" if info.student else ""
-        lines += ["" if lines else None, f"{members[0].source}: set {name!r}, {how}, {info.size} variants{handouts}"]
-        header = ["id", "name", *info.values]
-        rows = [[m.variant.id, m.name, *(_show_value(v) for v in m.variant.values.values())] for m in members]
-        widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-        for row in [header, *rows]:
-            lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    return [line for line in lines if line is not None]
-
-
-def _show_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, float) else str(value)
-
-
 # --- merge: combine shard outputs --------------------------------------------------------------
-
-
-def format_merge(result: MergeResult) -> list[str]:
-    """The lines that report a merge (pure, like format_summary): what was merged, then what failed."""
-    origin = f"the {result.shard_count} shards in" if result.shard_count else f"{len(result.sources)} folders:"
-    lines = [
-        f"{term.OK} merged {len(result.renders)} renders ({result.files} files, each checked against its sha256) "
-        f"from {origin} {', '.join(str(s) for s in result.sources)} → {result.out_dir}/"
-    ]
-    lines += [f"{term.FAIL} {line}" for _, _, error in result.failures for line in error.splitlines()]
-    return lines + [f"{term.FAIL} {name}: its shard has no output for it" for name in result.missing]
 
 
 @app.command()
@@ -455,14 +391,8 @@ def merge(
     """
     from ..batch.merge import merge_outputs
 
-    try:
+    with user_errors():
         result = merge_outputs(sources, out)
-    except UsageError as exc:
-        term.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except ApsimError as exc:
-        term.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     for line in format_merge(result):
         term.echo(line, err=line.startswith(term.FAIL))
     raise typer.Exit(0 if result.ok else 1)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import __version__
-from ..batch.run import BatchResult, Job, Outcome
+from ..batch.plan import BatchResult, Job, Outcome
+from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from .term import FAIL, OK
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # the shell's 128 + signal number
+if TYPE_CHECKING:
+    from ..batch.merge import MergeResult
+
 MAX_PROBLEMS_SHOWN = 20  # per config: 5,000 unknown keys must not print 5,000 lines
 
 
@@ -96,6 +99,45 @@ def format_json(result: BatchResult) -> dict[str, Any]:
         "stale": list(result.stale),
         "pruned": list(result.pruned),
     }
+
+
+def format_variant_tables(loaded: list) -> list[str]:
+    """A plain-text table per set: id, render name and each varied value (pure, for tests)."""
+    sets: dict[str, list] = {}
+    for item in loaded:
+        if item.variant is not None:
+            sets.setdefault(item.variant.set_name, []).append(item)
+    if not sets:
+        return ["No variant sets here (a config makes one when it has a 'variants:' block)."]
+    lines: list[str] = []
+    for name, members in sets.items():
+        info = members[0].variant
+        how = f"{info.mode}, seed {info.seed}" if info.mode == "random" else info.mode
+        handouts = ", student handouts" if info.student else ""
+        lines += ["" if lines else None, f"{members[0].source}: set {name!r}, {how}, {info.size} variants{handouts}"]
+        header = ["id", "name", *info.values]
+        rows = [[m.variant.id, m.name, *(_show_value(v) for v in m.variant.values.values())] for m in members]
+        widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+        for row in [header, *rows]:
+            lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return [line for line in lines if line is not None]
+
+
+def _show_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def format_merge(result: MergeResult) -> list[str]:
+    """The lines that report a merge (pure, like format_summary): what was merged, then what failed."""
+    origin = f"the {result.shard_count} shards in" if result.shard_count else f"{len(result.sources)} folders:"
+    lines = [
+        f"{OK} merged {len(result.renders)} renders ({result.files} files, each checked against its sha256) "
+        f"from {origin} {', '.join(str(s) for s in result.sources)} → {result.out_dir}/"
+    ]
+    lines += [f"{FAIL} {line}" for _, _, error in result.failures for line in error.splitlines()]
+    return lines + [f"{FAIL} {name}: its shard has no output for it" for name in result.missing]
 
 
 def exit_code(result: BatchResult) -> int:

@@ -70,7 +70,7 @@ def schema_text() -> str:
 
 def write_schema(path: str | os.PathLike[str]) -> Path:
     """Write the schema file atomically; returns its path."""
-    from ..output.encode import write_bytes_atomic
+    from ..output.files import write_bytes_atomic
 
     path = Path(path)
     write_bytes_atomic(path, schema_text().encode("utf-8"))

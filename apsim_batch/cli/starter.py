@@ -6,9 +6,10 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from ..config.models import check_output_name, validate_config
+from ..config.load import validate_config
 from ..config.yamlsafe import parse_yaml
 from ..errors import ApsimError
+from ..names import check_output_name
 from .schema import SCHEMA_FILE, SCHEMA_HEADER, header_line, write_schema
 
 

@@ -1,4 +1,4 @@
-"""The config model (pydantic, frozen) and loading a YAML file into it with located errors.
+"""The config models (pydantic, frozen): every setting, its default, its range and its description.
 
 Every field carries a one-line description: the same text feeds `--help`, the JSON Schema and
 the README's config reference. Defaults alone reproduce the original teaching figure.
@@ -6,11 +6,8 @@ the README's config reference. Defaults alone reproduce the original teaching fi
 
 from __future__ import annotations
 
-import difflib
 import math
-import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,13 +17,13 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StrictInt,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from ..errors import ConfigError, Problem
-from .yamlsafe import parse_yaml, read_config_text
+from ..errors import FieldError
+from ..names import check_output_name
+from .colors import check_color
 
 MAX_SAMPLES = 200_000
 MAX_FRAMES = 20_000
@@ -38,57 +35,6 @@ MIN_WIDTH_MS = 1e-150
 MIN_STEP = 1e-9
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
-
-# Output names become folder and file names on every OS, so keep them to one portable segment.
-# \Z, not $: "$" also matches before a trailing newline, which would put "evil\n" through.
-_SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,79}\Z")
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-
-# Named colours accepted besides hex codes: CSS4 names (as matplotlib knows them) and the
-# single-letter and tab: shortcuts. Kept here so validation never imports matplotlib.
-_CSS4 = frozenset(
-    """
-    aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet
-    brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan
-    darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen
-    darkorange darkorchid darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey
-    darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite
-    forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray green greenyellow grey honeydew
-    hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue
-    lightcoral lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon
-    lightseagreen lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime
-    limegreen linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple
-    mediumseagreen mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue
-    mintcream mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
-    palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum
-    powderblue purple rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown seagreen
-    seashell sienna silver skyblue slateblue slategray slategrey snow springgreen steelblue tan teal
-    thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen
-    """.split()  # noqa: SIM905
-)
-_TAB = frozenset(f"tab:{c}" for c in "blue orange green red purple brown pink gray olive cyan".split())  # noqa: SIM905
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
-
-
-def is_color(value: str) -> bool:
-    """True for colours matplotlib draws: hex codes, CSS4 names, tab: names, b g r c m y k w."""
-    return bool(_HEX.match(value)) or value in _CSS4 or value in _TAB or value in set("bgrcmykw")
-
-
-def check_color(value: str) -> str:
-    if not is_color(value):
-        raise ValueError(f"must be a colour: a hex code like '#1f77b4' or a CSS name like 'blue' (got {value!r})")
-    return value
-
-
-def check_output_name(name: str) -> str | None:
-    """Return why `name` is not a safe single path segment, or None when it is."""
-    if not _SAFE_NAME.match(name) or name.endswith("."):
-        return "may use only letters, digits, '.', '_' and '-' (start with a letter or digit, at most 80)"
-    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
-        return "is a reserved device name on Windows"
-    return None
-
 
 Mv = Annotated[StrictFloat, Field(ge=-1000, le=1000)]
 
@@ -355,13 +301,12 @@ class VariantSet(_Model):
         if self.mode == "random":
             for key in ("count", "seed"):
                 if getattr(self, key) is None:
-                    raise ValueError(f"{key}: random mode needs a {key}")
+                    raise FieldError((key,), f"random mode needs a {key}")
         else:
             for key in ("count", "seed"):
                 if getattr(self, key) is not None:
-                    raise ValueError(
-                        f"{key}: only random mode takes a {key}; a {self.mode} set's size follows its lists"
-                    )
+                    message = f"only random mode takes a {key}; a {self.mode} set's size follows its lists"
+                    raise FieldError((key,), message)
         return self
 
 
@@ -404,20 +349,23 @@ class Config(_Model):
         """Cap what one file can ask for, so no config can demand a billion frames or ticks."""
         frames = self.frame_count
         if frames > MAX_FRAMES:
-            raise ValueError(
-                f"animation.samples_per_frame: {self.waveform.samples} samples at {self.animation.samples_per_frame}"
-                f" per frame make {frames:,} frames; at most {MAX_FRAMES:,} are allowed"
+            raise FieldError(
+                ("animation", "samples_per_frame"),
+                f"{self.waveform.samples} samples at {self.animation.samples_per_frame}"
+                f" per frame make {frames:,} frames; at most {MAX_FRAMES:,} are allowed",
             )
         if self.plot.panels and self.waveform.model != "hodgkin_huxley":
-            raise ValueError(
-                "plot.panels: gates and currents exist only in the Hodgkin–Huxley model; set"
-                " waveform.model: hodgkin_huxley or remove the panels"
+            raise FieldError(
+                ("plot", "panels"),
+                "gates and currents exist only in the Hodgkin–Huxley model; set"
+                " waveform.model: hodgkin_huxley or remove the panels",
             )
         ticks = self.waveform.duration_ms / self.plot.time_tick_ms
         if ticks > MAX_TICKS:
-            raise ValueError(
-                f"plot.time_tick_ms: {self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
-                f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed"
+            raise FieldError(
+                ("plot", "time_tick_ms"),
+                f"{self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
+                f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed",
             )
         return self
 
@@ -425,209 +373,6 @@ class Config(_Model):
     def frame_count(self) -> int:
         """Number of animation frames (without the hold of the last frame)."""
         return math.ceil(self.waveform.samples / self.animation.samples_per_frame)
-
-
-class VariantInfo(BaseModel):
-    """Which variant of which set a render is, and the values that make it one."""
-
-    model_config = ConfigDict(frozen=True)
-
-    set_name: str
-    id: str
-    index: int  # 0-based position in the set
-    size: int
-    mode: str
-    seed: int | None
-    student: bool
-    values: dict[str, Any]  # field path as written in the set -> value
-
-
-class LoadedConfig(BaseModel):
-    """A validated config with where it came from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    config: Config
-    name: str
-    source: str
-    source_sha256: str
-    overrides: dict[str, Any] = {}  # --set path -> value, applied after the file
-    variant: VariantInfo | None = None
-
-    def manifest_extras(self) -> dict[str, Any]:
-        """What a render's manifest records beyond the resolved parameters: overrides and variant."""
-        extras: dict[str, Any] = {}
-        if self.overrides:
-            extras["overrides"] = dict(self.overrides)
-        if self.variant is not None:
-            extras["variant"] = self.variant.model_dump(mode="json")
-        return extras
-
-
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read, parse and validate one YAML config file; raise ConfigError with every problem found."""
-    return read_config(path)[0]
-
-
-def read_config(path: str | Path) -> tuple[LoadedConfig, Mapping[tuple, int]]:
-    """Like load_config, also returning the line of every value (for errors located later)."""
-    import hashlib
-
-    path = Path(path)
-    source = str(path)
-    text = read_config_text(path)
-    data, lines = parse_yaml(text, source)
-    if data is None:
-        raise ConfigError([Problem(source, "file is empty; expected a mapping of settings such as 'waveform:'", 1)])
-    if not isinstance(data, dict):
-        raise ConfigError([Problem(source, f"top level must be a mapping of settings, not a {_kind(data)}", 1)])
-    config = validate_config(data, source, lines)
-    name = config.name or path.stem
-    if config.name is None and (why := check_output_name(name)):
-        raise ConfigError([Problem(source, f"the file name {name!r} {why}; rename the file or set it", 1, "name")])
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedConfig(config=config, name=name, source=source, source_sha256=sha), lines
-
-
-def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None) -> Config:
-    """Validate plain data as a Config; errors are located by `lines` (path -> line) when given."""
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, data, source, lines or {})) from None
-
-
-def format_validation_error(exc: ValidationError, data: Any, source: str, lines: Mapping[tuple, int]) -> list[Problem]:
-    """Turn pydantic's errors into one located Problem each (file, line, dotted field path)."""
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc, _ = _walk(tuple(err["loc"]), data)
-        field, message = _field_and_message(err, loc, data)
-        # A model-level check naming its own field ("count: why") is located at that field's line.
-        named = (
-            (*loc, *field.split(".")[len(field_path(loc).split(".")) :]) if loc and field != field_path(loc) else loc
-        )
-        problems.append(Problem(source, message, _line_of(named, lines), field))
-    return problems
-
-
-def field_path(loc: tuple) -> str:
-    """('waveform', 'components', 1, 'width_ms') -> 'waveform.components[1].width_ms'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int | None:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return None
-
-
-def _field_and_message(err: dict, loc: tuple, data: Any) -> tuple[str, str]:
-    kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
-    got = f" (got {_show(value)})"
-    if kind == "union_tag_invalid":
-        discriminator = str(ctx.get("discriminator", "")).strip("'")
-        return field_path(
-            (*loc, discriminator)
-        ), f"must be one of {ctx.get('expected_tags')} (got {_show(ctx.get('tag'))})"
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1], data)
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-        return field_path(loc), f"unknown key{suggestion} (allowed: {', '.join(allowed)})"
-    messages = {
-        "greater_than": lambda: f"must be greater than {_num(ctx.get('gt'))}{got}",
-        "greater_than_equal": lambda: f"must be at least {_num(ctx.get('ge'))}{got}",
-        "less_than": lambda: f"must be less than {_num(ctx.get('lt'))}{got}",
-        "less_than_equal": lambda: f"must be at most {_num(ctx.get('le'))}{got}",
-        "finite_number": lambda: f"must be a finite number{got}",
-        "float_type": lambda: f"must be a number{got}",
-        "int_type": lambda: f"must be a whole number{got}",
-        "bool_type": lambda: f"must be true or false{got}",
-        "string_type": lambda: f"must be text{got}",
-        "missing": lambda: "is required",
-        "literal_error": lambda: f"must be one of {ctx.get('expected')}{got}",
-        "too_long": lambda: f"is too long: at most {ctx.get('max_length')} items or characters",
-        "too_short": lambda: f"is too short: at least {ctx.get('min_length')} item(s)",
-        "tuple_type": lambda: f"must be a list{got}",
-        "model_type": lambda: f"must be a mapping of settings{got}",
-        "model_attributes_type": lambda: f"must be a mapping of settings{got}",
-    }
-    if kind in messages:
-        return field_path(loc), messages[kind]()
-    message = str(ctx.get("error", err["msg"])) if kind == "value_error" else err["msg"]
-    # A model-level check may name its own field ("field: why"); keep the path precise.
-    head, sep, rest = message.partition(": ")
-    if sep and re.fullmatch(r"[a-z_]+(\.[a-z_]+)*", head):
-        return field_path((*loc, *head.split("."))) if loc else head, rest
-    return field_path(loc), message
-
-
-def _num(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _kind(value: Any) -> str:
-    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
-
-
-def _allowed_keys(loc: tuple, data: Any) -> list[str]:
-    """Field names of the model found at `loc` (a path without union tags), walking from Config."""
-    _, model = _walk(loc, data)
-    return sorted(model.model_fields) if model is not None else []
-
-
-def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
-    """Follow a pydantic error location from Config: (the location as YAML sees it, model at its end).
-
-    pydantic puts the tag of a discriminated union into the location ('waveform', 'hodgkin_huxley',
-    'e_na_mv'); the YAML has no such level, so it is dropped here. Where the location has no tag,
-    the member is picked from the data's own tag (a mapping without one means the first member).
-    """
-    model: Any = Config
-    node: Any = data
-    clean: list = []
-    parts = list(loc)
-    in_dict = False  # the next part is a mapping key (a variant field path), not a field name
-    while parts:
-        part = parts.pop(0)
-        clean.append(part)
-        if in_dict:
-            in_dict = False
-            node = node.get(part) if isinstance(node, Mapping) else None
-            continue
-        if isinstance(part, int):
-            node = node[part] if isinstance(node, list | tuple) and -len(node) <= part < len(node) else None
-            continue
-        node = node.get(part) if isinstance(node, Mapping) else None
-        field = model.model_fields.get(part) if model is not None else None
-        if field is None:
-            model = None
-            continue
-        members = models_in(field.annotation)
-        if isinstance(field.discriminator, str) and len(members) > 1:
-            tags = {m.model_fields[field.discriminator].default: m for m in members}
-            for m in members:
-                for tag in getattr(m.model_fields[field.discriminator].annotation, "__args__", ()):
-                    tags[tag] = m
-            if parts and parts[0] in tags:
-                model = tags[parts.pop(0)]
-            else:
-                tag = node.get(field.discriminator) if isinstance(node, Mapping) else None
-                model = tags.get(tag, members[0])
-        else:
-            model = members[0] if members else None
-        in_dict = getattr(field.annotation, "__origin__", None) is dict
-    return tuple(clean), model
 
 
 def models_in(annotation: Any) -> list[type[BaseModel]]:

@@ -1,9 +1,6 @@
-"""Variant sets and --set overrides: field paths, deterministic expansion, per-variant validation.
+"""Variant sets: deterministic expansion, per-variant validation, and loading a file into its renders.
 
-A path addresses a field the way the error messages print it: dotted keys, list items by index
-or, for lists of labelled components, by label — `waveform.components[hyperpolarization].peak_mv`,
-`waveform.components[0].width_ms`, `plot.voltage_range_mv[1]`. Paths are resolved against the
-config with every default filled in, so the classic components can be varied without listing them.
+Fields are addressed by the paths of `paths.py`.
 
 Expansion is pure (config in, variants out). Random draws come from SHA-256 of (seed, variant
 index, field path), not from a random-number generator: the same seed gives the same values on
@@ -14,7 +11,6 @@ first 30), and adding a field leaves the other fields' values alone.
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 import math
 import re
@@ -26,19 +22,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ConfigError, Problem
+from ..names import check_output_name
 from .draws import distinct_count, distinct_values, draw, field_size, field_values, identity, is_continuous
-from .models import (
-    MAX_VARIANTS,
-    Config,
-    LoadedConfig,
-    VariantInfo,
-    VariantSet,
-    check_output_name,
-    field_path,
-    format_validation_error,
-    read_config,
-)
-from .yamlsafe import parse_yaml
+from .load import LoadedConfig, VariantInfo, read_config
+from .messages import problems_from
+from .models import MAX_VARIANTS, Config, VariantSet
+from .paths import Override, apply_overrides, assign, parse_path, plain, related, resolve
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
 MAX_REPORTED = 10  # invalid variants listed one by one before summarizing the rest
@@ -46,137 +35,6 @@ MAX_REDRAWS = 1000  # seeded redraws of a repeated random variant before taking 
 # Setting one of these replaces the other: a component has exactly one height.
 _EXCLUSIVE = {"amplitude_mv": "peak_mv", "peak_mv": "amplitude_mv"}
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]]+\])*)")
-
-
-# --- paths -----------------------------------------------------------------------------------
-
-
-def parse_path(text: str) -> tuple[Step, ...]:
-    """'waveform.components[ahp].peak_mv' -> ('waveform', 'components', ('ahp',), 'peak_mv')."""
-    steps: list[Step] = []
-    for part in _split_dots(text):
-        match = _SEGMENT.fullmatch(part)
-        if not match:
-            raise ValueError(f"{text!r} is not a field path like waveform.components[0].width_ms")
-        steps.append(match.group(1))
-        for selector in re.findall(r"\[([^\[\]]+)\]", match.group(2)):
-            selector = selector.strip()
-            steps.append(int(selector) if selector.isdigit() else (selector,))
-    return tuple(steps)
-
-
-def _split_dots(text: str) -> list[str]:
-    """Split at dots outside brackets (labels may contain dots and spaces)."""
-    parts, depth, current = [], 0, ""
-    for char in text:
-        depth += char == "["
-        depth -= char == "]"
-        if char == "." and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    return [*parts, current]
-
-
-def resolve(data: Any, steps: Sequence[Step], text: str) -> tuple[Any, ...]:
-    """The concrete location (keys and indices) that `steps` addresses in `data`; ValueError if none."""
-    node, loc = data, ()
-    for step in steps:
-        where = field_path(loc) or "the config"
-        if isinstance(step, str):
-            if not isinstance(node, dict):
-                raise ValueError(f"{where} is not a mapping, so it has no field {step!r}")
-            if step not in node:
-                hint = difflib.get_close_matches(step, list(node), n=1, cutoff=0.6)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ValueError(f"{where} has no field {step!r}{suggestion} (fields: {', '.join(sorted(node))})")
-            node, loc = node[step], (*loc, step)
-            continue
-        if not isinstance(node, list):
-            raise ValueError(f"{where} is not a list, so [{step if isinstance(step, int) else step[0]}] means nothing")
-        if isinstance(step, int):
-            if step >= len(node):
-                raise ValueError(f"index {step} is out of range: {where} has {len(node)} item(s), 0 to {len(node) - 1}")
-            node, loc = node[step], (*loc, step)
-            continue
-        label = step[0]
-        labels = [item.get("label") if isinstance(item, dict) else None for item in node]
-        found = [i for i, item_label in enumerate(labels) if item_label == label]
-        if not found:
-            known = ", ".join(repr(x) for x in labels if x is not None) or "none"
-            raise ValueError(f"{where} has no item labelled {label!r} (labels: {known})")
-        if len(found) > 1:
-            raise ValueError(f"{where} has {len(found)} items labelled {label!r}; address one by index")
-        node, loc = node[found[0]], (*loc, found[0])
-    return loc
-
-
-def assign(data: Any, loc: Sequence[Any], value: Any) -> None:
-    """Set the value at a resolved location (in place)."""
-    parent = data
-    for part in loc[:-1]:
-        parent = parent[part]
-    parent[loc[-1]] = copy.deepcopy(value)
-    other = _EXCLUSIVE.get(loc[-1]) if isinstance(loc[-1], str) else None
-    if other and isinstance(parent, dict) and value is not None:
-        parent[other] = None
-
-
-# --- overrides -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Override:
-    """One `--set path=value` from the command line."""
-
-    text: str
-    path: str
-    steps: tuple[Step, ...]
-    value: Any
-
-
-def parse_override(text: str) -> Override:
-    """Parse 'path=value'; the value is read as YAML with the config loader's strict rules."""
-    path, sep, raw = text.partition("=")
-    path = path.strip()
-    if not sep or not path:
-        raise ValueError(f"expected PATH=VALUE, e.g. waveform.resting_mv=-65 (got {text!r})")
-    steps = parse_path(path)
-    try:
-        value, _ = parse_yaml(raw, f"--set {text}")
-    except ConfigError as exc:
-        raise ValueError(f"{path}: the value is not valid YAML ({exc.problems[0].message})") from None
-    return Override(text=text, path=path, steps=steps, value=value)
-
-
-def apply_overrides(config: Config, overrides: Sequence[Override], source: str) -> Config:
-    """The config with each override applied in order, validated like the file."""
-    if not overrides:
-        return config
-    data = _plain(config)
-    if config.variants is not None:
-        data["variants"] = config.variants.model_dump(mode="json")
-    locs = []
-    for override in overrides:
-        if override.steps[0] == "variants" and config.variants is None:
-            message = "this config has no variants block; run variant-set overrides on the set's file alone"
-            raise ConfigError([Problem(source, message, field=f"--set {override.text}")])
-        try:
-            loc = resolve(data, override.steps, override.path)
-        except ValueError as exc:
-            raise ConfigError([Problem(source, str(exc), field=f"--set {override.text}")]) from None
-        assign(data, loc, override.value)
-        locs.append((field_path(loc), override))
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for problem in format_validation_error(exc, data, source, {}):
-            named = [o for path, o in locs if _related(path, problem.field)] or [o for _, o in locs]
-            label = "--set " + ", --set ".join(o.text for o in named)
-            problems.append(Problem(source, f"{problem.field}: {problem.message}", None, label))
-        raise ConfigError(problems) from None
 
 
 # --- expansion -------------------------------------------------------------------------------
@@ -228,13 +86,14 @@ def expand(
     problems = _check_spec(spec, set_name, source, lines, block_line)
     if problems:
         raise ConfigError(problems)
-    base = _plain(config)
+    base = plain(config)
     locs: dict[str, tuple] = {}
     for path in spec.fields:
         try:
             locs[path] = resolve(base, parse_path(path), path)
         except ValueError as exc:
-            problems.append(Problem(source, str(exc), _field_line(lines, path, block_line), f"variants.fields.{path}"))
+            line = _field_line(lines, path, block_line)
+            problems.append(Problem(source, str(exc), line, ("variants", "fields", path)))
     if problems:
         raise ConfigError(problems)
 
@@ -260,7 +119,7 @@ def expand(
             continue
         variants.append(Variant(id=vid, name=name, values=values, config=variant_config))
     if bad > MAX_REPORTED:
-        problems.append(Problem(source, f"and {bad - MAX_REPORTED} more invalid variants", block_line, "variants"))
+        problems.append(Problem(source, f"and {bad - MAX_REPORTED} more invalid variants", block_line, ("variants",)))
     if problems:
         raise ConfigError(problems)
     return variants
@@ -275,14 +134,15 @@ def _check_spec(
         try:
             parse_path(path)
         except ValueError as exc:
-            problems.append(Problem(source, str(exc), _field_line(lines, path, block_line), f"variants.fields.{path}"))
+            line = _field_line(lines, path, block_line)
+            problems.append(Problem(source, str(exc), line, ("variants", "fields", path)))
         if spec.mode != "random" and is_continuous(field):
             problems.append(
                 Problem(
                     source,
                     f"a {spec.mode} set needs a step to turn min/max into values (or give a list of values)",
                     _field_line(lines, path, block_line),
-                    f"variants.fields.{path}",
+                    ("variants", "fields", path),
                 )
             )
     if problems:
@@ -296,7 +156,7 @@ def _check_spec(
                     source,
                     f"zip takes lists in step, so they need equal lengths (got {listed})",
                     block_line,
-                    "variants",
+                    ("variants",),
                 )
             ]
     size = set_size(spec)
@@ -308,7 +168,7 @@ def _check_spec(
                 f"random mode draws distinct variants, and after rounding these fields allow only {space:,}"
                 f" (got count {size:,})",
                 line,
-                "variants.count",
+                ("variants", "count"),
             )
         ]
     if size > MAX_VARIANTS:
@@ -318,10 +178,10 @@ def _check_spec(
         else:
             what = f"{size:,} variants"
         line = lines.get(("variants", "count"), block_line) if spec.mode == "random" else block_line
-        return [Problem(source, f"{what} is more than the {MAX_VARIANTS:,} a set may have", line, "variants")]
+        return [Problem(source, f"{what} is more than the {MAX_VARIANTS:,} a set may have", line, ("variants",))]
     longest = f"{set_name}-{variant_ids(size)[-1]}"
     if why := check_output_name(longest):
-        return [Problem(source, f"variant names like {longest!r} {why}; shorten the set's name", block_line, "name")]
+        return [Problem(source, f"variant names like {longest!r} {why}; shorten the set's name", block_line, ("name",))]
     return []
 
 
@@ -391,30 +251,17 @@ def _variant_problems(
 ) -> list[Problem]:
     """A variant's errors, each at the line of the varied field it comes from when there is one."""
     problems = []
-    for problem in format_validation_error(exc, data, source, {}):
-        path = next((p for p, loc in locs.items() if _related(field_path(loc), problem.field)), None)
+    for problem in problems_from(exc, data, source, {}):
+        path = next((p for p, loc in locs.items() if related(loc, problem.path)), None)
         line = _field_line(lines, path, block_line) if path else block_line
-        shown = path if path and field_path(locs[path]) == problem.field else problem.field
-        problems.append(Problem(source, problem.message, line, f"{who}: {shown}"))
+        # the varied field is named as the set writes it (e.g. by label), other fields as they are
+        shown = (path,) if path and locs[path] == problem.path else problem.path
+        problems.append(Problem(source, problem.message, line, shown, context=who))
     return problems
-
-
-def _related(varied: str, failed: str) -> bool:
-    """True when a failing field is the varied one, inside it, or contains it."""
-    return (
-        varied == failed
-        or varied.startswith((failed + ".", failed + "["))
-        or failed.startswith((varied + ".", varied + "["))
-    )
 
 
 def _field_line(lines: Mapping[tuple, int], path: str, fallback: int | None) -> int | None:
     return lines.get(("variants", "fields", path), fallback)
-
-
-def _plain(config: Config) -> dict[str, Any]:
-    """The config as plain data with every default filled in (the variants block left out)."""
-    return config.model_dump(mode="json")
 
 
 # --- loading ---------------------------------------------------------------------------------

@@ -184,15 +184,10 @@ def _build(
     try:
         value = loader.construct_object(node, deep=True)
     except _Refused as exc:
-        raise ConfigError([Problem(source, exc.message, line, _dotted(path))]) from None
+        raise ConfigError([Problem(source, exc.message, line, path)]) from None
     if isinstance(value, str) and (bad := _control_char(value)):
-        raise ConfigError([Problem(source, _control_message(bad), line, _dotted(path))])
+        raise ConfigError([Problem(source, _control_message(bad), line, path)])
     return value
-
-
-def _dotted(path: Path_) -> str:
-    """('plot', 'panels', 0) -> 'plot.panels[0]', as every message prints a field."""
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _control_char(text: str) -> str | None:

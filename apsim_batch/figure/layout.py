@@ -1,4 +1,4 @@
-"""The figure and the fast frame stream.
+"""The figure: axes, panels, phase shading and labels, drawn as the layers every frame is composed of.
 
 matplotlib draws the figure only twice: once without the trace (`base`) and once with the whole
 trace (`full`). Frame k is `full` where the trace has already passed and `base` elsewhere, so

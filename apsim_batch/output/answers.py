@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config.models import LoadedConfig
+from ..config.load import LoadedConfig
+from ..names import MANIFEST, PARTIAL_MARK
 from ..trace.measure import Measurements
-from .encode import PARTIAL_MARK, atomic_path, write_bytes_atomic, write_json
-from .manifest import MANIFEST, sha256_file
+from .files import atomic_path, sha256_file, write_bytes_atomic, write_json
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"

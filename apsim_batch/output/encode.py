@@ -1,51 +1,19 @@
-"""File writers: streaming GIF and MP4, PNG, CSV and JSON, each written atomically."""
+"""Encoders: streaming GIF and MP4, PNG and CSV, each written atomically (through files.atomic_path)."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 
 from ..errors import RenderError
+from .files import atomic_path, write_bytes_atomic
 
-PARTIAL_MARK = ".partial-"
 GIF_MIN_DELAY_CS = 2  # browsers play any shorter GIF delay as 100 ms
-
-
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `final`; move it into place only if the block succeeds.
-
-    The temporary name keeps the suffix, because imageio picks its writer from it. A crash or
-    kill leaves at most a `.NAME.partial-PID.EXT` file, which the next run removes.
-    """
-    temp = final.with_name(f".{final.stem}{PARTIAL_MARK}{os.getpid()}{final.suffix}")
-    try:
-        yield temp
-        os.replace(temp, final)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    with atomic_path(path) as temp, open(temp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Deterministic JSON (sorted keys, fixed indentation), written atomically."""
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:

@@ -17,11 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .encode import write_bytes_atomic
-from .manifest import MANIFEST, read_manifest
-
-INDEX = "index.html"
-TEACHER_INDEX = "index-teacher.html"
+from ..names import INDEX, MANIFEST, TEACHER_INDEX
+from .files import write_bytes_atomic
+from .manifest import read_manifest
 
 # Unit suffixes of field names, shown after values ("resting_mv" -> "-70 mV").
 _UNITS = (

@@ -7,22 +7,13 @@ import functools
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from .encode import write_json
-
-MANIFEST = "manifest.json"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from ..names import MANIFEST
+from .files import file_matches, sha256_file, write_json
 
 
 def file_record(path: Path, out_dir: Path, **details: Any) -> dict[str, Any]:
@@ -84,14 +75,10 @@ def cache_key(parameters: dict[str, Any], formats: list[str]) -> str:
 
 def files_intact(entry: dict[str, Any], out_dir: Path) -> bool:
     """True when every file a manifest entry lists exists with its recorded size and hash."""
-    for record in entry.get("files", []):
-        path = out_dir / record["path"]
-        try:
-            if path.stat().st_size != record["bytes"] or sha256_file(path) != record["sha256"]:
-                return False
-        except (OSError, KeyError, TypeError):
-            return False
-    return bool(entry.get("files"))
+    records = entry.get("files")
+    if not isinstance(records, list) or not records:
+        return False
+    return all(isinstance(r, dict) and file_matches(out_dir / str(r.get("path")), r) for r in records)
 
 
 def read_manifest(path: Path) -> dict[str, Any] | None:
@@ -103,9 +90,29 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_batch_manifest(out_dir: Path, entries: dict[str, dict[str, Any]]) -> None:
-    """The top-level manifest: one summary per render, sorted by name, written atomically."""
-    renders = [
+def update_batch_manifest(
+    out_dir: Path, renders: dict[str, dict[str, Any]], dropped: Iterable[str] = (), *, hash_kept: bool = False
+) -> None:
+    """Merge renders into the top-level manifest: the one place it is updated (run and merge alike).
+
+    Entries of other renders stay while their files are still there (size checked; sha256 too with
+    `hash_kept`); entries named in `dropped` (being redone, or pruned) go unless `renders` has them.
+    """
+    gone = set(dropped)
+    existing = read_manifest(out_dir / MANIFEST) or {}
+    entries = {
+        entry["name"]: entry
+        for entry in existing.get("renders", [])
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] not in gone
+        if isinstance(entry.get("files"), list)
+        and all(
+            file_matches(out_dir / str(r.get("path")), r, hash_it=hash_kept)
+            for r in entry["files"]
+            if isinstance(r, dict)
+        )
+    }
+    entries.update(renders)
+    summaries = [
         {
             key: entry[key]
             for key in ("name", "config", "config_sha256", "cache_key", "parameters", "measurements", "files")
@@ -113,4 +120,4 @@ def write_batch_manifest(out_dir: Path, entries: dict[str, dict[str, Any]]) -> N
         }
         for _, entry in sorted(entries.items())
     ]
-    write_json(out_dir / MANIFEST, {"apsim_batch_version": __version__, "renders": renders})
+    write_json(out_dir / MANIFEST, {"apsim_batch_version": __version__, "renders": summaries})

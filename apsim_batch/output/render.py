@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from ..config.models import Config, LoadedConfig
-from ..errors import RenderError
+from ..config.load import LoadedConfig
+from ..config.models import Config
 from ..figure.quantize import gif_palette
+from ..names import MANIFEST
 from ..trace.measure import measure, phases
-from .encode import gif_timing, write_csv, write_gif, write_json, write_mp4, write_png
-from .manifest import MANIFEST, cache_key, file_record, versions_soon
+from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
+from .files import output_folder, write_json
+from .manifest import cache_key, file_record, versions_soon
 
 
 @dataclass(frozen=True)
@@ -43,22 +44,10 @@ def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
     return [fmt for fmt in config.outputs if only is None or fmt in only]
 
 
-def output_folder(out_dir: Path, name: str) -> Path:
-    """The render's folder inside `out_dir`, refusing anything that would escape it."""
-    folder = out_dir / name
-    if folder.is_symlink():
-        raise RenderError(f"{folder} is a symbolic link; refusing to write through it")
-    if folder.resolve().parent != out_dir.resolve():
-        raise RenderError(f"output name {name!r} would leave the outputs folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
     """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
-    from ..figure.layout import draw_layers, revealed_counts
-    from ..figure.stream import overlaid, stream
+    from ..figure.layout import draw_layers
     from ..trace.waveform import synthesize
 
     config, name = loaded.config, loaded.name
@@ -66,70 +55,13 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     folder = output_folder(out_dir, name)
     trace = synthesize(config.waveform)
     layers = draw_layers(config, trace)
-    counts = revealed_counts(config)
-    fps = config.animation.fps
-    hold_frames = round(config.animation.hold_last_frame_s * fps)
+    writers = {"csv": _write_csv, "png": _write_png, "gif": _write_gif, "mp4": _write_mp4}
     records, notes = [], []
-
-    if "csv" in chosen:
-        path = folder / "trace.csv"
-        write_csv(path, {"time_ms": trace.time_ms, "voltage_mv": trace.voltage_mv, **trace.extra})
-        records.append(file_record(path, out_dir, format="csv", rows=len(trace.time_ms)))
-    if "png" in chosen:
-        path = folder / f"{name}.png"
-        write_png(path, layers.full)
-        records.append(file_record(path, out_dir, format="png", width=layers.size[0], height=layers.size[1]))
-    if "gif" in chosen:
-        path = folder / f"{name}.gif"
-        timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
-        palette, base_index, full_index = gif_palette(layers.full, layers.base)
-        shown = counts[list(timing.frames)]
-        colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
-        frames = overlaid(stream(layers, shown, base_index, full_index), shown, layers.overlay, colors)
-        write_gif(path, frames, layers.size, palette, timing.delays_cs)
-        if timing.merged:
-            notes.append(
-                f"GIF: {len(counts)} frames at {fps:g} fps shown as {len(timing.frames)} frames of 20 ms,"
-                f" because browsers slow down faster GIFs; it still plays in {timing.duration_s:.2f} s"
-            )
-        records.append(
-            file_record(
-                path,
-                out_dir,
-                format="gif",
-                frames=len(timing.frames),
-                fps=round(timing.fps, 3),
-                duration_s=timing.duration_s,
-                merged_frames=timing.merged,
-                width=layers.size[0],
-                height=layers.size[1],
-            )
-        )
-    if "mp4" in chosen:
-        path = folder / f"{name}.mp4"
-
-        def rgb_frames():  # the finished frame repeats for the hold
-            image = layers.full
-            for image, _ in overlaid(stream(layers, counts), counts, layers.overlay):
-                yield image
-            for _ in range(hold_frames):
-                yield image
-
-        written = write_mp4(path, rgb_frames(), fps)
-        records.append(
-            file_record(
-                path,
-                out_dir,
-                format="mp4",
-                frames=written,
-                fps=fps,
-                duration_s=round(written / fps, 6),
-                codec="h264",
-                pixel_format="yuv420p",
-                width=layers.size[0],
-                height=layers.size[1],
-            )
-        )
+    for fmt in ("csv", "png", "gif", "mp4"):
+        if fmt in chosen:
+            record, note = writers[fmt](_Target(config, name, folder, out_dir), trace, layers)
+            records.append(record)
+            notes += [note] if note else []
 
     parameters = resolved_parameters(config, name)
     measurements = measure(trace.time_ms, trace.voltage_mv)
@@ -151,10 +83,91 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     return RenderResult(name=name, folder=folder, manifest=manifest, notes=tuple(notes))
 
 
-def render_path(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] = "outputs") -> RenderResult:
-    """Load and render one config file (a convenience for notebooks and scripts)."""
-    from ..config.models import load_config
+@dataclass(frozen=True)
+class _Target:
+    """Where one render's files go."""
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return render(load_config(path), out)
+    config: Config
+    name: str
+    folder: Path
+    out_dir: Path
+
+
+Written = tuple[dict[str, Any], str | None]  # the file's manifest record, and a note for the user
+
+
+def _write_csv(target: _Target, trace: Any, layers: Any) -> Written:
+    path = target.folder / "trace.csv"
+    write_csv(path, {"time_ms": trace.time_ms, "voltage_mv": trace.voltage_mv, **trace.extra})
+    return file_record(path, target.out_dir, format="csv", rows=len(trace.time_ms)), None
+
+
+def _write_png(target: _Target, trace: Any, layers: Any) -> Written:
+    path = target.folder / f"{target.name}.png"
+    write_png(path, layers.full)
+    return file_record(path, target.out_dir, format="png", width=layers.size[0], height=layers.size[1]), None
+
+
+def _write_gif(target: _Target, trace: Any, layers: Any) -> Written:
+    from ..figure.layout import revealed_counts
+    from ..figure.stream import overlaid, stream
+
+    config, path = target.config, target.folder / f"{target.name}.gif"
+    counts = revealed_counts(config)
+    fps = config.animation.fps
+    timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
+    palette, base_index, full_index = gif_palette(layers.full, layers.base)
+    shown = counts[list(timing.frames)]
+    colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
+    frames = overlaid(stream(layers, shown, base_index, full_index), shown, layers.overlay, colors)
+    write_gif(path, frames, layers.size, palette, timing.delays_cs)
+    note = None
+    if timing.merged:
+        note = (
+            f"GIF: {len(counts)} frames at {fps:g} fps shown as {len(timing.frames)} frames of 20 ms,"
+            f" because browsers slow down faster GIFs; it still plays in {timing.duration_s:.2f} s"
+        )
+    record = file_record(
+        path,
+        target.out_dir,
+        format="gif",
+        frames=len(timing.frames),
+        fps=round(timing.fps, 3),
+        duration_s=timing.duration_s,
+        merged_frames=timing.merged,
+        width=layers.size[0],
+        height=layers.size[1],
+    )
+    return record, note
+
+
+def _write_mp4(target: _Target, trace: Any, layers: Any) -> Written:
+    from ..figure.layout import revealed_counts
+    from ..figure.stream import overlaid, stream
+
+    config, path = target.config, target.folder / f"{target.name}.mp4"
+    counts = revealed_counts(config)
+    fps = config.animation.fps
+    hold_frames = round(config.animation.hold_last_frame_s * fps)
+
+    def rgb_frames():  # the finished frame repeats for the hold
+        image = layers.full
+        for image, _ in overlaid(stream(layers, counts), counts, layers.overlay):
+            yield image
+        for _ in range(hold_frames):
+            yield image
+
+    written = write_mp4(path, rgb_frames(), fps)
+    record = file_record(
+        path,
+        target.out_dir,
+        format="mp4",
+        frames=written,
+        fps=fps,
+        duration_s=round(written / fps, 6),
+        codec="h264",
+        pixel_format="yuv420p",
+        width=layers.size[0],
+        height=layers.size[1],
+    )
+    return record, None
