@@ -69,6 +69,10 @@ class UsageError(ApsimError):
     exit_code = EXIT_USAGE
 
 
+class ScanError(ApsimError):
+    """A folder of configs could not be read completely; nothing is rendered or pruned from a partial scan."""
+
+
 class ConfigError(ApsimError):
     """A config file could not be read or validated; holds every problem found, not just the first."""
 
@@ -83,6 +87,14 @@ class RenderError(ApsimError):
 
 class LockedError(ApsimError):
     """Another run holds the outputs folder's lock."""
+
+
+class UnsafePathError(ApsimError):
+    """Something in the outputs folder is a link or special file apsim-batch did not make; nothing goes through it."""
+
+    def __init__(self, path: object, why: str):
+        self.path, self.why = path, why
+        super().__init__(f"{path}: {why}")
 
 
 class MergeError(ApsimError):

@@ -26,7 +26,7 @@ from ..output.files import (
     render_folders,
 )
 from ..output.gallery import write_gallery
-from ..output.manifest import files_intact, read_manifest, update_batch_manifest
+from ..output.manifest import config_of, files_intact, read_manifest, update_batch_manifest
 from .executors import Executor, default_jobs, executor_for, render_job
 from .plan import BatchResult, Job, Outcome, collapse_sets, find_configs, load_all
 from .shard import Shard, record_shard, shard_unit
@@ -51,19 +51,20 @@ def find_stale(
     """Render folders whose config no longer exists (or no longer produces them).
 
     Only folders apsim-batch made (they hold a manifest.json) are considered, and only when the
-    config the manifest names lies inside the paths this run scanned, so `run configs/a.yaml`
+    config the manifest names (by its path from the outputs folder, so the answer is the same from
+    any working directory) lies inside the paths this run scanned, so `run configs/a.yaml`
     never calls the renders of other configs stale. `names` are this run's output names and
     `kept_sources` the configs that exist but failed to load (their old renders stay).
     """
-    scopes = [Path(p).resolve() for p in scanned]
+    scopes = [Path(os.path.realpath(p)) for p in scanned]
     produced = {name.lower() for name in names}
-    kept = {Path(s).resolve() for s in kept_sources}
+    kept = {Path(os.path.realpath(s)) for s in kept_sources}
     stale = []
     for folder in render_folders(out_dir):
         manifest = read_manifest(folder / MANIFEST)
-        if manifest is None or folder.name.lower() in produced or not isinstance(manifest.get("config"), str):
+        config = config_of(manifest, out_dir) if manifest is not None else None
+        if config is None or folder.name.lower() in produced:
             continue
-        config = Path(manifest["config"]).resolve()
         in_scope = any(config == scope or scope in config.parents for scope in scopes)
         if in_scope and config not in kept:
             stale.append(folder.name)

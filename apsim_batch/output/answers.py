@@ -26,9 +26,11 @@ from typing import Any
 
 from .. import __version__
 from ..config.load import LoadedConfig
+from ..errors import ApsimError, UnsafePathError
 from ..names import MANIFEST, PARTIAL_MARK
 from ..trace.measure import Measurements
-from .files import atomic_path, sha256_file, write_bytes_atomic, write_json
+from .files import atomic_path, file_matches, set_folder, write_bytes_atomic, write_json
+from .nofollow import inside_file, unlink_entry
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
@@ -58,7 +60,20 @@ def finish_sets(out_dir: Path, loaded: Iterable[LoadedConfig], manifests: dict[s
     for item in loaded:
         if item.variant is not None:
             sets.setdefault(item.variant.set_name, []).append(item)
-    return [_finish(out_dir, name, members, manifests) for name, members in sets.items()]
+    return [_finish_safely(out_dir, name, members, manifests) for name, members in sets.items()]
+
+
+def _finish_safely(
+    out_dir: Path, name: str, members: list[LoadedConfig], manifests: dict[str, dict[str, Any]]
+) -> SetResult:
+    """One set's answer key; a planted link, a read-only folder or a full disk fails this set alone."""
+    try:
+        return _finish(out_dir, name, members, manifests)
+    except ApsimError as exc:
+        error = f"{members[0].source}: {name}: no answer key: {exc}"
+    except OSError as exc:
+        error = f"{members[0].source}: {name}: no answer key: {exc.filename or out_dir}: {exc.strerror or exc}"
+    return SetResult(name, members[0].source, len(members), error=error)
 
 
 def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: dict[str, dict[str, Any]]) -> SetResult:
@@ -66,14 +81,15 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     teacher = out_dir / name / TEACHER
     missing = [m.variant.id for m in members if m.name not in manifests]
     if missing:
-        for stale in (teacher / ANSWER_CSV, teacher / ANSWER_JSON):
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
+        with contextlib.suppress(FileNotFoundError):  # no teacher folder: no stale key to remove
+            set_folder(out_dir, name, TEACHER, create=False)
+            for stale in (teacher / ANSWER_CSV, teacher / ANSWER_JSON):
+                unlink_entry(stale)
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         return SetResult(
             name, source, len(members), error=f"{source}: {name}: no answer key, because variants failed: {shown}"
         )
-    teacher.mkdir(parents=True, exist_ok=True)
+    set_folder(out_dir, name, TEACHER)
     _remove_partials(teacher)
     rows = [_row(m, manifests[m.name]) for m in members]
     key = answer_key(members, rows)
@@ -84,7 +100,7 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     if student:
         files += write_handouts(out_dir, name, [(m.variant.id, manifests[m.name]) for m in members])
     else:
-        remove_handouts(out_dir / name / HANDOUTS, name)
+        remove_handouts(out_dir, name)
     return SetResult(
         name, source, len(members), tuple(f.relative_to(out_dir).as_posix() for f in files), handouts=student
     )
@@ -144,8 +160,7 @@ def _cell(value: Any) -> str:
 
 def write_handouts(out_dir: Path, name: str, variants: list[tuple[str, dict[str, Any]]]) -> list[Path]:
     """Copy each variant's pictures into the handout folder under names that reveal nothing."""
-    folder = out_dir / name / HANDOUTS
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = set_folder(out_dir, name, HANDOUTS)
     _remove_partials(folder)
     records, written = [], []
     for vid, manifest in variants:
@@ -153,33 +168,40 @@ def write_handouts(out_dir: Path, name: str, variants: list[tuple[str, dict[str,
             if record.get("format") not in HANDOUT_FORMATS:
                 continue
             target = folder / f"{name}-{vid}.{record['format']}"
-            if not (target.is_file() and sha256_file(target) == record["sha256"]):
+            if not file_matches(out_dir, {**record, "path": target.relative_to(out_dir).as_posix()}):
+                source = inside_file(out_dir, record.get("path"))
+                if source is None:
+                    raise UnsafePathError(out_dir / str(record.get("path")), "is not a regular file inside the folder")
                 with atomic_path(target) as temp:
-                    shutil.copyfile(out_dir / record["path"], temp)
+                    shutil.copyfile(source, temp)
             records.append({"path": target.name, "variant": vid, "sha256": record["sha256"]})
             written.append(target)
     keep = {target.name for target in written}
     for path in _handout_files(folder, name):
         if path.name not in keep:
-            path.unlink()
+            unlink_entry(path)
     write_json(folder / MANIFEST, {"set": name, "variants": [vid for vid, _ in variants], "files": records})
     return [*written, folder / MANIFEST]
 
 
-def remove_handouts(folder: Path, name: str) -> None:
-    """Remove handouts this tool wrote for a set that is no longer a student set (other files stay)."""
-    if not folder.is_dir():
+def remove_handouts(out_dir: Path, name: str) -> None:
+    """Remove handouts this tool wrote for a set that is no longer a student set (other files stay).
+
+    Every folder on the way is checked first, so a set folder that is a planted link deletes nothing.
+    """
+    try:
+        folder = set_folder(out_dir, name, HANDOUTS, create=False)
+    except FileNotFoundError:
         return
     for path in [*_handout_files(folder, name), folder / MANIFEST]:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        unlink_entry(path)
     with contextlib.suppress(OSError):
         folder.rmdir()  # only when empty
 
 
 def _handout_files(folder: Path, name: str) -> list[Path]:
     pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(HANDOUT_FORMATS)})")
-    return [p for p in folder.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
+    return [p for p in folder.iterdir() if pattern.fullmatch(p.name) and not p.is_dir()]
 
 
 def _remove_partials(folder: Path) -> None:

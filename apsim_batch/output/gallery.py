@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..names import INDEX, MANIFEST, TEACHER_INDEX
+from ..names import INDEX, MANIFEST, TEACHER_INDEX, check_output_name
 from .files import write_bytes_atomic
 from .manifest import read_manifest
+from .nofollow import inside_file
 
 # Unit suffixes of field names, shown after values ("resting_mv" -> "-70 mV").
 _UNITS = (
@@ -307,7 +308,7 @@ def collect(out_dir: Path) -> list[dict[str, Any]]:
     names = [e.get("name") for e in top.get("renders", []) if isinstance(e, dict)]
     found = []
     for name in names:
-        if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
+        if not isinstance(name, str) or check_output_name(name) is not None:
             continue
         manifest = read_manifest(out_dir / name / MANIFEST)
         if manifest is None or manifest.get("name") != name:
@@ -316,14 +317,14 @@ def collect(out_dir: Path) -> list[dict[str, Any]]:
         manifest["files"] = [
             r
             for r in files
-            if isinstance(r, dict) and isinstance(r.get("path"), str) and (out_dir / r["path"]).is_file()
+            if isinstance(r, dict) and inside_file(out_dir, r.get("path")) is not None  # never a path outside
         ]
         found.append(manifest)
     return found
 
 
 def _on_disk(out_dir: Path, path: Any) -> bool:
-    return isinstance(path, str) and not path.startswith(("/", "..")) and (out_dir / path).is_file()
+    return inside_file(out_dir, path) is not None
 
 
 def _set_files(out_dir: Path, set_name: str) -> list[tuple[str, str]]:

@@ -16,9 +16,10 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from ..errors import UnsafePathError
 
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -27,18 +28,7 @@ MAX_JSON_BYTES = 64 * 1024 * 1024  # a render's manifest is kilobytes; a 10,000-
 MAX_JSON_DEPTH = 64  # our manifests nest about 8 deep
 
 
-class UnsafePathError(OSError):
-    """A path under the outputs folder is a link or a special file apsim-batch did not make."""
-
-    def __init__(self, path: Path, why: str):
-        super().__init__(errno.ELOOP, why, str(path))
-        self.path, self.why = path, why
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.why}"
-
-
-_LINK = "is a link that apsim-batch did not make; it writes nothing through links (remove it and run again)"
+LINK_MESSAGE = "is a link that apsim-batch did not make; it writes nothing through links (remove it and run again)"
 
 
 def checked_folder(out_dir: Path, folder: Path, *, create: bool = True) -> Path:
@@ -60,7 +50,7 @@ def checked_folder(out_dir: Path, folder: Path, *, create: bool = True) -> Path:
                 os.mkdir(current)
             info = os.lstat(current)
         if stat.S_ISLNK(info.st_mode):
-            raise UnsafePathError(current, _LINK)
+            raise UnsafePathError(current, LINK_MESSAGE)
         if not stat.S_ISDIR(info.st_mode):
             raise UnsafePathError(current, "is not a folder")
     return folder
@@ -73,7 +63,7 @@ def check_target(path: Path) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISLNK(info.st_mode):
-        raise UnsafePathError(path, _LINK)
+        raise UnsafePathError(path, LINK_MESSAGE)
     if not stat.S_ISREG(info.st_mode):
         raise UnsafePathError(path, "is not a regular file")
 
@@ -106,7 +96,7 @@ def open_lock(path: Path) -> int:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP or os.path.islink(path):
-            raise UnsafePathError(path, _LINK) from None
+            raise UnsafePathError(path, LINK_MESSAGE) from None
         raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -139,15 +129,19 @@ def read_untrusted(path: Path, max_bytes: int) -> bytes:
 
 
 def load_json_untrusted(path: Path, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """JSON from a file found in the outputs folder; ValueError or OSError (UnsafePathError) when it
+    """JSON from a file found in the outputs folder; UnsafePathError, OSError or ValueError when it
     is not a small, shallow, well-formed regular file. A missing file raises FileNotFoundError."""
-    raw = read_untrusted(path, max_bytes)
+    return loads_capped(read_untrusted(path, max_bytes), path, max_depth)
+
+
+def loads_capped(raw: bytes, where: Path, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse untrusted JSON bytes; ValueError when malformed or nested deeper than `max_depth`."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except RecursionError:  # the parser's own guard against 100,000 nested brackets
-        raise ValueError(f"{path}: nested deeper than {max_depth} levels") from None
+        raise ValueError(f"{where}: nested deeper than {max_depth} levels") from None
     if _depth(data) > max_depth:
-        raise ValueError(f"{path}: nested deeper than {max_depth} levels")
+        raise ValueError(f"{where}: nested deeper than {max_depth} levels")
     return data
 
 
@@ -172,12 +166,21 @@ def is_inside_path(text: Any) -> bool:
     return all(part not in ("", ".", "..") and ":" not in part for part in parts)
 
 
-def walk_real_folders(top: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
-    """os.walk without entering links; an unreadable folder raises instead of being skipped."""
+def inside_file(out_dir: Path, relative: Any) -> Path | None:
+    """The regular file a manifest's `relative` path names inside out_dir, or None.
 
-    def fail(exc: OSError) -> None:
-        raise exc
-
-    for folder, dirs, names in os.walk(top, followlinks=False, onerror=fail):
-        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
-        yield Path(folder), dirs, names
+    None when the path is absolute, climbs out with '..', passes through a link, or is not a
+    regular file: a manifest found in the folder may name anything, and only this is trusted.
+    """
+    if not is_inside_path(relative):
+        return None
+    current = out_dir
+    for part in relative.split("/"):
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except OSError:
+            return None
+        if stat.S_ISLNK(mode):
+            return None
+    return current if stat.S_ISREG(mode) else None

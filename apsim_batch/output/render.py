@@ -16,7 +16,7 @@ from ..names import MANIFEST
 from ..trace.measure import measure, phases
 from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
 from .files import output_folder, write_json
-from .manifest import cache_key, file_record, versions_soon
+from .manifest import CONFIG_FROM_OUTPUTS, cache_key, config_from_outputs, file_record, versions_soon
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
+        CONFIG_FROM_OUTPUTS: config_from_outputs(loaded.source, out_dir),  # the identity prune relies on
         "config_sha256": loaded.source_sha256,
         "cache_key": cache_key(parameters, chosen),
         "formats": chosen,
