@@ -79,7 +79,8 @@ def test_dask_reports_failures_like_local_processes(tmp_path, cluster, cli):
     assert same(out) == same(local[1])
     assert err.splitlines() == [
         "✗ configs/broken.yaml:2: waveform.samples: must be at least 2 (got 1)",
-        f"✗ configs/epsilon.yaml: {tmp_path / 'outputs' / 'epsilon'} is a symbolic link; refusing to write through it",
+        f"✗ configs/epsilon.yaml: {tmp_path / 'outputs' / 'epsilon'}: is a link apsim-batch did not make; nothing is"
+        " written through it (remove it and run again)",
     ]
     assert out.splitlines()[0].startswith("✓ delta: rendered in ")
     assert "1 rendered, 0 up to date, 2 failed (outputs in outputs/)" in out

@@ -28,7 +28,7 @@ MAX_JSON_BYTES = 64 * 1024 * 1024  # a render's manifest is kilobytes; a 10,000-
 MAX_JSON_DEPTH = 64  # our manifests nest about 8 deep
 
 
-LINK_MESSAGE = "is a link that apsim-batch did not make; it writes nothing through links (remove it and run again)"
+LINK_MESSAGE = "is a link apsim-batch did not make; nothing is written through it (remove it and run again)"
 
 
 def checked_folder(out_dir: Path, folder: Path, *, create: bool = True) -> Path:
