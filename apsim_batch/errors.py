@@ -89,6 +89,10 @@ class LockedError(ApsimError):
     """Another run holds the outputs folder's lock."""
 
 
+class OutputsFolderError(ApsimError):
+    """The outputs folder cannot be used: --out names a file, a dangling link, or cannot be created."""
+
+
 class UnsafePathError(ApsimError):
     """Something in the outputs folder is a link or special file apsim-batch did not make; nothing goes through it."""
 

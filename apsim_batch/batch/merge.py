@@ -28,6 +28,7 @@ from ..output.files import (
     file_matches,
     output_folder,
     output_lock,
+    prepare_out_dir,
     remove_partial_files,
     set_folder,
     write_bytes_atomic,
@@ -43,6 +44,7 @@ from ..output.nofollow import (
     read_untrusted,
     unlink_entry,
 )
+from .run import sigterm_raises
 from .shard import ShardRecord, read_shard_record, record_shard
 
 
@@ -123,9 +125,9 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
                     "merge outputs of one batch, rendered with the same options"
                 )
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
     copied = 0
-    with output_lock(out_dir):
+    with sigterm_raises(), output_lock(out_dir):
         for name in sorted({*chosen, *sets}):  # a planted link refuses the merge before anything is written
             check_render_folder(out_dir, name)
         remove_partial_files(out_dir)

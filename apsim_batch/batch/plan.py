@@ -116,19 +116,27 @@ def find_configs(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], l
 
 
 def _configs_in(folder: Path) -> list[Path]:
-    """Config files under `folder`, sorted; links to folders are not entered, and a folder that
-    cannot be read fails the whole scan: skipping it would make its renders look stale to --prune."""
-
-    def fail(exc: OSError) -> None:
-        raise ScanError(
-            f"{exc.filename or folder}: cannot read this folder ({exc.strerror or exc}); nothing was rendered or pruned"
-        ) from None
-
-    found = []
-    for top, dirs, names in os.walk(folder, onerror=fail, followlinks=False):
-        # a link named *.yaml (even a dangling one) is listed, so it fails visibly instead of vanishing
-        links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
-        found += [Path(top, n) for n in [*names, *links] if Path(n).suffix.lower() in CONFIG_SUFFIXES]
+    """Config files under `folder` (any depth, without recursion), sorted; links to folders are not
+    entered, and a folder that cannot be read fails the whole scan: skipping it would make its
+    renders look stale to --prune."""
+    found, folders = [], [folder]
+    while folders:
+        current = folders.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as exc:
+            raise ScanError(
+                f"{exc.filename or current}: cannot read this folder ({exc.strerror or exc});"
+                " nothing was rendered or pruned"
+            ) from None
+        for entry in entries:
+            # a link named *.yaml (even a dangling or a folder one) is listed, so it fails visibly
+            if Path(entry.name).suffix.lower() in CONFIG_SUFFIXES and (
+                entry.is_symlink() or not entry.is_dir(follow_symlinks=False)
+            ):
+                found.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
     return sorted(found)
 
 

@@ -61,7 +61,10 @@ def _worker_main(conn: Connection, parent_pid: int) -> None:
             reply: tuple[str, Any] = ("ok", fn(item))
         except BaseException as exc:  # report, never die silently: the parent turns it into a failure
             reply = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:  # BrokenPipeError: the parent is gone (SIGKILL); nobody is left to tell
+            return
 
 
 @dataclass

@@ -21,6 +21,7 @@ from ..errors import Terminated
 from ..names import MANIFEST
 from ..output.files import (
     output_lock,
+    prepare_out_dir,
     remove_partial_files,
     remove_render_folders,
     render_folders,
@@ -84,7 +85,7 @@ def _set_outcomes(out_dir: Path, loaded: list[LoadedConfig], done: list[Outcome]
 
 
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
+def sigterm_raises() -> Iterator[None]:
     """Turn SIGTERM into an exception in the main thread, so a stopped run cleans up like Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -141,8 +142,8 @@ def run_batch(
         on_plan(len(invalid) + len(loaded))
     for outcome in invalid:
         run.report(outcome)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with _sigterm_raises(), output_lock(out_dir):
+    prepare_out_dir(out_dir)
+    with sigterm_raises(), output_lock(out_dir):
         remove_partial_files(out_dir)
         try:
             run.skip_up_to_date([Job(item, out_dir, chosen) for item in loaded], force)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import traceback
 from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
@@ -18,7 +20,7 @@ from ..batch.run import DEFAULT_TIMEOUT_S, run_batch, validate_paths
 from ..batch.shard import Shard
 from ..config.models import OUTPUT_FORMATS
 from ..config.paths import Override, parse_override
-from ..errors import EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
+from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
 from . import term
 from .report import exit_code, format_json, format_merge, format_outcome, format_variant_tables, make_reporter
 from .starter import templates
@@ -111,6 +113,12 @@ def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Ex
     return DaskExecutor(scheduler=scheduler, workers=jobs)
 
 
+def _finite_seconds(value: float) -> float:
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"must be a finite number of seconds, or 0 for no limit (got {value})")
+    return value
+
+
 @app.command()
 def run(
     paths: PathsArg = None,
@@ -140,6 +148,7 @@ def run(
         typer.Option(
             "--timeout-s",
             min=0,
+            callback=_finite_seconds,
             help="Stop a render that takes longer than this many seconds and count it as failed (0: no limit).",
         ),
     ] = DEFAULT_TIMEOUT_S,
@@ -191,7 +200,7 @@ def run(
     overrides = _overrides(set_)
     chosen_shard = _shard(shard)
     reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
-    with user_errors(on_error=lambda: reporter.close(None)):
+    with user_errors(on_error=lambda: reporter.close(None), verbose=verbose):
         result = run_batch(
             paths or [Path("configs")],
             out,
@@ -216,24 +225,44 @@ def run(
 
 
 @contextlib.contextmanager
-def user_errors(on_error: Callable[[], None] | None = None, *, interrupts: bool = True) -> Iterator[None]:
+def user_errors(
+    on_error: Callable[[], None] | None = None,
+    *,
+    interrupts: bool = True,
+    verbose: bool = False,
+    interrupted: str = "before rendering began; nothing was written.",
+) -> Iterator[None]:
     """The one place a user-facing error becomes one message and its exit code (no traceback).
 
-    With `interrupts`, Ctrl-C and SIGTERM are reported too: one that reaches here came before any
-    rendering began (a run that started rendering returns its result instead), so nothing was written.
+    An OSError here comes from the environment (a read-only or full disk, a path too long), not
+    from a config: it is one line naming the path and the OS's reason, exit 1; `verbose` adds the
+    traceback. With `interrupts`, Ctrl-C and SIGTERM are reported too: one that reaches here came
+    before any rendering began (a run that started rendering returns its result instead).
     """
-    caught = (ApsimError, KeyboardInterrupt, Terminated) if interrupts else ApsimError
+    caught = (ApsimError, OSError, KeyboardInterrupt, Terminated) if interrupts else (ApsimError, OSError)
     try:
         yield
     except caught as exc:
         if on_error is not None:
             on_error()
+        if verbose and isinstance(exc, OSError):
+            term.echo(traceback.format_exc().rstrip(), err=True)
         if isinstance(exc, ApsimError):
             term.echo(f"Error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        if isinstance(exc, OSError):
+            term.echo(f"Error: {os_error_line(exc)}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
         signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
-        term.echo(f"Interrupted ({signame}) before rendering began; nothing was written.", err=True)
+        term.echo(f"Interrupted ({signame}) {interrupted}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED[signame]) from None
+
+
+def os_error_line(exc: OSError) -> str:
+    """'outputs/a/a.gif: No space left on device' — the path and the OS's reason, nothing else."""
+    where = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where else reason
 
 
 @app.command()
@@ -391,7 +420,8 @@ def merge(
     """
     from ..batch.merge import merge_outputs
 
-    with user_errors():
+    interrupted = "while merging; every manifest lists only complete files: run the same merge again."
+    with user_errors(interrupted=interrupted):
         result = merge_outputs(sources, out)
     for line in format_merge(result):
         term.echo(line, err=line.startswith(term.FAIL))
@@ -399,4 +429,19 @@ def merge(
 
 
 def main() -> None:
-    app()
+    """The entry point: the app, with terminals and pipes that cannot take every character or line."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        # A latin-1 or ASCII terminal gets '\u2713' instead of a UnicodeEncodeError traceback.
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        app()
+    except BrokenPipeError:
+        # `apsim-batch validate | head -1`: the reader left; say nothing more and flush nothing more.
+        import os
+
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_FAILED) from None

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import LockedError, RenderError, UnsafePathError
+from ..errors import LockedError, OutputsFolderError, RenderError, UnsafePathError
 from ..names import LOCK_FILE, MANIFEST, PARTIAL_MARK
 from .nofollow import (
     LINK_MESSAGE,
@@ -107,6 +107,21 @@ def output_folder(out_dir: Path, name: str) -> Path:
     return checked_folder(out_dir, folder)
 
 
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the outputs folder if needed; one clear error when --out names a file or a dangling link."""
+    if os.path.islink(out_dir) and not os.path.exists(out_dir):
+        raise OutputsFolderError(f"{out_dir}: --out is a link to {os.readlink(out_dir)}, which does not exist")
+    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
+        raise OutputsFolderError(f"{out_dir}: --out names a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputsFolderError(
+            f"{exc.filename or out_dir}: cannot create the outputs folder ({exc.strerror or exc})"
+        ) from None
+    return out_dir
+
+
 def check_render_folder(out_dir: Path, name: str) -> None:
     """Refuse a render or set folder that is a link or a file (a missing one is fine; it is made later)."""
     path = out_dir / name
@@ -154,18 +169,30 @@ def render_folders(out_dir: Path) -> Iterator[Path]:
                 yield entry
 
 
+PARTIAL_DEPTH = 3  # apsim-batch writes at most three levels down: <set>/teacher/<file>
+
+
 def remove_partial_files(out_dir: Path) -> int:
     """Delete temporary files left by an interrupted run; they are never listed in a manifest.
 
-    Walks the whole outputs folder (answer keys live two levels down) without following links.
+    Looks only where apsim-batch writes (at most three folder levels, answer keys being the deepest),
+    without following links, so a 1,100-deep folder someone left in the outputs folder costs nothing.
     """
     removed = 0
-    for folder, dirs, names in os.walk(out_dir, followlinks=False):
-        dirs[:] = [d for d in dirs if not (Path(folder) / d).is_symlink()]
-        for name in names:
-            if name.startswith(".") and PARTIAL_MARK in name:
+    folders = [(out_dir, 0)]
+    while folders:
+        folder, depth = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if depth + 1 < PARTIAL_DEPTH:
+                    folders.append((Path(entry.path), depth + 1))
+            elif entry.name.startswith(".") and PARTIAL_MARK in entry.name:
                 with contextlib.suppress(OSError):
-                    (Path(folder) / name).unlink()
+                    os.unlink(entry.path)  # unlink removes a link itself, never its target
                     removed += 1
     return removed
 
