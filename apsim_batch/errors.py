@@ -45,7 +45,15 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         parts = [where, self.context, self.field, self.message]
-        return ": ".join(part for part in parts if part)
+        # One problem is one line: a file name or key with a newline or ESC must not forge another.
+        return ": ".join(one_line(part) for part in parts if part)
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (newlines included) written as escapes like \\x0a."""
+    if text.isprintable():
+        return text
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in text)
 
 
 class FieldError(ValueError):

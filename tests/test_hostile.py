@@ -209,3 +209,307 @@ def test_a_file_name_cannot_forge_a_line(hostile):
 def test_shipped_classic_still_validates(hostile):
     ran = hostile("validate", CONFIGS / "classic.yaml")
     assert ran.code == 0
+
+
+# --- the outputs folder: planted links, planted and lying files -----------------------------------
+
+QUICK = "animation: {samples_per_frame: 50}\noutputs: [png, csv]\n"
+LINK = "is a link apsim-batch did not make; nothing is written through it (remove it and run again)"
+
+
+def quick_configs(work: Path, *names: str) -> None:
+    for name in names:
+        write(work / "configs" / f"{name}.yaml", QUICK)
+
+
+def listed_files_match(out: Path) -> None:
+    """Every file any manifest lists is a regular file inside `out` with its recorded size and sha256."""
+    import hashlib
+    import json
+
+    for manifest in [out / "manifest.json", *out.glob("*/manifest.json")]:
+        data = json.loads(manifest.read_text())
+        for entry in data.get("renders", [data]):
+            for record in entry["files"]:
+                path = out / record["path"]
+                assert not path.is_symlink() and path.resolve().is_relative_to(out.resolve()), path
+                assert hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"], path
+
+
+def test_planted_lock_link_fails_the_run_and_leaves_its_target(hostile):
+    quick_configs(hostile.work, "a")
+    assert hostile("run", "configs", "--out", "src").code == 0
+    (hostile.work / "out").mkdir()
+    (hostile.work / "out" / ".apsim-batch.lock").symlink_to(hostile.sentinel)
+    for command in (("run", "configs"), ("merge", "src")):
+        ran = hostile(*command, "--out", "out")
+        assert ran.code == 1
+        assert ran.lines[-1] == f"Error: out/.apsim-batch.lock: {LINK}"
+    assert not (hostile.work / "out" / "a").exists()
+
+
+def test_planted_set_folder_link_writes_and_deletes_nothing_there(hostile, tmp_path):
+    elsewhere = hostile.work / "elsewhere"
+    write(elsewhere / "handouts" / "quiz-v01.png", "a teacher's own picture\n")
+    write(elsewhere / "handouts" / "manifest.json", "{}\n")
+    before = {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+    (hostile.work / "out").mkdir()
+    (hostile.work / "out" / "quiz").symlink_to(elsewhere)
+    sets = "variants: {mode: zip, student: STUDENT, fields: {waveform.resting_mv: [-70, -65]}}\n"
+    for student in ("true", "false"):
+        write(hostile.work / "configs" / "quiz.yaml", QUICK + sets.replace("STUDENT", student))
+        ran = hostile("run", "configs", "--out", "out")
+        assert ran.code == 1
+        assert ran.err.splitlines() == [f"✗ configs/quiz.yaml: quiz: no answer key: out/quiz: {LINK}"]
+        assert {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == before
+    assert (hostile.work / "out" / "quiz-v02" / "quiz-v02.png").is_file()  # the variants still render
+    listed_files_match(hostile.work / "out")
+
+
+def test_planted_link_at_an_output_file_fails_that_render_only(hostile):
+    quick_configs(hostile.work, "a", "b")
+    (hostile.work / "out" / "a").mkdir(parents=True)
+    (hostile.work / "out" / "a" / "trace.csv").symlink_to(hostile.sentinel)
+    ran = hostile("run", "configs", "--out", "out", "--jobs", "1")
+    assert ran.code == 1
+    assert ran.err.splitlines() == [f"✗ configs/a.yaml: out/a/trace.csv: {LINK}"]
+    assert "✓ b: rendered" in ran.out
+    listed_files_match(hostile.work / "out")
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        pytest.param(lambda p: p.write_text("[" * 100_000 + "]" * 100_000), id="100000-nested-brackets"),
+        pytest.param(lambda p: p.write_text('{"renders": ' + "[" * 70 + "]" * 70 + "}"), id="70-nested"),
+        pytest.param(lambda p: __import__("os").mkfifo(p), id="fifo"),
+        pytest.param(lambda p: p.write_bytes(b"\xff\xfe not json"), id="not-utf8"),
+    ],
+)
+def test_planted_render_manifest_is_replaced_not_trusted(hostile, plant):
+    quick_configs(hostile.work, "a")
+    assert hostile("run", "configs", "--out", "out").code == 0
+    manifest = hostile.work / "out" / "a" / "manifest.json"
+    manifest.unlink()
+    plant(manifest)
+    started = time.perf_counter()
+    ran = hostile("run", "configs", "--out", "out")
+    assert time.perf_counter() - started < 60  # a FIFO is never opened for reading, so nothing blocks
+    assert ran.code == 0 and ran.lines[0].startswith("✓ a: rendered in ")
+    listed_files_match(hostile.work / "out")
+
+
+def test_top_level_manifest_linked_to_dev_zero_fails_in_one_line(hostile):
+    quick_configs(hostile.work, "a")
+    (hostile.work / "out").mkdir()
+    (hostile.work / "out" / "manifest.json").symlink_to("/dev/zero")
+    ran = hostile("run", "configs", "--out", "out")
+    assert ran.code == 1
+    assert ran.lines[-1] == f"Error: out/manifest.json: {LINK}"
+
+
+def test_absolute_paths_in_a_planted_manifest_reach_neither_manifest_nor_gallery(hostile):
+    import json
+
+    quick_configs(hostile.work, "a")
+    assert hostile("run", "configs", "--out", "out").code == 0
+    out = hostile.work / "out"
+    top = json.loads((out / "manifest.json").read_text())
+    size = hostile.sentinel.stat().st_size
+    planted = {"name": "evil", "files": [{"path": str(hostile.sentinel), "bytes": size, "sha256": "0" * 64}]}
+    top["renders"].append(planted)
+    (out / "manifest.json").write_text(json.dumps(top))
+    write(out / "evil" / "manifest.json", json.dumps({**planted, "files": planted["files"]}))
+    ran = hostile("run", "configs", "--out", "out")
+    assert ran.code == 0
+    names = [entry["name"] for entry in json.loads((out / "manifest.json").read_text())["renders"]]
+    assert names == ["a"]
+    assert str(hostile.sentinel) not in (out / "index.html").read_text()
+
+
+def test_merge_refuses_reserved_render_names(hostile):
+    import json
+
+    quick_configs(hostile.work, "a")
+    assert hostile("run", "configs", "--out", "src").code == 0
+    top = json.loads((hostile.work / "src" / "manifest.json").read_text())
+    for name in ("index.html", ".apsim-batch.lock", "evil\n"):
+        top["renders"][0]["name"] = name
+        (hostile.work / "src" / "manifest.json").write_text(json.dumps(top))
+        ran = hostile("merge", "src", "--out", "merged")
+        assert ran.code == 1
+        assert ran.lines[-1].startswith("Error: src/manifest.json: a render entry has no valid name: ")
+        assert "\n" not in ran.lines[-1][len("Error: ") :]
+    assert not (hostile.work / "merged" / "index.html").exists()
+
+
+def shard_folders(hostile, count: int = 2) -> None:
+    for name in ("alpha", "beta", "gamma", "delta"):
+        write(hostile.work / "configs" / f"{name}.yaml", QUICK)
+    for k in range(1, count + 1):
+        assert hostile("run", "configs", "--shard", f"{k}/{count}", "--out", f"shard-{k}").code == 0
+
+
+def test_shard_record_claiming_a_huge_count_is_refused_quickly(hostile):
+    import json
+
+    shard_folders(hostile)
+    record = json.loads((hostile.work / "shard-1" / "shard.json").read_text())
+    record["shard"] = {"index": 1, "count": 10**15}
+    (hostile.work / "shard-1" / "shard.json").write_text(json.dumps(record))
+    started = time.perf_counter()
+    ran = hostile("merge", "shard-1", "shard-2", "--out", "merged")
+    assert time.perf_counter() - started < 10
+    assert ran.code == 1
+    assert ran.lines == [
+        "Error: shard-1/shard.json: not a valid shard record (ValueError: at most 1000 shards (got 1000000000000000))"
+    ]
+    assert not (hostile.work / "merged").exists()
+
+
+def test_shard_record_claiming_one_shard_of_one_cannot_pass_a_partial_merge(hostile):
+    import json
+
+    shard_folders(hostile)
+    record = json.loads((hostile.work / "shard-1" / "shard.json").read_text())
+    record["shard"] = {"index": 1, "count": 1}
+    (hostile.work / "shard-1" / "shard.json").write_text(json.dumps(record))
+    ran = hostile("merge", "shard-1", "--out", "merged")
+    assert ran.code == 1
+    listed, expected = len(record["renders"]), len(record["batch"])
+    assert ran.lines == [
+        f"Error: shard-1/shard.json: claims shard 1/1, but its renders are not that shard's share of its batch"
+        f" ({listed} listed, {expected} expected); the record is damaged"
+    ]
+
+
+# --- stable config identity and scans ------------------------------------------------------------
+
+
+def test_prune_gives_the_same_answer_from_another_working_directory(hostile, monkeypatch):
+    quick_configs(hostile.work, "a", "b")
+    assert hostile("run", "configs", "--out", "out").code == 0
+    monkeypatch.chdir(hostile.work / "configs")  # the same configs, named from inside
+    ran = hostile("run", ".", "--out", "../out", "--prune")
+    assert ran.code == 0
+    assert ran.out.splitlines()[-1] == "0 rendered, 2 up to date, 0 failed (outputs in ../out/)"
+    assert (hostile.work / "out" / "a" / "a.png").is_file() and (hostile.work / "out" / "b" / "b.png").is_file()
+    (hostile.work / "configs" / "b.yaml").unlink()
+    ran = hostile("run", ".", "--out", "../out", "--prune")
+    assert "Pruned (their config is gone): b" in ran.out
+    assert not (hostile.work / "out" / "b").exists() and (hostile.work / "out" / "a").is_dir()
+
+
+def test_an_unreadable_config_folder_fails_the_scan_and_prunes_nothing(hostile, monkeypatch):
+    from apsim_batch.batch import plan
+
+    quick_configs(hostile.work, "a")
+    write(hostile.work / "configs" / "private" / "b.yaml", QUICK)
+    assert hostile("run", "configs", "--out", "out").code == 0
+    real = plan.os.scandir
+
+    def refuse(path):
+        if Path(path).name == "private":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(plan.os, "scandir", refuse)
+    ran = hostile("run", "configs", "--out", "out", "--prune")
+    assert ran.code == 1
+    assert ran.lines == [
+        "Error: configs/private: cannot read this folder (Permission denied); nothing was rendered or pruned"
+    ]
+    assert (hostile.work / "out" / "b" / "b.png").is_file()
+
+
+def test_upper_case_suffixes_are_configs_and_one_file_named_twice_is_one(hostile):
+    write(hostile.work / "configs" / "a.YAML", QUICK)
+    write(hostile.work / "configs" / "b.Yml", QUICK)
+    ran = hostile("validate", "configs", hostile.work / "configs" / "a.YAML")
+    assert (ran.code, ran.lines) == (
+        0,
+        ["✓ configs/a.YAML: valid (a)", "✓ configs/b.Yml: valid (b)", "2 valid, 0 invalid"],
+    )
+
+
+# --- the environment: one line, no traceback -------------------------------------------------------
+
+
+def test_out_naming_a_file_or_a_dangling_link(hostile):
+    quick_configs(hostile.work, "a")
+    ran = hostile("run", "configs", "--out", "../sentinel.txt")
+    assert (ran.code, ran.lines) == (1, ["Error: ../sentinel.txt: --out names a file, not a folder"])
+    (hostile.work / "dangling").symlink_to("nowhere")
+    ran = hostile("run", "configs", "--out", "dangling")
+    assert (ran.code, ran.lines) == (1, ["Error: dangling: --out is a link to nowhere, which does not exist"])
+
+
+def test_infinite_timeout_is_a_usage_error(hostile):
+    quick_configs(hostile.work, "a")
+    ran = hostile("run", "configs", "--timeout-s", "inf")
+    assert ran.code == 2
+    assert ran.err.splitlines()[-1] == (
+        "Error: Invalid value for '--timeout-s': must be a finite number of seconds, or 0 for no limit (got inf)"
+    )
+
+
+def test_full_disk_fails_each_render_in_one_line(hostile, monkeypatch):
+    import errno
+
+    from apsim_batch.output import files
+
+    quick_configs(hostile.work, "a")
+    real = files.create_exclusive
+
+    def full(path, mode=0o644):
+        if path.suffix == ".png":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, mode)
+
+    monkeypatch.setattr(files, "create_exclusive", full)
+    ran = hostile("run", "configs", "--out", "out", "--force", "--jobs", "1")
+    assert ran.code == 1
+    [line] = ran.err.splitlines()
+    assert line.startswith("✗ configs/a.yaml: cannot write out/a/.a.partial-") and line.endswith(
+        ".png: No space left on device"
+    )
+    listed_files_match(hostile.work / "out")
+
+
+def test_deep_folders_in_configs_and_outputs(hostile):
+    import os
+
+    deep = hostile.work / "configs"
+    deep.mkdir()
+    os.chdir(deep)
+    for _ in range(1100):
+        os.mkdir("d")
+        os.chdir("d")
+    Path("x.yaml").write_text(QUICK)
+    os.chdir(hostile.work)
+    junk = hostile.work / "out" / "junk"
+    junk.mkdir(parents=True)
+    os.chdir(junk)
+    for _ in range(1100):
+        os.mkdir("d")
+        os.chdir("d")
+    os.chdir(hostile.work)
+    ran = hostile("run", "configs", "--out", "out")
+    assert ran.code == 0 and ran.lines[0].startswith("✓ x: rendered in ")
+    for top in (deep, junk):  # remove bottom-up without recursion (rmtree would recurse 1,100 deep)
+        remove_chain(top)
+
+
+def remove_chain(top: Path) -> None:
+    import os
+
+    os.chdir(top)
+    depth = 0
+    while Path("d").is_dir():
+        os.chdir("d")
+        depth += 1
+    for name in os.listdir("."):
+        os.unlink(name)
+    for _ in range(depth):
+        os.chdir("..")
+        os.rmdir("d")

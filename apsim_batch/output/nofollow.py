@@ -57,15 +57,19 @@ def checked_folder(out_dir: Path, folder: Path, *, create: bool = True) -> Path:
 
 
 def check_target(path: Path) -> None:
-    """Refuse to replace `path` when it is a link or anything but a regular file (a missing one is fine)."""
+    """Refuse to replace `path` when it is a link or a folder (a missing one is fine).
+
+    A FIFO or device planted under a name we write is replaced by rename, which swaps the directory
+    entry and never opens it; a link is refused, so that a planted one is noticed, not silently lost.
+    """
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return
     if stat.S_ISLNK(info.st_mode):
         raise UnsafePathError(path, LINK_MESSAGE)
-    if not stat.S_ISREG(info.st_mode):
-        raise UnsafePathError(path, "is not a regular file")
+    if stat.S_ISDIR(info.st_mode):
+        raise UnsafePathError(path, "is a folder where a file belongs")
 
 
 def create_exclusive(path: Path, mode: int = 0o644) -> int:
