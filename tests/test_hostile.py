@@ -7,7 +7,11 @@ planted link would point) is byte-identical afterwards.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +22,7 @@ from typer.testing import CliRunner
 from apsim_batch.cli.commands import app
 from apsim_batch.cli.term import MAX_LINE_CHARS, printable
 
-from .conftest import ASSETS, CONFIGS, write
+from .conftest import ASSETS, CONFIGS, ROOT, run_entry_point, write
 
 HOSTILE = ASSETS / "hostile"
 SENTINEL_BYTES = b"teacher's notes: do not touch\n"
@@ -513,3 +517,124 @@ def remove_chain(top: Path) -> None:
     for _ in range(depth):
         os.chdir("..")
         os.rmdir("d")
+
+
+def test_new_refuses_a_reserved_name(hostile):
+    ran = hostile("new", "manifest.json")
+    assert ran.code == 1
+    assert ran.lines == [
+        "Error: name 'manifest.json' is a name apsim-batch keeps for its own files"
+        " (.apsim-batch.lock, index-teacher.html, index.html, manifest.json, shard.json)"
+    ]
+    assert not (hostile.work / "configs").exists()
+
+
+# --- real processes: terminals, pipes, signals ----------------------------------------------------
+
+
+def entry_point(*args: str, cwd: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "apsim_batch", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_latin1_terminal_gets_escapes_not_a_traceback(tmp_path):
+    write(tmp_path / "ok.yaml", "title: ok\n")
+    proc = entry_point("validate", "ok.yaml", cwd=tmp_path, PYTHONIOENCODING="latin-1")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == b""
+    assert out.decode("latin-1").splitlines() == ["\\u2713 ok.yaml: valid (ok)", "1 valid, 0 invalid"]
+
+
+def test_ctrl_c_while_starting_is_one_line(tmp_path):
+    """A Ctrl-C while the commands are still importing (made certain here by an import hook)."""
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from apsim_batch.cli import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 130
+    assert proc.stderr == "Interrupted (SIGINT) while starting; nothing was written.\n"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    for i in range(300):
+        write(tmp_path / "configs" / f"c{i:03d}.yaml", "title: ok\n")
+    proc = entry_point("validate", "configs", cwd=tmp_path)
+    proc.stdout.close()  # like `| head -0`: the reader is gone before the first line
+    with proc.stderr:
+        err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert err == b""
+
+
+# --- merge, interrupted again and again ------------------------------------------------------------
+
+HEAVY = "title: {title}\nwaveform: {{samples: 400}}\nanimation: {{samples_per_frame: 1, fps: 50}}\n"
+
+
+@pytest.mark.slow
+def test_merge_interrupted_repeatedly_never_leaves_a_lying_manifest(tmp_path):
+    """Merge newer renders over older ones, stopped by SIGTERM, Ctrl-C or SIGKILL at many moments."""
+    import random
+
+    def render(title: str, out: str) -> None:
+        for name in ("h1", "h2", "q1", "q2"):
+            text = HEAVY.format(title=f"{title} {name}") if name.startswith("h") else f"title: {title}\n"
+            write(tmp_path / "configs" / f"{name}.yaml", text)
+        proc = run_entry_point("run", "configs", "--out", out, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+
+    render("old", "old")
+    render("new", "new")
+    assert run_entry_point("merge", "old", "--out", "merged", cwd=tmp_path).returncode == 0
+    sentinel = tmp_path / "sentinel.txt"
+    sentinel.write_bytes(SENTINEL_BYTES)
+    lock = tmp_path / "merged" / ".apsim-batch.lock"
+    chance = random.Random(13)
+    for attempt, signum in enumerate([signal.SIGTERM, signal.SIGINT, signal.SIGKILL] * 3):
+        proc = entry_point("merge", "new", "--out", "merged", cwd=tmp_path)
+        deadline = time.monotonic() + 60
+        while lock.read_text().strip() != str(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(chance.uniform(0, 0.15) * (attempt % 3))
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+        text = err.decode()
+        assert "Traceback" not in text
+        if proc.returncode == 143:
+            assert text.splitlines()[-1] == (
+                "Interrupted (SIGTERM) while merging; every manifest lists only complete files: run the same merge again."
+            )
+        elif proc.returncode == 130:
+            assert text.splitlines()[-1].startswith("Interrupted (SIGINT) while merging")
+        else:
+            # finished before the signal, or killed by it while exiting (no handler is left then)
+            assert proc.returncode in (0, -signal.SIGKILL, -signal.SIGINT, -signal.SIGTERM), (proc.returncode, text)
+        listed_files_match(tmp_path / "merged")
+        assert not list((tmp_path / "merged").glob("*/.*.partial-*")) or signum == signal.SIGKILL
+    proc = run_entry_point("merge", "new", "--out", "merged", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    listed_files_match(tmp_path / "merged")
+    for name in ("h1", "h2", "q1", "q2"):
+        merged = (tmp_path / "merged" / name / f"{name}.gif").read_bytes()
+        assert merged == (tmp_path / "new" / name / f"{name}.gif").read_bytes()
+    assert not list((tmp_path / "merged").glob("*/.*.partial-*"))
+    assert sentinel.read_bytes() == SENTINEL_BYTES
