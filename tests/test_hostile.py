@@ -473,10 +473,36 @@ def test_full_disk_fails_each_render_in_one_line(hostile, monkeypatch):
     monkeypatch.setattr(files, "create_exclusive", full)
     ran = hostile("run", "configs", "--out", "out", "--force", "--jobs", "1")
     assert ran.code == 1
-    [line] = ran.err.splitlines()
-    assert line.startswith("✗ configs/a.yaml: cannot write out/a/.a.partial-") and line.endswith(
-        ".png: No space left on device"
-    )
+    assert ran.err.splitlines() == ["✗ configs/a.yaml: cannot write out/a/a.png: No space left on device"]
+    listed_files_match(hostile.work / "out")
+
+
+def test_read_only_outputs_folder_is_one_line(hostile, monkeypatch):
+    """What a read-only folder does to every write (simulated: the tests may run as root, who may write anyway)."""
+    import errno
+
+    from apsim_batch.output import files
+
+    quick_configs(hostile.work, "a")
+    assert hostile("run", "configs", "--out", "out").code == 0
+    quick_configs(hostile.work, "b")
+
+    real = files.create_exclusive
+    read_only = {"folder": hostile.work / "out" / "b"}
+
+    def refuse(path, mode=0o644):
+        if read_only["folder"] == Path(path).resolve().parent:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, mode)
+
+    monkeypatch.setattr(files, "create_exclusive", refuse)
+    ran = hostile("run", "configs", "--out", "out", "--jobs", "1", "--force")
+    assert ran.code == 1  # the read-only render folder fails that render alone
+    assert ran.err.splitlines() == ["✗ configs/b.yaml: cannot write out/b/trace.csv: Permission denied"]
+    assert ran.out.startswith("✓ a: rendered in ")
+    read_only["folder"] = hostile.work / "out"  # now the outputs folder itself
+    ran = hostile("run", "configs", "--out", "out", "--jobs", "1", "--force")
+    assert (ran.code, ran.err.splitlines()) == (1, ["Error: out/manifest.json: Permission denied"])
     listed_files_match(hostile.work / "out")
 
 

@@ -46,7 +46,10 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """
     check_target(final)
     temp = temporary_name(final, PARTIAL_MARK)
-    os.close(create_exclusive(temp))
+    try:
+        os.close(create_exclusive(temp))
+    except OSError as exc:  # name the file the user knows, not our temporary (read-only folder, full disk)
+        raise OSError(exc.errno, exc.strerror, str(final)) from None
     try:
         yield temp
         check_target(final)
