@@ -1,6 +1,6 @@
 """Every user-facing failure, each with its exit code; a problem is located data (file, line, field path).
 
-The CLI converts these in one place (`cli.commands.user_errors`); anything else that escapes is a bug
+The CLI converts these in one place (`cli.guard.user_errors`); anything else that escapes is a bug
 and keeps its traceback.
 """
 
