@@ -120,8 +120,8 @@ def render_killing_first_worker(job: Job) -> Outcome:
 
 
 def render_killing_every_worker(job: Job) -> Outcome:
+    (job.out_dir / job.name).mkdir(parents=True, exist_ok=True)  # atomic_path creates its temporary at once
     with atomic_path(job.out_dir / job.name / f"{job.name}.gif") as temp:
-        (job.out_dir / job.name).mkdir(exist_ok=True)
         temp.write_bytes(b"GIF89a half a GIF")
         os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")

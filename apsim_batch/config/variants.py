@@ -289,6 +289,7 @@ def load_renders(path: str | Path, overrides: Sequence[Override] = (), *, studen
             name=variant.name,
             source=loaded.source,
             source_sha256=loaded.source_sha256,
+            source_real=loaded.source_real,
             overrides=recorded,
             variant=VariantInfo(
                 set_name=name,

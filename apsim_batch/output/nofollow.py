@@ -38,6 +38,8 @@ def checked_folder(out_dir: Path, folder: Path, *, create: bool = True) -> Path:
     UnsafePathError. `out_dir` itself is the user's choice and is not checked.
     """
     relative = folder.relative_to(out_dir)
+    if create:
+        out_dir.mkdir(parents=True, exist_ok=True)  # the user's chosen folder (a library caller may not have made it)
     current = out_dir
     for part in relative.parts:
         current = current / part

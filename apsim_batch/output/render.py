@@ -68,7 +68,6 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
-        CONFIG_FROM_OUTPUTS: config_from_outputs(loaded.source, out_dir),  # the identity prune relies on
         "config_sha256": loaded.source_sha256,
         "cache_key": cache_key(parameters, chosen),
         "formats": chosen,
@@ -80,6 +79,8 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "files": records,
         "notes": notes,
     }
+    if loaded.source_real is not None:  # a file, not a dict: the identity stale detection relies on
+        manifest[CONFIG_FROM_OUTPUTS] = config_from_outputs(loaded.source_real, out_dir)
     write_json(folder / MANIFEST, manifest)
     return RenderResult(name=name, folder=folder, manifest=manifest, notes=tuple(notes))
 
