@@ -677,3 +677,26 @@ def test_merge_interrupted_repeatedly_never_leaves_a_lying_manifest(tmp_path):
         assert merged == (tmp_path / "new" / name / f"{name}.gif").read_bytes()
     assert not list((tmp_path / "merged").glob("*/.*.partial-*"))
     assert sentinel.read_bytes() == SENTINEL_BYTES
+
+
+def test_planted_hard_link_or_fifo_as_lock_fails_the_run(hostile):
+    import os
+
+    quick_configs(hostile.work, "a")
+    (hostile.work / "out").mkdir()
+    lock = hostile.work / "out" / ".apsim-batch.lock"
+    os.link(hostile.sentinel, lock)
+    ran = hostile("run", "configs", "--out", "out")
+    assert (ran.code, ran.lines) == (
+        1,
+        ["Error: out/.apsim-batch.lock: has other hard links; apsim-batch writes its lock only into a file of its own"],
+    )
+    lock.unlink()
+    os.mkfifo(lock)
+    ran = hostile("run", "configs", "--out", "out")
+    assert (ran.code, ran.lines) == (
+        1,
+        [
+            "Error: out/.apsim-batch.lock: is not a regular file; apsim-batch writes its lock only into a file of its own"
+        ],
+    )

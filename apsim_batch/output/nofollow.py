@@ -104,9 +104,11 @@ def open_lock(path: Path) -> int:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise UnsafePathError(path, LINK_MESSAGE) from None
         raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise UnsafePathError(path, "is not a regular file")
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+        os.close(fd)  # a hard link would let the PID we write land in someone else's file
+        why = "is not a regular file" if not stat.S_ISREG(info.st_mode) else "has other hard links"
+        raise UnsafePathError(path, f"{why}; apsim-batch writes its lock only into a file of its own")
     return fd
 
 
