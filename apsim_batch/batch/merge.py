@@ -135,10 +135,13 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
         # render's own manifest goes before its files and comes back after them, so an interrupted
         # merge leaves manifests that list only files matching their sha256.
         update_batch_manifest(out_dir, {}, dropped=set(chosen))
-        for name in sorted(chosen):
-            copied += _copy_render(chosen[name], out_dir)
-        for name in sorted(sets):
-            copied += _copy_set(sets[name], out_dir)
+        try:
+            for name in sorted(chosen):
+                copied += _copy_render(chosen[name], out_dir)
+            for name in sorted(sets):
+                copied += _copy_set(sets[name], out_dir)
+        finally:  # stopped or not, no temporary outlives the merge
+            remove_partial_files(out_dir)
         update_batch_manifest(out_dir, {name: found.manifest for name, found in chosen.items()})
         record_shard(out_dir, None, {})  # the merged folder is a whole batch, not a shard
         write_gallery(out_dir, [(source, error) for _, source, error in failures])  # as the unsharded run does

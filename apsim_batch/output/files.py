@@ -46,11 +46,11 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """
     check_target(final)
     temp = temporary_name(final, PARTIAL_MARK)
-    try:
-        os.close(create_exclusive(temp))
-    except OSError as exc:  # name the file the user knows, not our temporary (read-only folder, full disk)
-        raise OSError(exc.errno, exc.strerror, str(final)) from None
-    try:
+    try:  # created inside the try, so an interrupt right after creation still removes it
+        try:
+            os.close(create_exclusive(temp))
+        except OSError as exc:  # name the file the user knows, not our temporary (read-only folder, full disk)
+            raise OSError(exc.errno, exc.strerror, str(final)) from None
         yield temp
         check_target(final)
         os.replace(temp, final)  # rename replaces the entry itself; it never follows a link
