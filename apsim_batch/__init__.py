@@ -44,9 +44,9 @@ _LAZY = {
     "load_config": "config.load",
     "Rendered": "api",
     "render": "api",
-    "BatchResult": "batch.run",
+    "BatchResult": "batch.plan",
     "run_batch": "batch.run",
-    "validate_paths": "batch.run",
+    "validate_paths": "batch.plan",
     "Shard": "batch.shard",
     "merge_outputs": "batch.merge",
 }
@@ -54,7 +54,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from .api import Rendered, render
     from .batch.merge import merge_outputs
-    from .batch.run import BatchResult, run_batch, validate_paths
+    from .batch.plan import BatchResult, validate_paths
+    from .batch.run import run_batch
     from .batch.shard import Shard
     from .config.load import LoadedConfig, load_config
     from .config.models import Config

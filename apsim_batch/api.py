@@ -67,6 +67,7 @@ class Rendered:
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>"
             for k, v in self.measurements.items()
+            if not isinstance(v, (dict, list))  # every spike and the stimulus: in .measurements and the manifest
         )
         if rows:
             parts.append(f"<details><summary>measurements</summary><table>{rows}</table></details>")

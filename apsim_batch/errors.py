@@ -113,5 +113,9 @@ class MergeError(ApsimError):
     """The folders given to merge cannot be combined (nothing was written)."""
 
 
+class PackError(ApsimError):
+    """A variant set cannot be packed (no such set, or a file differs from its manifest); nothing was written."""
+
+
 class Terminated(BaseException):
     """Raised in the main thread when the process receives SIGTERM during a run (like KeyboardInterrupt)."""

@@ -450,3 +450,19 @@ def test_a_file_named_like_a_reserved_name_is_refused(cli, tmp_path, stem):
     code, _, err = cli("validate", "configs", cwd=tmp_path)
     assert code == 1 and "Traceback" not in err
     assert f"configs/{stem}.yaml:1: name: the file name {stem!r} is a name apsim-batch keeps" in err
+
+
+def test_longest_renders_start_first(tmp_path):
+    """An executor receives the jobs longest first, so no worker finishes a long render alone at the end."""
+    write(tmp_path / "configs/a_short.yaml", "animation: {samples_per_frame: 50}\noutputs: [png]\n")
+    write(tmp_path / "configs/b_long.yaml", "animation: {samples_per_frame: 1}\noutputs: [gif, mp4]\n")
+    write(tmp_path / "configs/c_mid.yaml", "animation: {samples_per_frame: 5}\noutputs: [gif]\n")
+    seen = []
+
+    class Recorder:
+        def map_unordered(self, fn, jobs):
+            seen.extend(job.name for job in jobs)
+            return iter([])
+
+    run_batch([tmp_path / "configs"], tmp_path / "out", executor=Recorder())
+    assert seen == ["b_long", "c_mid", "a_short"]

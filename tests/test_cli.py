@@ -68,6 +68,7 @@ def test_classic_outputs(classic_run):
         "classic.gif",
         "classic.mp4",
         "classic.png",
+        "classic.vtt",  # the MP4's phase captions
         "manifest.json",
         "trace.csv",
     ]
@@ -120,7 +121,7 @@ def test_manifests_match_files(classic_run):
     assert entry_measurements(outputs) == own["measurements"]
     assert own["versions"]["apsim-batch"] == __version__
     assert set(own["versions"]) >= {"numpy", "scipy", "matplotlib", "pillow", "imageio", "ffmpeg"}
-    assert {f["format"] for f in own["files"]} == {"gif", "mp4", "png", "csv"}
+    assert {f["format"] for f in own["files"]} == {"gif", "mp4", "png", "csv", "vtt"}  # vtt: the MP4's captions
     for record in own["files"]:
         path = outputs / record["path"]
         assert record["sha256"] == sha256(path) and record["bytes"] == path.stat().st_size

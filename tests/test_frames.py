@@ -147,13 +147,13 @@ def test_panels_share_the_time_axis_and_keep_their_curves(panels):
 
 
 def test_phase_labels_appear_whole_when_their_phase_begins(panels):
-    from apsim_batch.figure.layout import _draw
-    from apsim_batch.trace.measure import phases
+    from apsim_batch.figure.layout import _draw, phase_start_index, trace_phases
 
     config, trace, layers = panels
     _, boxes = _draw(config, trace, None)
-    found = phases(trace.time_ms, trace.voltage_mv)
-    assert sorted(start for start, _ in boxes) == sorted({p.name: p.start_index for p in reversed(found)}.values())
+    found = trace_phases(config, trace)
+    firsts = {p.name: phase_start_index(trace, p) for p in reversed(found)}
+    assert sorted(start for start, _ in boxes) == sorted(firsts.values())
     counts = np.arange(1, len(trace.time_ms) + 1)
     frames = {start: None for start, _ in boxes}
     previous = None

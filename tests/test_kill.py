@@ -107,7 +107,7 @@ def check_rerun_completes(tmp_path: Path) -> None:
     assert names == ["a", "b", "h1", "h2"]
     for name in names:
         manifest = json.loads((out / name / "manifest.json").read_text())
-        assert {f["format"] for f in manifest["files"]} == {"gif", "mp4", "png", "csv"}
+        assert {f["format"] for f in manifest["files"]} == {"gif", "mp4", "png", "csv", "vtt"}
     assert json.loads((out / "b/manifest.json").read_text())["parameters"]["title"] == "edited"
 
 

@@ -73,7 +73,7 @@ def test_new_then_run_renders(tmp_path):
     proc = run_entry_point("run", "configs/lesson1.yaml", "--jobs", "1", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((tmp_path / "outputs" / "lesson1" / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(record["format"] for record in manifest["files"]) == ["csv", "gif", "mp4", "png"]
+    assert sorted(record["format"] for record in manifest["files"]) == ["csv", "gif", "mp4", "png", "vtt"]
     assert manifest["measurements"]["peak_mv"] == pytest.approx(39.86, abs=0.1)
 
 

@@ -1,4 +1,4 @@
-"""Phases of the action potential: boundaries against the measurements, for every kind of trace."""
+"""Phases from the spikes: one vocabulary, every spike labelled, boundaries against the measurements."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.output.render import render
-from apsim_batch.trace.measure import measure, phases
+from apsim_batch.trace.measure import PHASE_LABELS, PHASE_NAMES, measure, phases
 from apsim_batch.trace.waveform import synthesize
 
 from .conftest import ROOT, write
@@ -20,69 +20,138 @@ def trace_of(data: dict):
     return synthesize(Config.model_validate({"waveform": data}).waveform)
 
 
+def hh(pulses=(), step=None, **fields):
+    stimulus = {
+        "pulses": [{"onset_ms": a, "duration_ms": d, "amplitude_ua_per_cm2": i} for a, d, i in pulses],
+        "step": None if step is None else {"onset_ms": step[0], "amplitude_ua_per_cm2": step[1]},
+    }
+    return trace_of({"model": "hodgkin_huxley", "stimulus": stimulus, **fields})
+
+
+def shipped(name: str):
+    trace = synthesize(load_config(ROOT / "configs" / f"{name}.yaml").config.waveform)
+    m = measure(trace)
+    return trace, m, phases(trace, m)
+
+
 def check_tiling(found, t):
-    """Phases follow each other without gaps from the first sample to the last."""
+    """Phases follow each other without gaps from the first sample to the last, in the one vocabulary."""
     assert found[0].start_ms == t[0] and found[-1].end_ms == pytest.approx(t[-1])
     for a, b in zip(found, found[1:], strict=False):
         assert a.end_ms == pytest.approx(b.start_ms, abs=1e-12) and a.end_ms > a.start_ms
-        assert t[b.start_index] >= b.start_ms - 1e-9 and (b.start_index == 0 or t[b.start_index - 1] < b.start_ms)
+        assert (a.name, a.spike) != (b.name, b.spike)
+    assert {p.name for p in found} <= set(PHASE_NAMES)
+    assert all(p.label == PHASE_LABELS[p.name] for p in found)
 
 
-def test_classic_spike_has_the_five_textbook_phases():
+def named(found):
+    return [(p.name, p.spike) for p in found]
+
+
+def test_classic_gaussian_spike():
     trace = synthesize(Config().waveform)
-    t, v = trace.time_ms, trace.voltage_mv
-    m = measure(t, v)
-    found = phases(t, v, m)
-    check_tiling(found, t)
-    names = [p.name for p in found]
-    assert names == ["resting", "depolarization", "repolarization", "hyperpolarization", "return_to_rest", "resting"]
-    by = {p.name: p for p in found[1:5]}
-    assert by["depolarization"].start_ms == pytest.approx(m.threshold_time_ms)
-    assert by["depolarization"].end_ms == m.peak_time_ms == by["repolarization"].start_ms
-    # repolarization ends where the trace crosses rest on the way down
-    cross = by["repolarization"].end_ms
-    assert np.interp(cross, t, v) == pytest.approx(m.resting_mv, abs=0.05)
-    assert by["hyperpolarization"].end_ms == m.ahp_time_ms
-    assert by["return_to_rest"].end_ms == pytest.approx(m.return_to_rest_ms)
-    assert {p.spike for p in found[1:5]} == {0} and found[0].spike is None
+    m = measure(trace)
+    found = phases(trace, m)
+    check_tiling(found, trace.time_ms)
+    assert named(found) == [("rest", None), ("rising", 0), ("falling", 0), ("ahp", 0), ("rest", None)]
+    rising, falling, ahp = found[1:4]
+    assert rising.end_ms == m.spikes[0].peak_time_ms == falling.start_ms
+    assert np.interp(falling.end_ms, trace.time_ms, trace.voltage_mv) == pytest.approx(m.resting_mv, abs=0.05)
+    # the whole undershoot is the after-hyperpolarization, through its trough, until back within 1 mV of rest
+    assert ahp.start_ms < m.spikes[0].ahp_time_ms < ahp.end_ms
+    assert np.interp(ahp.end_ms, trace.time_ms, trace.voltage_mv) == pytest.approx(m.resting_mv - 1, abs=0.05)
 
 
-def test_spike_without_ahp_skips_hyperpolarization():
+def test_spike_without_undershoot_has_no_ahp_and_no_spike_means_a_subthreshold_response():
     trace = trace_of({"components": [{"center_ms": 3, "width_ms": 0.2, "amplitude_mv": 100}]})
-    names = [p.name for p in phases(trace.time_ms, trace.voltage_mv)]
-    assert names == ["resting", "depolarization", "repolarization", "resting"]
-
-
-def test_no_spike_is_rest_and_a_subthreshold_response():
-    trace = trace_of({"components": [{"center_ms": 3, "width_ms": 0.8, "amplitude_mv": 10}]})
-    found = phases(trace.time_ms, trace.voltage_mv)
-    check_tiling(found, trace.time_ms)
-    assert [p.name for p in found] == ["resting", "subthreshold", "resting"]
+    assert [p.name for p in phases(trace, measure(trace))] == ["rest", "rising", "falling", "rest"]
+    bump = trace_of({"components": [{"center_ms": 3, "width_ms": 0.8, "amplitude_mv": 10}]})
+    assert [p.name for p in phases(bump, measure(bump))] == ["rest", "subthreshold", "rest"]
     flat = trace_of({"components": []})
-    assert [(p.name, p.start_ms, p.end_ms) for p in phases(flat.time_ms, flat.voltage_mv)] == [("resting", 0.0, 10.0)]
+    assert [(p.name, p.start_ms, p.end_ms) for p in phases(flat, measure(flat))] == [("rest", 0.0, 10.0)]
 
 
-def test_repetitive_firing_gives_each_spike_its_phases():
-    trace = trace_of(
-        {
-            "model": "hodgkin_huxley",
-            "duration_ms": 60,
-            "samples": 3001,
-            "stimulus": {"pulses": [], "step": {"onset_ms": 5, "amplitude_ua_per_cm2": 10}},
-        }
-    )
-    found = phases(trace.time_ms, trace.voltage_mv)
+def test_hh_classic_shades_the_whole_after_hyperpolarization_and_the_threshold_starts_the_rise():
+    trace, m, found = shipped("hh_classic")
     check_tiling(found, trace.time_ms)
-    spikes = sorted({p.spike for p in found if p.spike is not None})
-    assert len(spikes) == 4
-    for k in spikes:
-        own = [p.name for p in found if p.spike == k]
-        assert own == ["depolarization", "repolarization", "hyperpolarization", "return_to_rest"]
-    peaks = [p.end_ms for p in found if p.name == "depolarization"]
-    assert all(v > 0 for v in np.interp(peaks, trace.time_ms, trace.voltage_mv))
+    assert named(found) == [
+        ("rest", None),
+        ("subthreshold", None),
+        ("rising", 0),
+        ("falling", 0),
+        ("ahp", 0),
+        ("rest", None),
+    ]
+    assert found[1].start_ms == 1.0  # the pulse: with a stimulus acting the membrane is not "at rest"
+    assert found[2].start_ms == m.spikes[0].threshold_time_ms
+    ahp = found[4]
+    assert ahp.end_ms - ahp.start_ms > 8  # several ms below rest, not a sliver
+    assert np.interp(ahp.start_ms, trace.time_ms, trace.voltage_mv) == pytest.approx(m.resting_mv, abs=0.05)
 
 
-def test_render_manifest_lists_the_phase_boundaries(tmp_path):
+def test_hh_threshold_labels_the_failed_response_and_the_spike_with_rest_between():
+    trace, m, found = shipped("hh_threshold")
+    check_tiling(found, trace.time_ms)
+    assert [p.name for p in found] == ["rest", "subthreshold", "rest", "subthreshold", "rising", "falling", "ahp"]
+    failed, quiet = found[1], found[2]
+    assert failed.start_ms == 2.0 and failed.end_ms < 14 and quiet.end_ms == 14.0
+    assert m.spike_count == 1 and found[4].spike == 0
+
+
+def test_hh_refractory_failed_pulse_interrupts_the_ahp():
+    trace, m, found = shipped("hh_refractory")
+    check_tiling(found, trace.time_ms)
+    assert named(found) == [
+        ("rest", None),
+        ("subthreshold", None),
+        ("rising", 0),
+        ("falling", 0),
+        ("ahp", 0),
+        ("subthreshold", None),  # the pulse at 8 ms fails
+        ("ahp", 0),
+        ("rest", None),
+        ("subthreshold", None),
+        ("rising", 1),
+        ("falling", 1),
+        ("ahp", 1),
+    ]
+    assert found[5].start_ms == 8.0 and 9 < found[5].end_ms < 12
+
+
+def test_repetitive_firing_labels_every_spike_and_the_intervals_never_rest():
+    trace, m, found = shipped("hh_repetitive")
+    check_tiling(found, trace.time_ms)
+    assert m.spike_count == 5
+    for k in range(5):
+        assert [p.name for p in found if p.spike == k] == ["rising", "falling", "ahp"]
+    after = [p.name for p in found if p.start_ms > 5]
+    assert "rest" not in after and after.count("isi") == 5
+    peaks = [p.end_ms for p in found if p.name == "rising"]
+    assert peaks == [s.peak_time_ms for s in m.spikes]
+
+
+def test_hyperpolarizing_pulse_and_anode_break():
+    found = phases(t := hh([(5, 10, -10)], duration_ms=40, samples=2001), measure(t))
+    names = [p.name for p in found]
+    assert names[:2] == ["rest", "hyperpolarizing"] and found[1].start_ms == 5.0
+    assert names[2:5] == ["subthreshold", "rising", "falling"]  # the rebound, then the anode-break spike
+    small = hh([(5, 2, -3)], duration_ms=30, samples=1501)
+    assert [p.name for p in phases(small, measure(small))] == ["rest", "hyperpolarizing", "rest"]
+
+
+def test_depolarization_block_is_not_a_falling_phase():
+    trace = hh(step=(5, 200), duration_ms=100, samples=2001)
+    found = phases(trace, measure(trace))
+    assert [p.name for p in found] == ["rest", "subthreshold", "rising", "falling", "block"]
+    assert found[3].end_ms - found[3].start_ms < 5 and found[-1].end_ms == 100
+
+
+def test_a_single_spike_under_a_weak_step_then_a_steady_response():
+    trace = hh(step=(5, 3), duration_ms=60, samples=3001)
+    assert [p.name for p in phases(trace, measure(trace))][-1] == "subthreshold"
+
+
+def test_render_manifest_lists_the_phases_with_labels(tmp_path):
     config = write(
         tmp_path / "spike.yaml",
         "waveform: {model: hodgkin_huxley, duration_ms: 15, samples: 300}\nplot: {phases: true}\noutputs: [csv]\n",
@@ -90,7 +159,8 @@ def test_render_manifest_lists_the_phase_boundaries(tmp_path):
     result = render(load_config(config), tmp_path / "out")
     saved = json.loads((result.folder / "manifest.json").read_text())
     names = [p["phase"] for p in saved["phases"]]
-    assert "depolarization" in names and "hyperpolarization" in names
+    assert "rising" in names and "ahp" in names
+    assert {p["label"] for p in saved["phases"]} <= set(PHASE_LABELS.values())
     assert saved["phases"][0]["start_ms"] == 0 and saved["phases"][-1]["end_ms"] == 15
     header = (result.folder / "trace.csv").read_text().splitlines()[0]
     assert header == "time_ms,voltage_mv,m,h,n,i_na_ua_per_cm2,i_k_ua_per_cm2,i_leak_ua_per_cm2,i_stim_ua_per_cm2"
@@ -99,4 +169,4 @@ def test_render_manifest_lists_the_phase_boundaries(tmp_path):
 @pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_shipped_config_tiles_into_phases(path):
     trace = synthesize(load_config(path).config.waveform)
-    check_tiling(phases(trace.time_ms, trace.voltage_mv), trace.time_ms)
+    check_tiling(phases(trace, measure(trace)), trace.time_ms)

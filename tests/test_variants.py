@@ -6,15 +6,14 @@ import time
 
 import pytest
 
-from apsim_batch.batch.plan import load_all
-from apsim_batch.batch.run import validate_paths
+from apsim_batch.batch.plan import load_all, validate_paths
 from apsim_batch.config import variants as variants_module
 from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.config.paths import apply_overrides, parse_override, parse_path
 from apsim_batch.config.variants import expand, load_renders, variant_ids
 from apsim_batch.errors import ConfigError
-from apsim_batch.output.render import resolved_parameters
+from apsim_batch.output.manifest import resolved_parameters
 
 from .conftest import CONFIGS, write
 
@@ -305,7 +304,7 @@ def test_many_invalid_variants_are_summarized(tmp_path):
         ),
         (
             "  modes: grid\n  mode: grid\n  fields: {plot.line_color: [red]}\n",
-            "3: variants.modes: unknown key; did you mean 'mode'? (allowed: count, fields, mode, seed, student)",
+            "3: variants.modes: unknown key; did you mean 'mode'? (allowed: count, exercise, fields, mode, seed, student)",
         ),
     ],
 )

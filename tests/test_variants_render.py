@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from apsim_batch.output.answers import NO_THRESHOLD_NOTE
 from apsim_batch.trace.measure import measure
+from apsim_batch.trace.waveform import Trace
 
 from .conftest import CONFIGS, run_entry_point, write
 
@@ -70,8 +72,13 @@ def assert_key_matches_renders(out: Path, name: str, size: int) -> dict:
         for path, value in variant["values"].items():  # the values really are in the rendered parameters
             assert float(row[path]) == value
             assert lookup(manifest["parameters"], path) == value
-        recomputed = measure(*trace_of(out / variant["name"] / "trace.csv")).as_dict()
+        recomputed = measure(Trace(*trace_of(out / variant["name"] / "trace.csv"))).as_dict()
+        assert len(variant["measurements"]["spikes"]) == recomputed["spike_count"]
+        assert "threshold_mv" not in variant["measurements"] and "threshold_mv" not in row  # Gaussian sets
+        assert key["measurement_notes"] == [NO_THRESHOLD_NOTE] and "spike_count" in row and "firing_rate_hz" in row
         for feature, value in variant["measurements"].items():
+            if isinstance(value, (dict, list)) or feature == "stimulus":
+                continue  # JSON only: every spike, and the stimulus (none in a Gaussian set)
             if value is None:
                 assert recomputed[feature] is None and row[feature] == ""
             else:
@@ -97,7 +104,11 @@ def secret_strings(key: dict) -> set[str]:
     """Every varied value and measurement of the set, in the forms a file might spell it."""
     secrets: set[str] = set()
     for variant in key["variants"]:
-        for value in [*variant["values"].values(), *variant["measurements"].values()]:
+        measured = variant["measurements"]
+        per_spike = [v for spike in measured.get("spikes", []) for v in spike.values()]
+        for value in [*variant["values"].values(), *measured.values(), *per_spike]:
+            if isinstance(value, (dict, list)):
+                continue  # the spikes, flattened above
             if isinstance(value, bool) or value is None:
                 continue
             if isinstance(value, str):
@@ -153,7 +164,7 @@ def readable_parts(folder: Path) -> dict[str, str]:
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
         parts[f"name of {rel}"] = rel
-        if path.suffix in (".json", ".csv", ".txt", ".html", ".md"):
+        if path.suffix in (".json", ".csv", ".txt", ".html", ".md", ".vtt"):
             parts[rel] = path.read_text(encoding="utf-8")
         elif path.suffix in (".png", ".gif"):
             with Image.open(path) as im:
@@ -195,12 +206,14 @@ def test_student_set_renders_key_and_handouts(quiz_run):
     ]
     handouts = out / "quiz" / "handouts"
     names = sorted(p.name for p in handouts.iterdir())
-    expected = sorted(f"quiz-v0{i}.{ext}" for i in range(1, 5) for ext in ("gif", "mp4", "png"))
-    assert names == sorted([*expected, "manifest.json"])  # no trace.csv: it would give the answers away
+    expected = sorted(f"quiz-v0{i}.{ext}" for i in range(1, 5) for ext in ("gif", "mp4", "png", "vtt"))
+    assert names == sorted([*expected, "index.html", "manifest.json"])  # no trace.csv: it gives the answers away
     manifest = json.loads((handouts / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == {"set", "variants", "files"} and manifest["variants"] == ["v01", "v02", "v03", "v04"]
     for record in manifest["files"]:
-        assert set(record) == {"path", "variant", "sha256"}
+        assert set(record) == {"path", "variant", "format", "sha256"}
+        if record["format"] == "vtt":  # the handout's own captions, which name no phase
+            continue
         teacher_copy = out / f"quiz-{record['variant']}" / record["path"]
         assert (handouts / record["path"]).read_bytes() == teacher_copy.read_bytes()
     for i in range(1, 5):  # the figure's title is only the set name and the variant id
@@ -250,6 +263,7 @@ def test_count_change_keeps_the_first_variants_and_drops_stale_handouts(tmp_path
     two, _ = read_key(tmp_path / "out", "quiz")
     assert two["variants"] == three["variants"][:2]
     assert sorted(p.name for p in (tmp_path / "out" / "quiz" / "handouts").iterdir()) == [
+        "index.html",
         "manifest.json",
         "quiz-v01.png",
         "quiz-v02.png",

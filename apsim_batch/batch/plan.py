@@ -14,8 +14,7 @@ from ..config.load import LoadedConfig
 from ..config.paths import Override
 from ..config.variants import load_renders
 from ..errors import ConfigError, Problem, ScanError, UsageError
-from ..output.manifest import cache_key
-from ..output.render import resolved_parameters, selected_formats
+from ..output.manifest import cache_key, resolved_parameters, selected_formats
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -38,6 +37,20 @@ class Job:
     def key(self) -> str:
         config = self.loaded.config
         return cache_key(resolved_parameters(config, self.name), selected_formats(config, self.formats))
+
+    @property
+    def cost(self) -> float:
+        """A rough relative cost (about seconds on one core), so the longest renders start first.
+
+        Started last, a long render would leave the other workers idle while it finishes alone.
+        """
+        config = self.loaded.config
+        formats = selected_formats(config, self.formats)
+        pixels = config.plot.width_px * config.plot.height_px / (640 * 480)
+        frames = config.frame_count + config.animation.hold_last_frame_s * config.animation.fps
+        cost = 0.1 + 0.3 * (config.waveform.model == "hodgkin_huxley")
+        cost += ("gif" in formats) * 0.0005 * frames * pixels
+        return cost + ("mp4" in formats) * 0.002 * frames * pixels
 
 
 @dataclass(frozen=True)
@@ -231,3 +244,15 @@ def collapse_sets(outcomes: list[Outcome], loaded: list[LoadedConfig]) -> list[O
             name = f"{set_name}: {sizes[outcome.name][1]} variants"
             out.append(Outcome(name=name, source=outcome.source, status="valid"))
     return out
+
+
+def validate_paths(
+    paths: Sequence[str | os.PathLike[str]], overrides: Sequence[Override] = (), *, student: bool = False
+) -> BatchResult:
+    """Check every config under `paths` (every variant of every set) without rendering anything."""
+    files, empty = find_configs(paths)
+    loaded, failed = load_all(files, overrides, student=student)
+    ok = collapse_sets([Outcome(name=item.name, source=item.source, status="valid") for item in loaded], loaded)
+    order = {str(path): i for i, path in enumerate(files)}
+    outcomes = sorted(empty + ok + failed, key=lambda o: order.get(o.source, -1))
+    return BatchResult(tuple(outcomes), Path("."))

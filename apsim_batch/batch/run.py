@@ -19,6 +19,7 @@ from ..config.load import LoadedConfig
 from ..config.paths import Override
 from ..errors import Terminated
 from ..names import MANIFEST
+from ..output.answers import remove_set, set_config
 from ..output.files import (
     output_lock,
     prepare_out_dir,
@@ -27,33 +28,44 @@ from ..output.files import (
     render_folders,
 )
 from ..output.gallery import write_gallery
-from ..output.manifest import config_of, files_intact, read_manifest, update_batch_manifest
+from ..output.manifest import (
+    config_of,
+    missing_formats,
+    read_manifest,
+    resolved_parameters,
+    selected_formats,
+    update_batch_manifest,
+)
+from ..output.render import keep_other_formats
+from . import DEFAULT_TIMEOUT_S
 from .executors import Executor, default_jobs, executor_for, render_job
-from .plan import BatchResult, Job, Outcome, collapse_sets, find_configs, load_all
+from .plan import BatchResult, Job, Outcome, find_configs, load_all
 from .shard import Shard, record_shard, shard_unit
 
-DEFAULT_TIMEOUT_S = 900.0  # a render of the largest allowed config takes minutes, a hung one forever
 
+def _still_to_do(job: Job, force: bool) -> tuple[dict[str, Any] | None, list[str]]:
+    """(the render's manifest, the formats it still needs): a format is done when its files are on
+    disk, intact, and their per-file keys say they were made from these parameters by this version.
 
-def _up_to_date(job: Job) -> dict[str, Any] | None:
-    """The render's manifest if its cache key matches and its files are intact, else None."""
+    So a run limited to some formats, then a full run, renders only what is missing or stale.
+    """
+    config = job.loaded.config
+    wanted = selected_formats(config, job.formats)
     folder = job.out_dir / job.name
-    if folder.is_symlink():
-        return None
-    manifest = read_manifest(folder / MANIFEST)
-    if manifest and manifest.get("cache_key") == job.key and files_intact(manifest, job.out_dir):
-        return manifest
-    return None
+    manifest = None if force or folder.is_symlink() else read_manifest(folder / MANIFEST)
+    if manifest is None:
+        return None, wanted
+    return manifest, missing_formats(manifest, resolved_parameters(config, job.name), wanted, job.out_dir)
 
 
 def find_stale(
     out_dir: Path, scanned: Sequence[str | os.PathLike[str]], names: Iterable[str], kept_sources: Iterable[str]
 ) -> list[str]:
-    """Render folders whose config no longer exists (or no longer produces them).
+    """Render folders and variant-set folders whose config no longer exists (or no longer produces them).
 
-    Only folders apsim-batch made (they hold a manifest.json) are considered, and only when the
-    config the manifest names (by its path from the outputs folder, so the answer is the same from
-    any working directory) lies inside the paths this run scanned, so `run configs/a.yaml`
+    Only folders apsim-batch made (they hold a manifest.json, or a set's answer key) are considered, and
+    only when the config the manifest names (by its path from the outputs folder, so the answer is the
+    same from any working directory) lies inside the paths this run scanned, so `run configs/a.yaml`
     never calls the renders of other configs stale. `names` are this run's output names and
     `kept_sources` the configs that exist but failed to load (their old renders stay).
     """
@@ -63,7 +75,7 @@ def find_stale(
     stale = []
     for folder in render_folders(out_dir):
         manifest = read_manifest(folder / MANIFEST)
-        config = config_of(manifest, out_dir) if manifest is not None else None
+        config = config_of(manifest, out_dir) if manifest is not None else set_config(out_dir, folder.name)
         if config is None or folder.name.lower() in produced:
             continue
         in_scope = any(config == scope or scope in config.parents for scope in scopes)
@@ -183,25 +195,29 @@ class _Run:
         self.report(outcome)
 
     def skip_up_to_date(self, jobs: list[Job], force: bool) -> None:
-        """Report renders whose manifest and files are current as skipped; the rest are to do."""
+        """Report renders whose manifest and files are current as skipped; the rest are to do, each
+        limited to the formats it is missing (the others keep their files and records)."""
         for job in jobs:
-            manifest = None if force else _up_to_date(job)
-            if manifest is None:
-                self.todo.append(job)
+            manifest, missing = _still_to_do(job, force)
+            if manifest is None or missing:
+                self.todo.append(Job(job.loaded, job.out_dir, tuple(missing)))
                 continue
             files = tuple(record["path"] for record in manifest["files"])
             self.add(Outcome(job.name, job.loaded.source, "skipped", files=files, manifest=manifest))
 
     def render(self, executor: Executor, fail_fast: bool) -> None:
-        """Drop the manifests of renders about to change, then run them, reporting each."""
+        """Trim the manifests of renders about to change to the files that stay, then run them, reporting each."""
         if not self.todo:
             return
         for job in self.todo:
             folder = self.out_dir / job.name
             if folder.is_dir() and not folder.is_symlink():
-                (folder / MANIFEST).unlink(missing_ok=True)
+                config = job.loaded.config
+                others = [f for f in config.outputs if f not in (job.formats or ())]
+                keep_other_formats(folder, self.out_dir, resolved_parameters(config, job.name), others)
         update_batch_manifest(self.out_dir, {}, dropped={job.name for job in self.todo})
-        results = executor.map_unordered(render_job, self.todo)
+        longest_first = sorted(self.todo, key=lambda job: -job.cost)
+        results = executor.map_unordered(render_job, longest_first)
         try:
             for outcome in results:
                 self.add(outcome)
@@ -224,6 +240,8 @@ class _Run:
         self.stale = find_stale(self.out_dir, [str(p) for p in paths], names, kept)
         if prune_stale:
             self.pruned = remove_render_folders(self.out_dir, self.stale)
+            # A set's folder (answer key, handouts, zips) goes with its variants; other files in it stay.
+            self.pruned += [name for name in self.stale if name not in self.pruned and remove_set(self.out_dir, name)]
 
     def write_records(self, shard: Shard | None, whole_batch: list[Job]) -> None:
         """The top-level manifest and the shard record (of the whole batch's jobs), written however the run ended."""
@@ -248,15 +266,3 @@ class _Run:
             interrupted=self.interrupted,
             stopped_early=self.stopped_early,
         )
-
-
-def validate_paths(
-    paths: Sequence[str | os.PathLike[str]], overrides: Sequence[Override] = (), *, student: bool = False
-) -> BatchResult:
-    """Check every config under `paths` (every variant of every set) without rendering anything."""
-    files, empty = find_configs(paths)
-    loaded, failed = load_all(files, overrides, student=student)
-    ok = collapse_sets([Outcome(name=item.name, source=item.source, status="valid") for item in loaded], loaded)
-    order = {str(path): i for i, path in enumerate(files)}
-    outcomes = sorted(empty + ok + failed, key=lambda o: order.get(o.source, -1))
-    return BatchResult(tuple(outcomes), Path("."))

@@ -6,21 +6,16 @@ import json
 import math
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from .. import __version__
-from ..batch.executors import Executor, default_jobs
-from ..batch.plan import Outcome
-from ..batch.run import DEFAULT_TIMEOUT_S, run_batch, validate_paths
-from ..batch.shard import Shard
-from ..config.models import OUTPUT_FORMATS
-from ..config.paths import Override, parse_override
+from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import UsageError
 from . import term
 from .guard import guarded_main, user_errors
-from .report import exit_code, format_json, format_merge, format_outcome, format_variant_tables, make_reporter
+from .share import pack
 from .starter import templates
 
 app = typer.Typer(
@@ -51,7 +46,9 @@ StudentOption = Annotated[
 ]
 
 
-def _overrides(values: list[str] | None) -> list[Override]:
+def _overrides(values: list[str] | None) -> list[Any]:
+    from ..config.paths import parse_override
+
     try:
         return [parse_override(value) for value in values or []]
     except ValueError as exc:
@@ -76,6 +73,8 @@ def _main(
 def _formats(value: str | None) -> list[str] | None:
     if value is None:
         return None
+    from ..config.models import OUTPUT_FORMATS
+
     chosen = [part.strip() for part in value.split(",") if part.strip()]
     unknown = [part for part in chosen if part not in OUTPUT_FORMATS]
     if unknown or not chosen:
@@ -83,7 +82,9 @@ def _formats(value: str | None) -> list[str] | None:
     return chosen
 
 
-def _shard(value: str | None) -> Shard | None:
+def _shard(value: str | None) -> Any:
+    from ..batch.shard import Shard
+
     if value is None:
         return None
     try:
@@ -97,7 +98,7 @@ class ExecutorKind(str, Enum):
     dask = "dask"
 
 
-def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Executor | None:
+def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Any:
     """The executor to hand to run_batch (None: local processes); UsageError for impossible choices."""
     if kind is ExecutorKind.local:
         if scheduler is not None:
@@ -194,6 +195,10 @@ def run(
 
     Example: apsim-batch run configs/ --out outputs/ --format gif,png
     """
+    from ..batch.executors import default_jobs
+    from ..batch.run import run_batch
+    from .report import exit_code, format_json, make_reporter
+
     chosen = _formats(format)
     overrides = _overrides(set_)
     chosen_shard = _shard(shard)
@@ -228,6 +233,9 @@ def validate(paths: PathsArg = None, set_: SetOption = None) -> None:
 
     Example: apsim-batch validate configs/spike.yaml
     """
+    from ..batch.plan import validate_paths
+    from .report import format_outcome
+
     overrides = _overrides(set_)
     with user_errors():
         result = validate_paths(paths or [Path("configs")], overrides)
@@ -323,7 +331,9 @@ def watch(
 
     chosen = _formats(format)
 
-    def report(outcome: Outcome) -> None:
+    from .report import format_outcome
+
+    def report(outcome: Any) -> None:
         for line in format_outcome(outcome, out):
             term.echo(line, err=outcome.status == "failed")
 
@@ -346,6 +356,7 @@ def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOpt
     Example: apsim-batch variants configs/exercises/ahp_class.yaml
     """
     from ..batch.plan import discover, load_all
+    from .report import format_outcome, format_variant_tables
 
     overrides = _overrides(set_)
     with user_errors():
@@ -376,6 +387,7 @@ def merge(
     writing anything. Example: apsim-batch merge shard-1/ shard-2/ shard-3/ --out outputs/
     """
     from ..batch.merge import merge_outputs
+    from .report import format_merge
 
     interrupted = "while merging; every manifest lists only complete files: run the same merge again."
     with user_errors(interrupted=interrupted):
@@ -383,6 +395,9 @@ def merge(
     for line in format_merge(result):
         term.echo(line, err=line.startswith(term.FAIL))
     raise typer.Exit(0 if result.ok else 1)
+
+
+app.command()(pack)  # cli/share.py
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from .term import FAIL, OK
 
 if TYPE_CHECKING:
     from ..batch.merge import MergeResult
+    from ..output.pack import Packed
 
 MAX_PROBLEMS_SHOWN = 20  # per config: 5,000 unknown keys must not print 5,000 lines
 
@@ -138,6 +139,16 @@ def format_merge(result: MergeResult) -> list[str]:
     ]
     lines += [f"{FAIL} {line}" for _, _, error in result.failures for line in error.splitlines()]
     return lines + [f"{FAIL} {name}: its shard has no output for it" for name in result.missing]
+
+
+def format_pack(packed: Packed) -> list[str]:
+    """The lines that report `pack`: the students' zip (or why there is none) and the teacher's."""
+    if packed.student_zip is not None:
+        first = f"{OK} students: {packed.student_zip} ({packed.student_files} files: the handout folder only)"
+    else:
+        hint = "set 'student: true' or run with --student"
+        first = f"{FAIL} students: no zip, {packed.set_name} has no handouts ({hint})"
+    return [first, f"{OK} teacher: {packed.teacher_zip} ({packed.teacher_files} files, with the answer key)"]
 
 
 def exit_code(result: BatchResult) -> int:

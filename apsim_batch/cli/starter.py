@@ -6,11 +6,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from ..config.load import validate_config
-from ..config.yamlsafe import parse_yaml
 from ..errors import ApsimError
 from ..names import check_output_name
-from .schema import SCHEMA_FILE, SCHEMA_HEADER, header_line, write_schema
 
 
 def templates() -> list[str]:
@@ -33,6 +30,10 @@ def new_config(
     The config's first line points editors at the JSON Schema in `schema_dir` (default: the current
     folder, the project root); the schema file is written there when it is missing.
     """
+    from ..config.load import validate_config
+    from ..config.yamlsafe import parse_yaml
+    from .schema import SCHEMA_FILE, SCHEMA_HEADER, header_line, write_schema
+
     stem = name.removesuffix(".yaml").removesuffix(".yml")
     if why := check_output_name(stem):
         raise ApsimError(f"name {name!r} {why}")

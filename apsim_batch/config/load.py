@@ -30,6 +30,7 @@ class VariantInfo(BaseModel):
     seed: int | None
     student: bool
     values: dict[str, Any]  # field path as written in the set -> value
+    exercise: str | None = None  # the text for the handout page (not recorded in manifests)
 
 
 class LoadedConfig(BaseModel):
@@ -53,7 +54,7 @@ class LoadedConfig(BaseModel):
         if self.overrides:
             extras["overrides"] = dict(self.overrides)
         if self.variant is not None:
-            extras["variant"] = self.variant.model_dump(mode="json")
+            extras["variant"] = self.variant.model_dump(mode="json", exclude={"exercise"})
         return extras
 
 

@@ -196,6 +196,15 @@ class PlotConfig(_Model):
         False, description="Shade and label the phases of the action potential as they are reached."
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
+    spike_detection_mv: Mv = Field(
+        -20.0,
+        description="A spike is counted each time the trace rises through this level, in mV (eFEL's default: -20).",
+    )
+    refractory: StrictBool = Field(
+        False,
+        description="Hodgkin–Huxley: measure the absolute and relative refractory periods after the first spike "
+        "with test pulses, report them in the manifest and draw them as bars.",
+    )
 
     _check_color = field_validator("line_color")(check_color)
 
@@ -288,6 +297,11 @@ class VariantSet(_Model):
     seed: StrictInt | None = Field(None, ge=0, le=10**9, description="random: the seed; same seed, same variants.")
     student: StrictBool = Field(
         False, description="Also write student handouts that show only the set name and variant id."
+    )
+    exercise: str | None = Field(
+        None,
+        max_length=4000,
+        description="Text for students (the task), shown on the set's handout page; blank lines separate paragraphs.",
     )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
         min_length=1,

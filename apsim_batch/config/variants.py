@@ -300,6 +300,7 @@ def load_renders(path: str | Path, overrides: Sequence[Override] = (), *, studen
                 seed=spec.seed,
                 student=is_student,
                 values=variant.values,
+                exercise=spec.exercise,
             ),
         )
         for index, variant in enumerate(variants)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..config.models import Config, GaussianWaveform
-from ..trace.measure import Phase, phases
+from ..trace.measure import Phase, measure, phases
 from ..trace.waveform import Trace
 from .canvas import DPI, Box, new_figure, rgb_of
 from .overlay import TipOverlay, tip_overlay
@@ -61,14 +61,16 @@ PANEL_CURVES = {
 }
 PANEL_Y_LABELS = {"gates": "Gates", "currents": "µA/cm²"}
 PANEL_HEIGHT = 0.42  # each panel's height relative to the voltage axes
-# Shading of each phase (resting stays unshaded but is labelled).
+# Shading of each phase (rest stays unshaded but is labelled).
 PHASE_COLORS = {
-    "resting": "#9e9e9e",
+    "rest": "#9e9e9e",
     "subthreshold": "#f9a825",
-    "depolarization": "#e53935",
-    "repolarization": "#1e88e5",
-    "hyperpolarization": "#8e24aa",
-    "return_to_rest": "#43a047",
+    "hyperpolarizing": "#00838f",
+    "rising": "#e53935",
+    "falling": "#1e88e5",
+    "ahp": "#8e24aa",
+    "isi": "#43a047",
+    "block": "#6d4c41",
 }
 PHASE_ALPHA = 0.14
 LABEL_FONT_PT = 7.5
@@ -189,7 +191,13 @@ def trace_phases(config: Config, trace: Trace) -> list[Phase]:
     """The phases the figure annotates (empty unless plot.phases is on)."""
     if not config.plot.phases:
         return []
-    return phases(trace.time_ms, trace.voltage_mv)
+    return phases(trace, measure(trace, config.plot.spike_detection_mv))
+
+
+def phase_start_index(trace: Trace, phase: Phase) -> int:
+    """The first sample inside the phase: the frame that reveals it shows its shading and label."""
+    start = phase.start_ms - 1e-12 * max(1.0, abs(phase.start_ms))
+    return min(int(np.searchsorted(trace.time_ms, start)), len(trace.time_ms) - 1)
 
 
 def _label_layout(fig: Any, config: Config, trace: Trace) -> list[tuple[Phase, float, int]]:
@@ -246,7 +254,7 @@ def _phase_artists(ax: Any, config: Config, trace: Trace, shown: int) -> list[tu
         return []
     tip_ms = float(trace.time_ms[shown - 1]) if shown else -np.inf
     for phase in all_phases:
-        if phase.name != "resting" and phase.start_index < shown:
+        if phase.name != "rest" and phase_start_index(trace, phase) < shown:
             ax.axvspan(
                 phase.start_ms,
                 min(phase.end_ms, tip_ms),
@@ -277,8 +285,9 @@ def _phase_artists(ax: Any, config: Config, trace: Trace, shown: int) -> list[tu
                 "linewidth": 0.9,
             },
         )
-        text.set_visible(phase.start_index < shown)
-        labels.append((phase.start_index, text))
+        start_index = phase_start_index(trace, phase)
+        text.set_visible(start_index < shown)
+        labels.append((start_index, text))
     return labels
 
 

@@ -4,18 +4,20 @@ Layout, inside the outputs folder (each variant is also an ordinary render in `<
 
     <set>/teacher/answer_key.csv    id, name, each varied field, each measurement
     <set>/teacher/answer_key.json   the same, with the set's mode, seed and source config
-    <set>/handouts/                 only for student sets: <set>-vNN.gif/.mp4/.png and a
-                                    manifest.json naming the set, the variant ids and the files
+    <set>/handouts/                 only for student sets: index.html (the student page),
+                                    <set>-vNN.gif/.mp4/.png/.vtt and a manifest.json naming the
+                                    set, the variant ids and the files
 
-The handout folder is meant to be shared as it is: file names, titles and its manifest carry
-only the set name and variant ids. trace.csv is left out of it, because the trace is the answer.
+The handout folder is meant to be shared as it is (pack.py zips it): file names, titles, captions,
+its page and its manifest carry only the set name, the variant ids and the set's exercise text.
+trace.csv is left out of it, because the trace is the answer; so are the phase captions of the
+render's own MP4 (naming the phases answers "does it fire?"): handout captions say only what is drawn.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import io
 import re
 import shutil
@@ -26,15 +28,21 @@ from typing import Any
 
 from .. import __version__
 from ..config.load import LoadedConfig
+from ..config.models import GaussianWaveform
 from ..errors import ApsimError, UnsafePathError
-from ..names import MANIFEST, PARTIAL_MARK
-from ..trace.measure import Measurements
-from .files import atomic_path, file_matches, set_folder, write_bytes_atomic, write_json
+from ..names import INDEX, MANIFEST, PARTIAL_MARK
+from ..trace.measure import SPIKE_KEYS
+from .captions import describing_cue, vtt_text
+from .files import atomic_path, file_matches, set_folder, sha256_file, write_bytes_atomic, write_json
+from .gallery import build_handout_page
+from .manifest import CONFIG_FROM_OUTPUTS, config_from_outputs, config_of, read_manifest
 from .nofollow import inside_file, unlink_entry
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
+STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
+_HANDOUT_SUFFIXES = (*HANDOUT_FORMATS, "vtt")
 
 
 @dataclass(frozen=True)
@@ -93,12 +101,15 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     _remove_partials(teacher)
     rows = [_row(m, manifests[m.name]) for m in members]
     key = answer_key(members, rows)
+    if members[0].source_real is not None:  # the stable identity stale detection uses (see manifest.py)
+        key[CONFIG_FROM_OUTPUTS] = config_from_outputs(members[0].source_real, out_dir)
     write_json(teacher / ANSWER_JSON, key)
     write_bytes_atomic(teacher / ANSWER_CSV, answer_csv(key).encode("utf-8"))
     files = [teacher / ANSWER_JSON, teacher / ANSWER_CSV]
     student = members[0].variant.student
     if student:
-        files += write_handouts(out_dir, name, [(m.variant.id, manifests[m.name]) for m in members])
+        variants = [(m.variant.id, manifests[m.name]) for m in members]
+        files += write_handouts(out_dir, name, variants, members[0].variant.exercise)
     else:
         remove_handouts(out_dir, name)
     return SetResult(
@@ -111,8 +122,22 @@ def _row(member: LoadedConfig, manifest: dict[str, Any]) -> dict[str, Any]:
         "id": member.variant.id,
         "name": member.name,
         "values": dict(member.variant.values),
-        "measurements": manifest.get("measurements", {}),
+        "measurements": _key_measurements(member, manifest.get("measurements") or {}),
     }
+
+
+# The answer key's columns, in this order: whole trace, then the first spike (every spike is in the JSON).
+KEY_COLUMNS = ("resting_mv", "spike_count", "firing_rate_hz", *SPIKE_KEYS)
+_THRESHOLD_KEYS = ("threshold_mv", "threshold_time_ms")
+NO_THRESHOLD_NOTE = "threshold: a Gaussian waveform is a drawn shape with no threshold, so this key has none"
+
+
+def _key_measurements(member: LoadedConfig, found: dict[str, Any]) -> dict[str, Any]:
+    """The render's measurements; a Gaussian's threshold (always null) left out rather than shown as blank."""
+    if not isinstance(member.config.waveform, GaussianWaveform):
+        return found
+    spikes = [{k: v for k, v in s.items() if k not in _THRESHOLD_KEYS} for s in found.get("spikes") or []]
+    return {**{k: v for k, v in found.items() if k not in _THRESHOLD_KEYS}, "spikes": spikes}
 
 
 def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -128,7 +153,8 @@ def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
         "student": info.student,
         "fields": list(info.values),
         "overrides": dict(first.overrides),
-        "measurement_definitions": "see the Measurements docstring in apsim_batch/measure.py and the README",
+        "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
+        "measurement_notes": [NO_THRESHOLD_NOTE] if isinstance(first.config.waveform, GaussianWaveform) else [],
         "apsim_batch_version": __version__,
         "variants": rows,
     }
@@ -138,9 +164,13 @@ def answer_csv(key: dict[str, Any]) -> str:
     """One row per variant: id, name, each varied field (as written in the set), each measurement."""
     fields = key["fields"]
     # Measurements in their definition order whether they came from a fresh render or a stored manifest.
-    known = [f.name for f in dataclasses.fields(Measurements)]
-    found = {m for row in key["variants"] for m in row["measurements"]}
-    measures = [m for m in known if m in found] + sorted(found - set(known))
+    found = {
+        m
+        for row in key["variants"]
+        for m, v in row["measurements"].items()
+        if not isinstance(v, (dict, list)) and m != "stimulus"  # every spike and the stimulus: JSON only
+    }
+    measures = [m for m in KEY_COLUMNS if m in found] + sorted(found - set(KEY_COLUMNS))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "name", *fields, *measures])
@@ -158,30 +188,60 @@ def _cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def write_handouts(out_dir: Path, name: str, variants: list[tuple[str, dict[str, Any]]]) -> list[Path]:
-    """Copy each variant's pictures into the handout folder under names that reveal nothing."""
+def write_handouts(
+    out_dir: Path, name: str, variants: list[tuple[str, dict[str, Any]]], exercise: str | None = None
+) -> list[Path]:
+    """Copy each variant's pictures into the handout folder under names that reveal nothing, with
+    captions that name nothing, the student page (index.html) and the folder's manifest."""
     folder = set_folder(out_dir, name, HANDOUTS)
     _remove_partials(folder)
-    records, written = [], []
+    records: list[dict[str, Any]] = []
+    shown = []
     for vid, manifest in variants:
-        for record in manifest.get("files", []):
-            if record.get("format") not in HANDOUT_FORMATS:
-                continue
-            target = folder / f"{name}-{vid}.{record['format']}"
-            if not file_matches(out_dir, {**record, "path": target.relative_to(out_dir).as_posix()}):
-                source = inside_file(out_dir, record.get("path"))
-                if source is None:
-                    raise UnsafePathError(out_dir / str(record.get("path")), "is not a regular file inside the folder")
-                with atomic_path(target) as temp:
-                    shutil.copyfile(source, temp)
-            records.append({"path": target.name, "variant": vid, "sha256": record["sha256"]})
-            written.append(target)
-    keep = {target.name for target in written}
+        shown.append((vid, _handout_variant(out_dir, folder, name, vid, manifest, records)))
+    written = [folder / record["path"] for record in records]
+    keep = {path.name for path in written}
     for path in _handout_files(folder, name):
         if path.name not in keep:
             unlink_entry(path)
+    write_bytes_atomic(folder / INDEX, build_handout_page(name, shown, exercise).encode("utf-8"))
     write_json(folder / MANIFEST, {"set": name, "variants": [vid for vid, _ in variants], "files": records})
-    return [*written, folder / MANIFEST]
+    return [*written, folder / INDEX, folder / MANIFEST]
+
+
+def _handout_variant(
+    out_dir: Path, folder: Path, name: str, vid: str, manifest: dict[str, Any], records: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """One variant's handout files (copied media, generated captions); appends their records."""
+    files: dict[str, dict[str, Any]] = {}
+    for record in manifest.get("files", []):
+        fmt = record.get("format")
+        if fmt not in HANDOUT_FORMATS:
+            continue
+        target = folder / f"{name}-{vid}.{fmt}"
+        if not file_matches(out_dir, {**record, "path": target.relative_to(out_dir).as_posix()}):
+            source = inside_file(out_dir, record.get("path"))  # a manifest read back names anything
+            if source is None:
+                raise UnsafePathError(out_dir / str(record.get("path")), "is not a regular file inside the folder")
+            with atomic_path(target) as temp:
+                shutil.copyfile(source, temp)
+        records.append({"path": target.name, "variant": vid, "format": fmt, "sha256": record["sha256"]})
+        files[fmt] = {"path": target.name}
+        if fmt == "mp4":
+            text = _handout_captions(name, vid, record)
+            captions = target.with_suffix(".vtt")
+            write_bytes_atomic(captions, text.encode("utf-8"))
+            records.append({"path": captions.name, "variant": vid, "format": "vtt", "sha256": sha256_file(captions)})
+            files["vtt"] = {"path": captions.name, "text": text}
+    return files
+
+
+def _handout_captions(name: str, vid: str, mp4: dict[str, Any]) -> str:
+    """One cue over the whole video saying what is drawn, and nothing that answers the exercise."""
+    duration = mp4.get("duration_s")
+    seconds = float(duration) if isinstance(duration, (int, float)) and duration > 0 else 3600.0
+    text = f"[No sound] The membrane voltage trace of {name} · {vid} is drawn from left to right, then held."
+    return vtt_text(describing_cue(seconds, text))
 
 
 def remove_handouts(out_dir: Path, name: str) -> None:
@@ -193,14 +253,53 @@ def remove_handouts(out_dir: Path, name: str) -> None:
         folder = set_folder(out_dir, name, HANDOUTS, create=False)
     except FileNotFoundError:
         return
-    for path in [*_handout_files(folder, name), folder / MANIFEST]:
+    for path in [*_handout_files(folder, name), folder / INDEX, folder / MANIFEST]:
         unlink_entry(path)
     with contextlib.suppress(OSError):
         folder.rmdir()  # only when empty
 
 
+def set_source(out_dir: Path, name: str) -> str | None:
+    """The config a set folder was made from, as its answer key records it (None: not a set folder)."""
+    folder = out_dir / name
+    if folder.is_symlink() or (folder / TEACHER).is_symlink() or not folder.is_dir():
+        return None
+    key = read_manifest(folder / TEACHER / ANSWER_JSON)
+    return key["config"] if key and isinstance(key.get("config"), str) and key.get("set") == name else None
+
+
+def set_config(out_dir: Path, name: str) -> Path | None:
+    """The config a set folder was made from, by its stable path from the outputs folder (None: not a
+    set folder, or an answer key written before that path was recorded)."""
+    if set_source(out_dir, name) is None:
+        return None
+    key = read_manifest(out_dir / name / TEACHER / ANSWER_JSON)
+    return config_of(key, out_dir) if key else None
+
+
+def remove_set(out_dir: Path, name: str) -> bool:
+    """Remove what apsim-batch wrote for a set (answer key, handouts, packed zips); other files stay.
+
+    Returns False when `name` is not a set's folder. Nothing is followed through a symbolic link.
+    """
+    folder = out_dir / name
+    if set_source(out_dir, name) is None:
+        return False
+    for path in [folder / TEACHER / ANSWER_CSV, folder / TEACHER / ANSWER_JSON]:
+        unlink_entry(path)
+    for zip_name in (STUDENT_ZIP, TEACHER_ZIP):
+        path = folder / zip_name.format(set=name)
+        if path.is_file() and not path.is_symlink():
+            unlink_entry(path)
+    remove_handouts(out_dir, name)  # checks every folder on the way: a planted link deletes nothing
+    for empty in (folder / TEACHER, folder):
+        with contextlib.suppress(OSError):
+            empty.rmdir()  # only when empty
+    return True
+
+
 def _handout_files(folder: Path, name: str) -> list[Path]:
-    pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(HANDOUT_FORMATS)})")
+    pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(_HANDOUT_SUFFIXES)})")
     return [p for p in folder.iterdir() if pattern.fullmatch(p.name) and not p.is_dir()]
 
 

@@ -8,11 +8,12 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..config.models import Config
 from ..errors import ApsimError
 from ..names import MANIFEST, check_output_name
 from .files import file_matches, sha256_file, write_json
@@ -89,6 +90,15 @@ def versions_soon() -> Callable[[], dict[str, str]]:
     return wait
 
 
+def resolved_parameters(config: Config, name: str) -> dict[str, Any]:
+    """The config with every default filled in and the output name resolved, as plain JSON data."""
+    return {**config.model_dump(mode="json"), "name": name}
+
+
+def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
+    return [fmt for fmt in config.outputs if only is None or fmt in only]
+
+
 def cache_key(parameters: dict[str, Any], formats: list[str]) -> str:
     """Hash of everything a render depends on: resolved parameters, formats and our version."""
     payload = json.dumps(
@@ -97,6 +107,55 @@ def cache_key(parameters: dict[str, Any], formats: list[str]) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# Files written with a format rather than for it: the MP4's captions come and go with the MP4.
+COMPANIONS = {"mp4": ("vtt",)}
+MADE_WITH = {companion: fmt for fmt, companions in COMPANIONS.items() for companion in companions}
+
+
+def file_key(parameters: dict[str, Any], fmt: str) -> str:
+    """Hash of what one output file is made from: the resolved parameters, its format and our version.
+
+    Each file record carries it, so a run limited to some formats keeps the other formats' files
+    while they still match the config, and a later full run renders only what is missing or stale.
+    """
+    payload = json.dumps(
+        {"parameters": parameters, "format": fmt, "version": __version__}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def valid_records(
+    manifest: dict[str, Any] | None, parameters: dict[str, Any], formats: list[str], out_dir: Path
+) -> dict[str, dict[str, Any]]:
+    """The manifest's file records, by format, that are still right for `parameters` and on disk.
+
+    Only formats in `formats` (and their companions) count; a record without a per-file key
+    (an older manifest) never does.
+    """
+    wanted = {*formats, *(c for fmt in formats for c in COMPANIONS.get(fmt, ()))}
+    records = manifest.get("files") if isinstance(manifest, dict) else None
+    found = {}
+    for record in records if isinstance(records, list) else []:
+        if not isinstance(record, dict) or record.get("format") not in wanted or not _inside(record.get("path")):
+            continue
+        if record.get("key") == file_key(parameters, record["format"]) and files_intact({"files": [record]}, out_dir):
+            found[record["format"]] = record
+    return {fmt: r for fmt, r in found.items() if MADE_WITH.get(fmt, fmt) in found}  # no captions without the MP4
+
+
+def _inside(path: Any) -> bool:
+    """A manifest path that stays inside the outputs folder (manifests on disk are untrusted)."""
+    return isinstance(path, str) and not path.startswith(("/", "\\")) and ".." not in path.split("/")
+
+
+def missing_formats(
+    manifest: dict[str, Any] | None, parameters: dict[str, Any], formats: list[str], out_dir: Path
+) -> list[str]:
+    """Which of `formats` need rendering: no valid file of their own or of a companion on disk."""
+    valid = valid_records(manifest, parameters, formats, out_dir)
+    return [fmt for fmt in formats if any(f not in valid for f in (fmt, *COMPANIONS.get(fmt, ())))]
 
 
 def files_intact(entry: dict[str, Any], out_dir: Path) -> bool:

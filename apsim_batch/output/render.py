@@ -10,13 +10,29 @@ from typing import Any
 import numpy as np
 
 from ..config.load import LoadedConfig
-from ..config.models import Config
+from ..config.models import Config, HodgkinHuxleyWaveform
 from ..figure.quantize import gif_palette
 from ..names import MANIFEST
 from ..trace.measure import measure, phases
+from ..trace.refractory import refractory_periods
+from .captions import phase_cues, write_vtt
 from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
 from .files import output_folder, write_json
-from .manifest import CONFIG_FROM_OUTPUTS, cache_key, config_from_outputs, file_record, versions_soon
+from .manifest import (
+    CONFIG_FROM_OUTPUTS,
+    MADE_WITH,
+    cache_key,
+    config_from_outputs,
+    file_key,
+    file_record,
+    read_manifest,
+    resolved_parameters,
+    selected_formats,
+    valid_records,
+    versions_soon,
+)
+
+_WRITE_ORDER = ("csv", "png", "gif", "mp4", "vtt")
 
 
 @dataclass(frozen=True)
@@ -35,17 +51,12 @@ class RenderResult:
         return {record["format"]: root / record["path"] for record in self.manifest["files"]}
 
 
-def resolved_parameters(config: Config, name: str) -> dict[str, Any]:
-    """The config with every default filled in and the output name resolved, as plain JSON data."""
-    return {**config.model_dump(mode="json"), "name": name}
-
-
-def selected_formats(config: Config, only: Sequence[str] | None) -> list[str]:
-    return [fmt for fmt in config.outputs if only is None or fmt in only]
-
-
 def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> RenderResult:
-    """Render one config: write its chosen files, then its manifest (last, so it never lies)."""
+    """Render one config: write its chosen files, then its manifest (last, so it never lies).
+
+    Files of the config's other formats that an earlier render made from the same parameters stay,
+    with their manifest records (see `keep_other_formats`), so `--format gif` loses nothing.
+    """
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from ..figure.layout import draw_layers
     from ..trace.waveform import synthesize
@@ -53,7 +64,11 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     config, name = loaded.config, loaded.name
     chosen = selected_formats(config, formats)
     folder = output_folder(out_dir, name)
+    parameters = resolved_parameters(config, name)
+    kept = keep_other_formats(folder, out_dir, parameters, [f for f in config.outputs if f not in chosen])
     trace = synthesize(config.waveform)
+    measurements = measure(trace, config.plot.spike_detection_mv)
+    found_phases = phases(trace, measurements)
     layers = draw_layers(config, trace)
     writers = {"csv": _write_csv, "png": _write_png, "gif": _write_gif, "mp4": _write_mp4}
     records, notes = [], []
@@ -62,18 +77,25 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
             record, note = writers[fmt](_Target(config, name, folder, out_dir), trace, layers)
             records.append(record)
             notes += [note] if note else []
-
-    parameters = resolved_parameters(config, name)
-    measurements = measure(trace.time_ms, trace.voltage_mv)
+    if "mp4" in chosen:  # captions beside the MP4, for players and video sites that take a track
+        records.append(_write_captions(_Target(config, name, folder, out_dir), trace, found_phases))
+    for record in records:
+        record["key"] = file_key(parameters, record["format"])
+    records = sorted([*kept, *records], key=lambda r: _WRITE_ORDER.index(r["format"]))  # same bytes either way
+    present = [fmt for fmt in config.outputs if any(r["format"] == fmt for r in records)]
+    refractory = None
+    if config.plot.refractory and isinstance(config.waveform, HodgkinHuxleyWaveform):
+        refractory = refractory_periods(config.waveform, measurements)
     manifest = {
         "name": name,
         "config": Path(loaded.source).as_posix(),
         "config_sha256": loaded.source_sha256,
-        "cache_key": cache_key(parameters, chosen),
-        "formats": chosen,
+        "cache_key": cache_key(parameters, present),
+        "formats": present,
         "parameters": parameters,
         "measurements": measurements.as_dict(),
-        "phases": [phase.as_dict() for phase in phases(trace.time_ms, trace.voltage_mv, measurements)],
+        "phases": [phase.as_dict() for phase in found_phases],
+        "refractory": None if refractory is None else refractory.as_dict(),
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
         "files": records,
@@ -83,6 +105,28 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         manifest[CONFIG_FROM_OUTPUTS] = config_from_outputs(loaded.source_real, out_dir)
     write_json(folder / MANIFEST, manifest)
     return RenderResult(name=name, folder=folder, manifest=manifest, notes=tuple(notes))
+
+
+def keep_other_formats(
+    folder: Path, out_dir: Path, parameters: dict[str, Any], others: list[str]
+) -> list[dict[str, Any]]:
+    """The records of `others` (formats this render does not redo) still valid for `parameters`.
+
+    The folder's manifest is rewritten to list only those, before any file changes, so at every
+    moment it names only complete files that match it; with none left it is removed.
+    """
+    path = folder / MANIFEST
+    old = read_manifest(path)
+    if old is None:
+        return []
+    valid = valid_records(old, parameters, others, out_dir)
+    kept = [r for r in old.get("files", []) if isinstance(r, dict) and valid.get(r.get("format")) is r]
+    if kept:
+        present = [f for f in others if any(MADE_WITH.get(r["format"], r["format"]) == f for r in kept)]
+        write_json(path, {**old, "files": kept, "formats": present, "cache_key": cache_key(parameters, present)})
+    else:
+        path.unlink(missing_ok=True)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -173,3 +217,14 @@ def _write_mp4(target: _Target, trace: Any, layers: Any) -> Written:
         height=layers.size[1],
     )
     return record, None
+
+
+def _write_captions(target: _Target, trace: Any, found_phases: list) -> dict[str, Any]:
+    """<name>.vtt: a cue per phase, timed by the frames that draw it (the MP4's own pacing)."""
+    from ..figure.layout import revealed_counts
+
+    config, path = target.config, target.folder / f"{target.name}.vtt"
+    fps = config.animation.fps
+    hold_frames = round(config.animation.hold_last_frame_s * fps)
+    write_vtt(path, phase_cues(found_phases, trace.time_ms, revealed_counts(config), fps, hold_frames))
+    return file_record(path, target.out_dir, format="vtt", captions_for=f"{target.name}.mp4")

@@ -93,25 +93,69 @@ def resting_potential(waveform: HodgkinHuxleyWaveform) -> float:
     return float(brentq(total, grid[i], grid[i + 1], xtol=1e-12, rtol=4 * np.finfo(float).eps))
 
 
-def stimulus_current(stimulus: Stimulus, time_ms: np.ndarray | float) -> np.ndarray:
-    """Injected current density at each time, in µA/cm²; pulses are on for onset <= t < onset + duration."""
-    t = np.asarray(time_ms, dtype=float)
-    current = np.zeros_like(t)
-    for pulse in stimulus.pulses:
-        current = current + np.where(
-            (t >= pulse.onset_ms) & (t < pulse.onset_ms + pulse.duration_ms), pulse.amplitude_ua_per_cm2, 0.0
-        )
-    if stimulus.step is not None:
-        current = current + np.where(t >= stimulus.step.onset_ms, stimulus.step.amplitude_ua_per_cm2, 0.0)
-    return current
+EDGE_TOLERANCE_MS = 1e-9  # stimulus edges closer than this are one edge: 0.2 + 0.4 is 0.6000000000000001
 
 
 def stimulus_edges(stimulus: Stimulus) -> list[float]:
-    """Every time the injected current jumps, sorted."""
-    edges = {p.onset_ms for p in stimulus.pulses} | {p.onset_ms + p.duration_ms for p in stimulus.pulses}
+    """Every time the injected current jumps, sorted; edges within EDGE_TOLERANCE_MS are merged into the first.
+
+    Without the merge, a pulse ending at 0.2 + 0.4 ms and one starting at 0.6 ms leave a 1e-16 ms
+    piece that the solver cannot take a step in.
+    """
+    raw = sorted({p.onset_ms for p in stimulus.pulses} | {p.onset_ms + p.duration_ms for p in stimulus.pulses})
     if stimulus.step is not None:
-        edges.add(stimulus.step.onset_ms)
-    return sorted(edges)
+        raw = sorted({*raw, stimulus.step.onset_ms})
+    merged: list[float] = []
+    for edge in raw:
+        if not merged or edge - merged[-1] >= EDGE_TOLERANCE_MS:
+            merged.append(edge)
+    return merged
+
+
+def _snap(time_ms: float, edges: list[float]) -> float:
+    """The merged edge that `time_ms` belongs to (itself when no edge is that close)."""
+    i = int(np.searchsorted(edges, time_ms - EDGE_TOLERANCE_MS))
+    return edges[i] if i < len(edges) and abs(edges[i] - time_ms) < EDGE_TOLERANCE_MS else time_ms
+
+
+def stimulus_current(stimulus: Stimulus, time_ms: np.ndarray | float) -> np.ndarray:
+    """Injected current density at each time, in µA/cm²; pulses are on for onset <= t < onset + duration.
+
+    Edges are taken after merging (see `stimulus_edges`), so back-to-back pulses never overlap by a rounding error.
+    """
+    t = np.asarray(time_ms, dtype=float)
+    edges = stimulus_edges(stimulus)
+    current = np.zeros_like(t)
+    for pulse in stimulus.pulses:
+        on, off = _snap(pulse.onset_ms, edges), _snap(pulse.onset_ms + pulse.duration_ms, edges)
+        current = current + np.where((t >= on) & (t < off), pulse.amplitude_ua_per_cm2, 0.0)
+    if stimulus.step is not None:
+        current = current + np.where(t >= _snap(stimulus.step.onset_ms, edges), stimulus.step.amplitude_ua_per_cm2, 0.0)
+    return current
+
+
+def stimulus_pieces(stimulus: Stimulus, duration_ms: float) -> list[tuple[float, float, float]]:
+    """(start, stop, current) of each piece of [0, duration_ms] over which the injected current is constant."""
+    inside = [e for e in stimulus_edges(stimulus) if EDGE_TOLERANCE_MS <= e <= duration_ms - EDGE_TOLERANCE_MS]
+    bounds = [0.0, *inside, float(duration_ms)]
+    # the current in force on [start, stop); evaluated mid-piece so the edge convention is moot
+    return [
+        (a, b, float(stimulus_current(stimulus, (a + b) / 2))) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+def stimulus_episodes(stimulus: Stimulus, duration_ms: float) -> tuple[tuple[float, float | None, float], ...]:
+    """(onset, end or None when on to the end, signed current of largest size) of each stretch of current."""
+    found: list[list] = []
+    previous_on = False
+    for start, stop, current in stimulus_pieces(stimulus, duration_ms):
+        if current != 0 and previous_on:
+            found[-1][1] = stop
+            found[-1][2] = max(found[-1][2], current, key=abs)
+        elif current != 0:
+            found.append([start, stop, current])
+        previous_on = current != 0
+    return tuple((a, None if b >= duration_ms else b, i) for a, b, i in found)
 
 
 @dataclass(frozen=True)
@@ -129,19 +173,15 @@ class Simulation:
     i_stim_ua_per_cm2: np.ndarray
 
 
-def simulate(waveform: HodgkinHuxleyWaveform, rtol: float = RTOL, atol: float = ATOL) -> Simulation:
-    """Solve the model from rest and sample it at the config's evenly spaced times.
-
-    The stimulus is piecewise constant, so the solver runs piece by piece between its edges: an
-    adaptive step can then never stride over a short pulse, and each piece is smooth. LSODA
-    switches to a stiff (BDF) method by itself where the gating kinetics demand it.
-    """
-    from scipy.integrate import solve_ivp
-
-    c_m = waveform.capacitance_uf_per_cm2
-    time_ms = np.linspace(0, waveform.duration_ms, waveform.samples)
+def resting_state(waveform: HodgkinHuxleyWaveform) -> np.ndarray:
+    """[V, m, h, n] at rest: the resting potential with every gate at its steady state."""
     v_rest = resting_potential(waveform)
-    state = np.array([v_rest, *steady_gates(v_rest)], dtype=float)
+    return np.array([v_rest, *steady_gates(v_rest)], dtype=float)
+
+
+def derivative_of(waveform: HodgkinHuxleyWaveform):
+    """The model's right-hand side f(t, [V, m, h, n], i_stim) for solve_ivp (the current in µA/cm² as an arg)."""
+    c_m = waveform.capacitance_uf_per_cm2
     temperature = waveform.temperature_c
 
     def derivative(_t: float, y: np.ndarray, i_stim: float) -> np.ndarray:
@@ -157,13 +197,25 @@ def simulate(waveform: HodgkinHuxleyWaveform, rtol: float = RTOL, atol: float = 
             ]
         )
 
-    bounds = [0.0, *(e for e in stimulus_edges(waveform.stimulus) if 0 < e < waveform.duration_ms)]
-    bounds.append(float(waveform.duration_ms))
+    return derivative
+
+
+def simulate(waveform: HodgkinHuxleyWaveform, rtol: float = RTOL, atol: float = ATOL) -> Simulation:
+    """Solve the model from rest and sample it at the config's evenly spaced times.
+
+    The stimulus is piecewise constant, so the solver runs piece by piece between its edges: an
+    adaptive step can then never stride over a short pulse, and each piece is smooth. LSODA
+    switches to a stiff (BDF) method by itself where the gating kinetics demand it.
+    """
+    from scipy.integrate import solve_ivp
+
+    time_ms = np.linspace(0, waveform.duration_ms, waveform.samples)
+    state = resting_state(waveform)
+    derivative = derivative_of(waveform)
+
     solution = np.empty((4, len(time_ms)))
     solution[:, 0] = state
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        # the current in force on [start, stop); evaluated mid-piece so the edge convention is moot
-        i_stim = float(stimulus_current(waveform.stimulus, (start + stop) / 2))
+    for start, stop, i_stim in stimulus_pieces(waveform.stimulus, waveform.duration_ms):
         inside = np.flatnonzero((time_ms > start) & (time_ms <= stop))
         result = solve_ivp(
             derivative,

@@ -1,237 +1,246 @@
-"""Features of a trace: rest, peak, threshold, half-width, after-hyperpolarization, return to rest.
+"""Spikes and what a physiologist measures on them: per-spike features, rest, count and rate (pure numpy).
 
-Pure numpy, shared by the manifests, the answer keys and the phase annotation. Crossings are
-interpolated linearly between samples, so on a smooth trace every time is accurate to well
-within one sample interval.
+One rule for both models: a spike is an upward crossing of the detection level (-20 mV unless
+`plot.spike_detection_mv` says otherwise, as in eFEL). Every feature belongs to one spike; crossings
+are interpolated linearly between samples, extrema are samples. The README's measurement section
+has the table of definitions; the docstring of `Spike` repeats it next to the code.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 
-THRESHOLD_SLOPE_MV_PER_MS = 10.0  # spike onset: dV/dt first reaches this on the way to the peak
-RETURN_BAND_MV = 1.0
-MIN_AHP_MV = 0.1  # a dip smaller than this below rest is not an after-hyperpolarization
+from .phases import PHASE_LABELS, PHASE_NAMES, Phase, phases
+from .waveform import Trace
+
+__all__ = [
+    "DETECTION_MV",
+    "PHASE_LABELS",
+    "PHASE_NAMES",
+    "Measurements",
+    "Phase",
+    "Spike",
+    "ionic_slope",
+    "measure",
+    "phases",
+    "width_at_level_ms",
+]
+
+DETECTION_MV = -20.0  # a spike crosses this level upward (eFEL's default "Threshold" setting)
+THRESHOLD_SLOPE_MV_PER_MS = 10.0  # threshold: the membrane's own (ionic) slope rises through this
+MIN_EXCURSION_MV = 1.0  # a trace that never leaves rest by this much has no features but rest
+MIN_AHP_MV = 0.1  # a trough less than this below rest is not an after-hyperpolarization
 
 
 @dataclass(frozen=True)
-class Measurements:
-    """What a student would measure on the trace; None where the feature does not exist.
+class Spike:
+    """One action potential; every field None where it does not exist.
 
-    Definitions:
-    - resting_mv: the first sample (every model starts the trace at rest).
-    - peak_mv, peak_time_ms: the highest sample.
-    - amplitude_mv: peak_mv - resting_mv.
-    - threshold_time_ms, threshold_mv: first time before the peak at which dV/dt reaches
-      10 mV/ms (a common electrophysiology convention); None if the slope never gets there.
-    - half_width_ms: time spent above resting_mv + amplitude_mv / 2 around the peak.
-    - ahp_min_mv, ahp_time_ms, ahp_depth_mv: lowest point after the peak, when it lies at least
-      0.1 mV below rest; depth is resting_mv - ahp_min_mv.
-    - return_to_rest_ms: time after the peak from which the trace stays within 1 mV of rest.
+    - threshold_mv, threshold_time_ms (Hodgkin–Huxley only): the last time before the peak at which
+      the ionic part of the slope, -I_ion/C = dV/dt - I_stim/C, rose through 10 mV/ms. The injected
+      current is left out so the threshold marks the membrane taking over, not the stimulus edge.
+      A Gaussian waveform is a drawn shape with no currents, so it has no threshold.
+    - peak_mv, peak_time_ms: the highest sample between the upward and the downward crossing of the
+      detection level.
+    - amplitude_mv: peak_mv - resting_mv (from rest, for both models).
+    - half_width_ms: time spent above the half-amplitude level resting_mv + amplitude_mv / 2.
+    - ahp_min_mv, ahp_time_ms, ahp_depth_mv: the lowest sample between the peak and the next spike
+      (or the trace end), when it lies at least 0.1 mV below rest and is not the last sample (a trough
+      still falling at the end of the trace is not measured); depth is resting_mv - ahp_min_mv.
+    - isi_ms: time from this peak to the next spike's peak (None for the last spike).
     """
 
-    resting_mv: float
+    threshold_mv: float | None
+    threshold_time_ms: float | None
     peak_mv: float
     peak_time_ms: float
-    amplitude_mv: float
-    threshold_time_ms: float | None
-    threshold_mv: float | None
+    amplitude_mv: float | None
     half_width_ms: float | None
     ahp_min_mv: float | None
     ahp_time_ms: float | None
     ahp_depth_mv: float | None
-    return_to_rest_ms: float | None
-
-    def as_dict(self, digits: int = 6) -> dict[str, float | None]:
-        """Rounded plain values, for manifests and answer keys (stable across platforms)."""
-        return {k: (None if v is None else round(float(v), digits)) for k, v in asdict(self).items()}
+    isi_ms: float | None
 
 
-def _crossing(t: np.ndarray, v: np.ndarray, i: int, level: float) -> float:
-    """Time where the segment from sample i to i+1 crosses `level` (linear interpolation)."""
-    dv = v[i + 1] - v[i]
-    frac = 0.0 if dv == 0 else (level - v[i]) / dv
-    return float(t[i] + frac * (t[i + 1] - t[i]))
-
-
-def measure(time_ms: np.ndarray, voltage_mv: np.ndarray) -> Measurements:
-    t = np.asarray(time_ms, dtype=float)
-    v = np.asarray(voltage_mv, dtype=float)
-    n = len(v)
-    rest = float(v[0])
-    peak_i = int(np.argmax(v))
-    peak = float(v[peak_i])
-    amplitude = peak - rest
-
-    threshold_t = threshold_v = None
-    slope = np.gradient(v, t)
-    rising = np.flatnonzero(slope[: peak_i + 1] >= THRESHOLD_SLOPE_MV_PER_MS)
-    if len(rising):
-        j = int(rising[0])
-        if j == 0:
-            threshold_t, threshold_v = float(t[0]), float(v[0])
-        else:
-            threshold_t = _crossing(t, slope, j - 1, THRESHOLD_SLOPE_MV_PER_MS)
-            threshold_v = float(np.interp(threshold_t, t, v))
-
-    half_width = None
-    half = rest + amplitude / 2
-    if amplitude > 0:
-        below_before = np.flatnonzero(v[:peak_i] < half)
-        below_after = np.flatnonzero(v[peak_i:] < half)
-        if len(below_before) and len(below_after):
-            i0 = int(below_before[-1])
-            i1 = peak_i + int(below_after[0]) - 1
-            half_width = _crossing(t, v, i1, half) - _crossing(t, v, i0, half)
-
-    ahp_min = ahp_t = ahp_depth = None
-    after = v[peak_i:]
-    low_i = peak_i + int(np.argmin(after))
-    if rest - v[low_i] >= MIN_AHP_MV:
-        ahp_min, ahp_t, ahp_depth = float(v[low_i]), float(t[low_i]), rest - float(v[low_i])
-
-    return_t = None
-    outside = np.flatnonzero(np.abs(v[peak_i:] - rest) > RETURN_BAND_MV)
-    if len(outside):
-        last = peak_i + int(outside[-1])
-        if last + 1 < n:
-            level = rest + RETURN_BAND_MV if v[last] > rest else rest - RETURN_BAND_MV
-            return_t = _crossing(t, v, last, level)
-    elif peak_i < n:
-        return_t = float(t[peak_i])
-
-    return Measurements(
-        resting_mv=rest,
-        peak_mv=peak,
-        peak_time_ms=float(t[peak_i]),
-        amplitude_mv=amplitude,
-        threshold_time_ms=threshold_t,
-        threshold_mv=threshold_v,
-        half_width_ms=half_width,
-        ahp_min_mv=ahp_min,
-        ahp_time_ms=ahp_t,
-        ahp_depth_mv=ahp_depth,
-        return_to_rest_ms=return_t,
-    )
-
-
-SPIKE_RISE_MV = 40.0  # an excursion is a spike when it rises this far above rest
-PHASE_NAMES = ("resting", "subthreshold", "depolarization", "repolarization", "hyperpolarization", "return_to_rest")
+SPIKE_KEYS = tuple(f.name for f in fields(Spike))
 
 
 @dataclass(frozen=True)
-class Phase:
-    """One phase of the trace: from start_ms to end_ms; start_index is the first sample inside it."""
+class Measurements:
+    """The whole trace: rest, spikes, rate and (Hodgkin–Huxley) the stimulus.
 
-    name: str
-    start_ms: float
-    end_ms: float
-    start_index: int
-    spike: int | None  # 0-based number of the action potential it belongs to; None for rest
+    - resting_mv: the first sample (both models start the trace at rest).
+    - spike_count: upward crossings of the detection level.
+    - firing_rate_hz: 1000 / mean inter-spike interval; None with fewer than two spikes.
+    - stimulus: {"episodes": [{onset_ms, end_ms, peak_ua_per_cm2}]}, one per stretch of injected
+      current (end_ms None when it lasts to the end of the trace); None for a Gaussian waveform.
+    """
 
-    @property
-    def label(self) -> str:
-        return self.name.replace("_", " ")
+    resting_mv: float
+    spike_count: int
+    firing_rate_hz: float | None
+    spikes: tuple[Spike, ...]
+    stimulus: dict | None
+    detection_mv: float = DETECTION_MV
 
-    def as_dict(self, digits: int = 6) -> dict[str, float | int | str | None]:
+    def as_dict(self, digits: int = 6) -> dict[str, Any]:
+        """Manifest form: whole-trace values, every spike, and the first spike's values flat at the top."""
+        spikes = [{k: _round(v, digits) for k, v in asdict(s).items()} for s in self.spikes]
+        first = spikes[0] if spikes else dict.fromkeys(SPIKE_KEYS)
         return {
-            "phase": self.name,
-            "start_ms": round(self.start_ms, digits),
-            "end_ms": round(self.end_ms, digits),
-            "spike": self.spike,
+            "resting_mv": _round(self.resting_mv, digits),
+            "spike_count": self.spike_count,
+            "firing_rate_hz": _round(self.firing_rate_hz, digits),
+            **first,
+            "stimulus": self.stimulus,
+            "spikes": spikes,
         }
 
 
-def phases(time_ms: np.ndarray, voltage_mv: np.ndarray, measurements: Measurements | None = None) -> list[Phase]:
-    """Split the trace into the phases of the action potential, in time order, covering it all.
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
 
-    rest is measurements.resting_mv (the first sample). A spike is an excursion that rises at
-    least 40 mV above rest; each spike is cut into:
-    - depolarization: from the spike's onset (where dV/dt last rose through 10 mV/ms before it
-      crossed rest + 40 mV, the threshold convention of `measure`) to its peak;
-    - repolarization: from the peak down to rest (the downward crossing of rest when an
-      after-hyperpolarization follows, otherwise until the trace is back within 1 mV of rest);
-    - hyperpolarization: from that crossing of rest to the lowest point before the next spike,
-      when it lies at least 0.1 mV below rest (the after-hyperpolarization, toward EK);
-    - return_to_rest: from that lowest point until the trace is back within 1 mV of rest, or
-      until the next spike's onset when repetitive firing never lets it get there.
-    Everything else is resting, except excursions beyond 1 mV of rest that never become a spike,
-    which are subthreshold (a trace with no spike is rest plus any subthreshold response).
-    Phases of zero length are left out. Times are interpolated between samples like `measure`.
+
+def _crossing(t: np.ndarray, y: np.ndarray, i: int, level: float) -> float:
+    """Time where the segment from sample i to i+1 crosses `level` (linear interpolation)."""
+    dy = y[i + 1] - y[i]
+    frac = 0.0 if dy == 0 else (level - y[i]) / dy
+    return float(t[i] + min(max(frac, 0.0), 1.0) * (t[i + 1] - t[i]))
+
+
+def ionic_slope(trace: Trace, capacitance_uf_per_cm2: float | None = None) -> np.ndarray | None:
+    """-I_ion/C in mV/ms at each sample, or None for a trace without a stimulus column (Gaussian).
+
+    With the model's ionic currents in the trace this is the model's own derivative minus the
+    stimulus term, exact at every sample. Otherwise a backward difference minus the current that was
+    in force over that step: one-sided, so nothing is attributed to a sample before its cause.
     """
-    t = np.asarray(time_ms, dtype=float)
-    v = np.asarray(voltage_mv, dtype=float)
-    m = measurements if measurements is not None else measure(t, v)
-    rest, n = m.resting_mv, len(v)
-    slope = np.gradient(v, t)
-    level = rest + SPIKE_RISE_MV
+    extra = trace.extra
+    if "i_stim_ua_per_cm2" not in extra:
+        return None
+    c_m = capacitance_uf_per_cm2 or trace.capacitance_uf_per_cm2
+    ionic = ("i_na_ua_per_cm2", "i_k_ua_per_cm2", "i_leak_ua_per_cm2")
+    if all(k in extra for k in ionic):
+        return -sum(np.asarray(extra[k], dtype=float) for k in ionic) / c_m
+    t, v = trace.time_ms, trace.voltage_mv
+    slope = np.empty_like(v)
+    slope[1:] = np.diff(v) / np.diff(t) - np.asarray(extra["i_stim_ua_per_cm2"][:-1]) / c_m
+    slope[0] = slope[1] if len(v) > 1 else 0.0
+    return slope
+
+
+def width_at_level_ms(t: np.ndarray, v: np.ndarray, peak_i: int, level: float, lo: int, hi: int) -> float | None:
+    """Time the trace spends above `level` around the peak, searching samples lo..hi-1 only."""
+    below_before = np.flatnonzero(v[lo:peak_i] < level)
+    below_after = np.flatnonzero(v[peak_i:hi] < level)
+    if not len(below_before) or not len(below_after) or v[peak_i] <= level:
+        return None
+    i0 = lo + int(below_before[-1])
+    i1 = peak_i + int(below_after[0]) - 1
+    return _crossing(t, v, i1, level) - _crossing(t, v, i0, level)
+
+
+def _spike_windows(v: np.ndarray, rest: float, level: float) -> list[tuple[int, int]]:
+    """(first sample at or above the level, first sample below it again or len(v)) for each spike."""
+    if np.max(np.abs(v - rest)) < MIN_EXCURSION_MV:
+        return []
     above = v >= level
-    ups = [0] if above[0] else []
-    ups += [int(i) + 1 for i in np.flatnonzero(~above[:-1] & above[1:])]
-    end_t = float(t[-1])
-    out: list[Phase] = []
-
-    def add(name: str, start: float, end: float, spike: int | None) -> None:
-        if end > start:
-            index = min(int(np.searchsorted(t, start - 1e-12 * max(1.0, abs(start)))), n - 1)
-            out.append(Phase(name, start, end, index, spike))
-
-    def resting_gap(start: float, end: float) -> None:
-        """Rest from start to end, with any subthreshold excursion in between marked."""
-        i0, i1 = int(np.searchsorted(t, start)), int(np.searchsorted(t, end, side="right"))
-        outside = np.flatnonzero(np.abs(v[i0:i1] - rest) > RETURN_BAND_MV) + i0
-        if not len(outside):
-            add("resting", start, end, None)
-            return
-        first, last = int(outside[0]), int(outside[-1])
-        leave = start if first == 0 or first == i0 else _band_crossing(t, v, first - 1, rest)
-        back = end if last + 1 >= i1 else _band_crossing(t, v, last, rest)
-        add("resting", start, max(start, leave), None)
-        add("subthreshold", max(start, leave), min(end, back), None)
-        add("resting", min(end, back), end, None)
-
-    cursor = float(t[0])
-    cursor_i = 0
-    for k, up in enumerate(ups):
-        following = ups[k + 1] if k + 1 < len(ups) else n
-        # onset: walk back from the level crossing while the slope stays at or above threshold
-        j = up
-        while j > cursor_i and slope[j - 1] >= THRESHOLD_SLOPE_MV_PER_MS:
-            j -= 1
-        onset = float(t[j]) if j <= cursor_i else _crossing(t, slope, j - 1, THRESHOLD_SLOPE_MV_PER_MS)
-        onset = max(onset, cursor)
-        peak_i = up + int(np.argmax(v[up:following]))
-        # where the next spike starts rising: its own onset is searched from here on
-        nxt = following
-        if following < n:
-            nxt = following
-            while nxt > peak_i + 1 and slope[nxt - 1] >= THRESHOLD_SLOPE_MV_PER_MS:
-                nxt -= 1
-        window_end = float(t[nxt]) if following < n else end_t
-        resting_gap(cursor, onset)
-        add("depolarization", onset, float(t[peak_i]), k)
-        low_i = peak_i + int(np.argmin(v[peak_i : nxt + 1]))
-        if rest - v[low_i] >= MIN_AHP_MV:
-            down = peak_i + int(np.flatnonzero(v[peak_i : low_i + 1] <= rest)[0])
-            cross = _crossing(t, v, down - 1, rest)
-            add("repolarization", float(t[peak_i]), cross, k)
-            add("hyperpolarization", cross, float(t[low_i]), k)
-            back = np.flatnonzero(v[low_i : nxt + 1] >= rest - RETURN_BAND_MV)
-            done = window_end if not len(back) else _crossing(t, v, low_i + int(back[0]) - 1, rest - RETURN_BAND_MV)
-            add("return_to_rest", float(t[low_i]), min(done, window_end), k)
-        else:
-            back = np.flatnonzero(v[peak_i : nxt + 1] <= rest + RETURN_BAND_MV)
-            done = window_end if not len(back) else _crossing(t, v, peak_i + int(back[0]) - 1, rest + RETURN_BAND_MV)
-            add("repolarization", float(t[peak_i]), min(done, window_end), k)
-        cursor = out[-1].end_ms if out else cursor
-        cursor_i = min(int(np.searchsorted(t, cursor)), n - 1)
-    resting_gap(cursor, end_t)
-    return out
+    ups = np.flatnonzero(~above[:-1] & above[1:]) + 1
+    windows = []
+    for up in ups:
+        down = np.flatnonzero(~above[up:])
+        windows.append((int(up), int(up + down[0]) if len(down) else len(v)))
+    return windows
 
 
-def _band_crossing(t: np.ndarray, v: np.ndarray, i: int, rest: float) -> float:
-    """Where the segment i..i+1 crosses the edge of the 1 mV band around rest."""
-    level = rest + RETURN_BAND_MV if max(v[i], v[i + 1]) > rest + RETURN_BAND_MV else rest - RETURN_BAND_MV
-    return _crossing(t, v, i, level)
+def _threshold(t: np.ndarray, v: np.ndarray, slope: np.ndarray | None, lo: int, peak_i: int) -> tuple:
+    """(mV, ms) of the last upward crossing of the threshold slope in samples lo..peak_i, or (None, None)."""
+    if slope is None:
+        return None, None
+    s = slope[lo : peak_i + 1]
+    ups = np.flatnonzero((s[:-1] < THRESHOLD_SLOPE_MV_PER_MS) & (s[1:] >= THRESHOLD_SLOPE_MV_PER_MS))
+    if not len(ups):
+        return None, None
+    i = lo + int(ups[-1])
+    when = _crossing(t, slope, i, THRESHOLD_SLOPE_MV_PER_MS)
+    return float(np.interp(when, t, v)), when
+
+
+def _ahp(t: np.ndarray, v: np.ndarray, rest: float, peak_i: int, hi: int) -> tuple:
+    """(min mV, time ms, depth mV) of the trough after the peak, or three Nones."""
+    low = peak_i + int(np.argmin(v[peak_i:hi]))
+    if rest - v[low] < MIN_AHP_MV or low == len(v) - 1:
+        return None, None, None
+    return float(v[low]), float(t[low]), rest - float(v[low])
+
+
+def measure(trace: Trace, detection_mv: float = DETECTION_MV) -> Measurements:
+    """Detect the spikes of a trace and measure each one (definitions: `Spike`, `Measurements`)."""
+    t = np.asarray(trace.time_ms, dtype=float)
+    v = np.asarray(trace.voltage_mv, dtype=float)
+    rest = float(v[0])
+    windows = _spike_windows(v, rest, detection_mv)
+    slope = ionic_slope(trace)
+    peaks = [up + int(np.argmax(v[up:down])) for up, down in windows]
+    spikes = []
+    for k in range(len(windows)):
+        peak_i = peaks[k]
+        lo = peaks[k - 1] if k else 0  # the previous spike is over by its peak
+        hi = windows[k + 1][0] if k + 1 < len(windows) else len(v)
+        threshold_mv, threshold_ms = _threshold(t, v, slope, lo, peak_i)
+        amplitude = float(v[peak_i]) - rest
+        ahp_min, ahp_ms, ahp_depth = _ahp(t, v, rest, peak_i, hi)
+        spikes.append(
+            Spike(
+                threshold_mv=threshold_mv,
+                threshold_time_ms=threshold_ms,
+                peak_mv=float(v[peak_i]),
+                peak_time_ms=float(t[peak_i]),
+                amplitude_mv=amplitude,
+                half_width_ms=width_at_level_ms(t, v, peak_i, rest + amplitude / 2, lo, hi),
+                ahp_min_mv=ahp_min,
+                ahp_time_ms=ahp_ms,
+                ahp_depth_mv=ahp_depth,
+                isi_ms=float(t[peaks[k + 1]] - t[peak_i]) if k + 1 < len(peaks) else None,
+            )
+        )
+    isis = np.diff(t[peaks]) if len(peaks) > 1 else np.array([])
+    return Measurements(
+        resting_mv=rest,
+        spike_count=len(spikes),
+        firing_rate_hz=float(1000.0 / np.mean(isis)) if len(isis) else None,
+        spikes=tuple(spikes),
+        stimulus=stimulus_summary(trace),
+        detection_mv=detection_mv,
+    )
+
+
+def stimulus_summary(trace: Trace) -> dict | None:
+    """The stimulus episodes of a Hodgkin–Huxley trace (exact times when the trace carries them)."""
+    if trace.stimulus_episodes is not None:
+        episodes = trace.stimulus_episodes
+    elif "i_stim_ua_per_cm2" in trace.extra:
+        episodes = episodes_from_samples(trace.time_ms, trace.extra["i_stim_ua_per_cm2"])
+    else:
+        return None
+    return {
+        "episodes": [
+            {"onset_ms": _round(a, 9), "end_ms": _round(b, 9), "peak_ua_per_cm2": _round(i, 9)} for a, b, i in episodes
+        ]
+    }
+
+
+def episodes_from_samples(t: np.ndarray, i_stim: np.ndarray) -> tuple[tuple[float, float | None, float], ...]:
+    """(onset, end or None, signed current of largest size) of each run of non-zero sampled current."""
+    on = np.asarray(i_stim) != 0
+    starts = np.flatnonzero(on & ~np.r_[False, on[:-1]])
+    ends = np.flatnonzero(on & ~np.r_[on[1:], False])
+    found = []
+    for a, b in zip(starts, ends, strict=True):
+        run = np.asarray(i_stim[a : b + 1], dtype=float)
+        end = None if b == len(t) - 1 else float(t[b + 1])
+        found.append((float(t[a]), end, float(run[np.argmax(np.abs(run))])))
+    return tuple(found)

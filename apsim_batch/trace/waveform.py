@@ -16,6 +16,10 @@ class Trace:
     time_ms: np.ndarray
     voltage_mv: np.ndarray
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    # Hodgkin–Huxley only: C (the threshold needs it) and the stimulus episodes at their exact times,
+    # (onset_ms, end_ms or None when on to the end, signed current of largest size in µA/cm²).
+    capacitance_uf_per_cm2: float = 1.0
+    stimulus_episodes: tuple[tuple[float, float | None, float], ...] | None = None
 
     @property
     def sample_interval_ms(self) -> float:
@@ -44,7 +48,7 @@ def gaussian_trace(waveform: GaussianWaveform) -> Trace:
 
 def hodgkin_huxley_trace(waveform: HodgkinHuxleyWaveform) -> Trace:
     """Simulate the Hodgkin–Huxley membrane; gates and currents become extra CSV columns."""
-    from .hodgkin_huxley import simulate
+    from .hodgkin_huxley import simulate, stimulus_episodes
 
     sim = simulate(waveform)
     extra = {
@@ -56,7 +60,13 @@ def hodgkin_huxley_trace(waveform: HodgkinHuxleyWaveform) -> Trace:
         "i_leak_ua_per_cm2": sim.i_leak_ua_per_cm2,
         "i_stim_ua_per_cm2": sim.i_stim_ua_per_cm2,
     }
-    return Trace(time_ms=sim.time_ms, voltage_mv=sim.voltage_mv, extra=extra)
+    return Trace(
+        time_ms=sim.time_ms,
+        voltage_mv=sim.voltage_mv,
+        extra=extra,
+        capacitance_uf_per_cm2=waveform.capacitance_uf_per_cm2,
+        stimulus_episodes=stimulus_episodes(waveform.stimulus, waveform.duration_ms),
+    )
 
 
 def synthesize(waveform: GaussianWaveform | HodgkinHuxleyWaveform) -> Trace:

@@ -1,0 +1,349 @@
+"""Gallery cards: one render's media (pausable GIF, captioned MP4), text alternative, parameters and links."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ..names import MANIFEST
+
+# Unit suffixes of field names, shown after values ("resting_mv" -> "-70 mV").
+_UNITS = (
+    ("_ua_per_cm2", "µA/cm²"),
+    ("_ms_per_cm2", "mS/cm²"),
+    ("_uf_per_cm2", "µF/cm²"),
+    ("_mv", "mV"),
+    ("_ms", "ms"),
+    ("_s", "s"),
+    ("_px", "px"),
+    ("_pt", "pt"),
+    ("_c", "°C"),
+    ("_hz", "Hz"),
+)
+_LINKS = (("gif", "GIF"), ("mp4", "MP4"), ("png", "PNG"), ("vtt", "captions (VTT)"), ("csv", "CSV"))
+_HIDDEN_PARAMETERS = {"label", "samples", "smoothing"}
+_FIRST_PARAMETERS = ("model", "resting_mv", "duration_ms")
+_KEY_PARAMETERS = {"model", "resting", "duration", "temperature"}
+# The measurements a card shows; the rest (times of events) fold away under "more".
+# Per-spike values are the first spike's (the manifest lists every spike).
+KEY_MEASUREMENTS = (
+    "spike_count",
+    "firing_rate_hz",
+    "threshold_mv",
+    "peak_mv",
+    "amplitude_mv",
+    "half_width_ms",
+    "ahp_min_mv",
+)
+_THRESHOLD_KEYS = ("threshold_mv", "threshold_time_ms")
+_NO_THRESHOLD = "none: a Gaussian shape has no threshold"
+_SPIKE_COLUMNS = {
+    "threshold_mv": "threshold",
+    "peak_mv": "peak",
+    "half_width_ms": "half width",
+    "ahp_min_mv": "AHP min",
+    "isi_ms": "ISI",
+}
+_MODELS = {"gaussian": "Gaussian waveform", "hodgkin_huxley": "Hodgkin–Huxley model"}
+
+
+def e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def href(path: str) -> str:
+    """A relative URL for a path inside the outputs folder (each segment escaped)."""
+    return e(quote(path, safe="/"))
+
+
+def _split_unit(key: str) -> tuple[str, str]:
+    for suffix, unit in _UNITS:
+        if key.endswith(suffix):
+            return key[: -len(suffix)], unit
+    return key, ""
+
+
+def number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def shown(key: str, value: Any) -> tuple[str, str]:
+    """('resting', '-70 mV') for ('resting_mv', -70)."""
+    label, unit = _split_unit(key)
+    if value is None:
+        return label.replace("_", " "), "—"
+    return label.replace("_", " "), f"{number(value)} {unit}".strip()
+
+
+def dl(pairs: Iterable[tuple[str, str]], css: str) -> str:
+    items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in pairs)
+    return f'<dl class="{css}">{items}</dl>' if items else ""
+
+
+def key_parameters(parameters: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(the parameters worth a glance, the rest): the waveform's main scalars, each component or pulse, fps."""
+    key: list[tuple[str, str]] = []
+    more: list[tuple[str, str]] = []
+    waveform = parameters.get("waveform")
+    if isinstance(waveform, Mapping):
+        for label, text, is_item in _flatten(waveform, ""):
+            (key if is_item or label in _KEY_PARAMETERS else more).append((label, text))
+    animation = parameters.get("animation")
+    if isinstance(animation, Mapping) and "fps" in animation:
+        key.append(shown("fps", animation["fps"]))
+    return key, more
+
+
+def _flatten(block: Mapping[str, Any], prefix: str) -> list[tuple[str, str, bool]]:
+    """(label, value with unit, is a list item): scalars, one line per list item, nested blocks prefixed."""
+    first = [k for k in _FIRST_PARAMETERS if k in block]
+    found: list[tuple[str, str, bool]] = []
+    for key in [*first, *(k for k in block if k not in _FIRST_PARAMETERS)]:
+        value = block[key]
+        if key in _HIDDEN_PARAMETERS or value is None:
+            continue
+        if isinstance(value, Mapping):
+            found += _flatten(value, f"{prefix}{key} ")
+        elif isinstance(value, list):
+            singular = key[:-1] if key.endswith("s") else key
+            items = [item for item in value if isinstance(item, Mapping)]
+            found += [(*_component(f"{singular} {i + 1}", item), True) for i, item in enumerate(items)]
+        else:
+            label, text = shown(key, value)
+            found.append((prefix + label, text, False))
+    return found
+
+
+def _component(fallback: str, item: Mapping[str, Any]) -> tuple[str, str]:
+    name = str(item.get("label") or fallback)
+    parts = [" ".join(shown(k, v)) for k, v in item.items() if k != "label" and v is not None]
+    return name, ", ".join(parts)
+
+
+def _is_gaussian(manifest: Mapping[str, Any]) -> bool:
+    parameters = manifest.get("parameters")
+    waveform = parameters.get("waveform") if isinstance(parameters, Mapping) else None
+    return isinstance(waveform, Mapping) and waveform.get("model", "gaussian") == "gaussian"
+
+
+def scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's whole-trace and first-spike values; a Gaussian's (null) threshold left out."""
+    found = manifest.get("measurements")
+    if not isinstance(found, Mapping):
+        return {}
+    skip = (*_THRESHOLD_KEYS, "stimulus") if _is_gaussian(manifest) else ()
+    return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list)) and k not in skip}
+
+
+def _measurement_block(manifest: Mapping[str, Any]) -> str:
+    scalars = scalar_measurements(manifest)
+    if not scalars:
+        return ""
+    key = [shown(k, scalars[k]) for k in KEY_MEASUREMENTS if k in scalars]
+    if _is_gaussian(manifest):
+        key.insert(min(2, len(key)), ("threshold", _NO_THRESHOLD))
+    refractory = manifest.get("refractory")
+    if isinstance(refractory, Mapping):
+        key += [shown(f"{k}_refractory_ms", refractory.get(f"{k}_ms")) for k in ("absolute", "relative")]
+    more = [shown(k, v) for k, v in scalars.items() if k not in KEY_MEASUREMENTS]
+    if not key:
+        key, more = more, []
+    block = dl(key, "measures")
+    if more:
+        block += f'<details class="more"><summary>more measurements</summary>{dl(more, "measures")}</details>'
+    return block + _spike_table(manifest)
+
+
+def _spike_table(manifest: Mapping[str, Any]) -> str:
+    """Every spike's values, when there is more than one (the lines above are the first spike's)."""
+    found = manifest.get("measurements")
+    spikes = found.get("spikes") if isinstance(found, Mapping) else None
+    if not isinstance(spikes, list) or len(spikes) < 2:
+        return ""
+    columns = [c for c in _SPIKE_COLUMNS if not (c == "threshold_mv" and _is_gaussian(manifest))]
+    head = "".join(f'<th scope="col">{e(_SPIKE_COLUMNS[c])} ({e(_split_unit(c)[1])})</th>' for c in columns)
+    rows = "".join(
+        f"<tr><td>{k + 1}</td>"
+        + "".join(f"<td>{e('—' if s.get(c) is None else number(s.get(c)))}</td>" for c in columns)
+        + "</tr>"
+        for k, s in enumerate(spikes)
+        if isinstance(s, Mapping)
+    )
+    return (
+        f'<details class="more"><summary>every spike ({len(spikes)})</summary><div class="scroll" tabindex="0"'
+        f' role="region" aria-label="Every spike"><table><thead><tr><th scope="col">spike</th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div></details>"
+    )
+
+
+def files_by_format(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    records = manifest.get("files")
+    if not isinstance(records, list):
+        return {}
+    return {r["format"]: r for r in records if isinstance(r, Mapping) and "format" in r and "path" in r}
+
+
+def variant_of(manifest: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    variant = manifest.get("variant")
+    return variant if isinstance(variant, Mapping) and variant.get("set_name") else None
+
+
+def answers_hidden(manifest: Mapping[str, Any], teacher: bool) -> bool:
+    """A student set's parameters and measurements are its answers; other sets are lecture figures."""
+    variant = variant_of(manifest)
+    return variant is not None and variant.get("student", True) is not False and not teacher
+
+
+# --- the text alternative ------------------------------------------------------------------------
+
+
+def describe(manifest: Mapping[str, Any], teacher: bool) -> str:
+    """What the animation shows, in words, from the render itself: model, stimulus, spikes (and, for
+    teachers, the key measurements). A student set's card says only that it is a voltage trace."""
+    if answers_hidden(manifest, teacher):
+        return "A membrane voltage trace, drawn from left to right over time; measure it from the figure."
+    parameters = manifest.get("parameters") if isinstance(manifest.get("parameters"), Mapping) else {}
+    waveform = parameters.get("waveform") if isinstance(parameters.get("waveform"), Mapping) else {}
+    model = str(waveform.get("model", "gaussian"))
+    parts = [f"{_MODELS.get(model, model)}: membrane voltage over {number(waveform.get('duration_ms', '?'))} ms"]
+    parts.append(_stimulus(waveform) if model == "hodgkin_huxley" else _components(waveform))
+    spikes = spike_count(manifest)
+    if spikes is not None:
+        parts.append(f"{spikes} action potential{'s' * (spikes != 1)}")
+    sentence = "; ".join(p for p in parts if p) + "."
+    if teacher:
+        scalars = scalar_measurements(manifest)
+        shown_keys = [k for k in KEY_MEASUREMENTS if k != "spike_count" and scalars.get(k) is not None]
+        measured = [" ".join(shown(k, scalars[k])) for k in shown_keys]
+        if measured:
+            sentence += " Measured: " + ", ".join(measured) + "."
+    return sentence
+
+
+def _stimulus(waveform: Mapping[str, Any]) -> str:
+    stimulus = waveform.get("stimulus") if isinstance(waveform.get("stimulus"), Mapping) else {}
+    found = []
+    for pulse in stimulus.get("pulses") or []:
+        if isinstance(pulse, Mapping):
+            found.append(
+                f"a pulse of {number(pulse.get('amplitude_ua_per_cm2'))} µA/cm² at {number(pulse.get('onset_ms'))} ms"
+                + (f" for {number(pulse['duration_ms'])} ms" if pulse.get("duration_ms") is not None else "")
+            )
+    step = stimulus.get("step")
+    if isinstance(step, Mapping):
+        amplitude, onset = number(step.get("amplitude_ua_per_cm2")), number(step.get("onset_ms"))
+        found.append(f"a sustained step of {amplitude} µA/cm² from {onset} ms")
+    return "stimulus: " + ", ".join(found) if found else "no stimulus"
+
+
+def _components(waveform: Mapping[str, Any]) -> str:
+    items = [c for c in waveform.get("components") or [] if isinstance(c, Mapping)]
+    named = [str(c.get("label") or f"component {i + 1}") for i, c in enumerate(items)]
+    return f"built from {len(items)} Gaussian component{'s' * (len(items) != 1)}" + (
+        f" ({', '.join(named)})" if named else ""
+    )
+
+
+def spike_count(manifest: Mapping[str, Any]) -> int | None:
+    """The measured spike count, or the number of spikes the phases belong to (older manifests)."""
+    count = scalar_measurements(manifest).get("spike_count")
+    if isinstance(count, int) and not isinstance(count, bool):
+        return count
+    found = manifest.get("phases")
+    if not isinstance(found, list):
+        return None
+    return len({p.get("spike") for p in found if isinstance(p, Mapping) and isinstance(p.get("spike"), int)})
+
+
+# --- media and the card -------------------------------------------------------------------------
+
+
+def media(files: Mapping[str, Mapping[str, Any]], title: str, uid: str, captions: Mapping[str, str]) -> str:
+    """The animation (poster first; the page script plays and pauses it) and the MP4 with captions.
+
+    A GIF cannot be paused, so pausing swaps in the poster PNG (the finished trace), or, with no
+    PNG, a canvas holding the frame on screen. `captions` maps VTT paths to their text: a page opened
+    from disk may not load a track file (file: URLs are unique origins), so the track is inline.
+    """
+    gif, png, mp4 = files.get("gif"), files.get("png"), files.get("mp4")
+    size = _size(gif or png or mp4 or {})
+    out = []
+    if gif:
+        poster = f' data-poster="{href(png["path"])}"' if png else ""
+        first = png or gif
+        out.append(
+            f'<div class="anim" data-gif="{href(gif["path"])}"{poster}><img src="{href(first["path"])}"'
+            f' loading="lazy" decoding="async"{size} alt="{e("Animation: " + title)}" aria-describedby="{uid}"></div>'
+            f'<button type="button" class="toggle" hidden><span class="state">Play</span>'
+            f'<span class="vh"> animation: {e(title)}</span></button>'
+        )
+    elif png:
+        out.append(
+            f'<img src="{href(png["path"])}" loading="lazy" decoding="async"{size} alt="{e("Figure: " + title)}"'
+            f' aria-describedby="{uid}">'
+        )
+    else:
+        out.append('<p class="none">no GIF or PNG in this render</p>')
+    if mp4:
+        vtt = files.get("vtt")
+        track = ""
+        if vtt and vtt["path"] in captions:
+            data = base64.b64encode(captions[vtt["path"]].encode("utf-8")).decode("ascii")
+            track = f'<track kind="captions" srclang="en" label="Phases" default src="data:text/vtt;base64,{data}">'
+        poster = f' poster="{href(png["path"])}"' if png else ""
+        out.append(
+            f'<details class="video"><summary>Video<span class="vh">: {e(title)}</span> (MP4'
+            f'{", captioned" if track else ""})</summary><video controls preload="none"{size}{poster}'
+            f' aria-describedby="{uid}"><source src="{href(mp4["path"])}" type="video/mp4">{track}</video></details>'
+        )
+    return f'<div class="media">{"".join(out)}</div>'
+
+
+def _size(record: Mapping[str, Any]) -> str:
+    width, height = record.get("width"), record.get("height")
+    return f' width="{width}" height="{height}"' if isinstance(width, int) and isinstance(height, int) else ""
+
+
+def card(manifest: Mapping[str, Any], teacher: bool, uid: str, captions: Mapping[str, str]) -> str:
+    name = str(manifest.get("name", "?"))
+    parameters = manifest.get("parameters") if isinstance(manifest.get("parameters"), Mapping) else {}
+    title = str(parameters.get("title") or name)
+    files = files_by_format(manifest)
+    variant = variant_of(manifest)
+    hidden = answers_hidden(manifest, teacher)
+    # The trace of a student set's variant is an answer too (handouts leave it out, see answers.py).
+    links = [
+        f'<a href="{href(files[fmt]["path"])}">{label}<span class="vh">: {e(title)}</span></a>'
+        for fmt, label in _LINKS
+        if fmt in files and not (hidden and fmt == "csv")
+    ]
+    if not hidden:
+        links.append(f'<a href="{href(f"{name}/{MANIFEST}")}">manifest<span class="vh">: {e(title)}</span></a>')
+    body = [f"<h3>{e(title)}</h3>", f'<p class="desc" id="{uid}">{e(describe(manifest, teacher))}</p>']
+    source = f" from <code>{e(manifest['config'])}</code>" if manifest.get("config") and not hidden else ""
+    body.append(f'<p class="name"><code>{e(name)}</code>{source}</p>')
+    if variant is not None and teacher and isinstance(variant.get("values"), Mapping):
+        body.append(dl(((k, number(v)) for k, v in variant["values"].items()), "varied"))
+    if not hidden:
+        key, more = key_parameters(parameters)
+        body.append(dl(key, "params"))
+        if more:
+            body.append(f'<details class="more"><summary>more parameters</summary>{dl(more, "params")}</details>')
+        body.append(_measurement_block(manifest))
+        notes = manifest.get("notes")
+        if isinstance(notes, list) and notes:
+            body.append('<p class="notes">' + "<br>".join(e(n) for n in notes) + "</p>")
+    body.append('<p class="links">' + " ".join(links) + "</p>")
+    search = e(f"{name} {title}".lower())
+    return (
+        f'<article class="card" data-search="{search}">{media(files, title, uid, captions)}'
+        f'<div class="body">{"".join(body)}</div></article>'
+    )

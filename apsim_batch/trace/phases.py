@@ -1,0 +1,279 @@
+"""Phases of a trace, cut from its spikes and its stimulus, in one vocabulary for figure, manifest and captions.
+
+Pure numpy. The phases tile the trace from the first sample to the last; each is painted over a
+background of "rest" in a fixed order, so a later, more specific rule wins where two apply:
+
+1. any stretch outside the 1 mV band around rest: "subthreshold" above rest, "hyperpolarizing" below;
+2. each spike: "rising" (threshold, or for a Gaussian the last rise through the band, to the peak),
+   "falling" (peak back through rest; without an undershoot back into the band; under a sustained
+   current that never lets it get there, to the trough), "ahp" (the whole time below rest, until back
+   within the band after the trough, or the next rise; a pulse arriving during it does not end it),
+   then, while a sustained current is on, "isi" up to the next spike's rise; after the last spike,
+   "block" when the membrane stays on average 15 mV or more above rest, or "isi" when the trace ends
+   within 1.5 mean intervals;
+3. each stimulus episode not followed by a spike before the next episode: "subthreshold" (depolarizing)
+   or "hyperpolarizing", from its onset until the membrane is back within the band of rest for good
+   (or, when it came during an AHP, until the trough where the AHP resumes), painted over rest, ahp,
+   isi and responses but never over a spike's rising or falling phase;
+4. with a stimulus acting, never "rest": what is left of rest there becomes the response to it.
+Finally a pass through the band shorter than 1 ms between two responses joins the response before it,
+and pieces shorter than 1e-6 ms are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .measure import Measurements
+    from .waveform import Trace
+
+PHASE_NAMES = ("rest", "subthreshold", "hyperpolarizing", "rising", "falling", "ahp", "isi", "block")
+PHASE_LABELS = {
+    "rest": "at rest",
+    "subthreshold": "subthreshold response",
+    "hyperpolarizing": "hyperpolarizing response",
+    "rising": "rising phase",
+    "falling": "falling phase",
+    "ahp": "after-hyperpolarization",
+    "isi": "interspike interval",
+    "block": "depolarization block",
+}
+REST_BAND_MV = 1.0  # within this of the resting level the membrane is "at rest"
+BLOCK_MIN_MV = 15.0  # held this far above rest on average under current, with no spike: depolarization block
+MIN_REST_MS = 1.0  # a shorter pass through the rest band between two responses is not "at rest"
+MIN_PHASE_MS = 1e-6  # shorter pieces (a 1e-9 ms pulse) are not phases
+_RESPONSES = ("subthreshold", "hyperpolarizing")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase from start_ms to end_ms; `spike` indexes Measurements.spikes for rising, falling and ahp."""
+
+    name: str
+    start_ms: float
+    end_ms: float
+    spike: int | None
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self.name]
+
+    def as_dict(self, digits: int = 6) -> dict[str, float | int | str | None]:
+        return {
+            "phase": self.name,
+            "label": self.label,
+            "start_ms": round(self.start_ms, digits),
+            "end_ms": round(self.end_ms, digits),
+            "spike": self.spike,
+        }
+
+
+class _Canvas:
+    """Non-overlapping (start, end, name, spike) pieces covering [t0, t1]; paint() overwrites a stretch."""
+
+    def __init__(self, t0: float, t1: float) -> None:
+        self.pieces: list[tuple[float, float, str, int | None]] = [(t0, t1, "rest", None)]
+
+    def paint(self, a: float, b: float, name: str, spike: int | None = None, over: frozenset | None = None) -> None:
+        if b <= a:
+            return
+        out = []
+        for s, e, n, k in self.pieces:
+            if e <= a or s >= b or (over is not None and n not in over):
+                out.append((s, e, n, k))
+                continue
+            if s < a:
+                out.append((s, a, n, k))
+            out.append((max(s, a), min(e, b), name, spike))
+            if e > b:
+                out.append((b, e, n, k))
+        self.pieces = out
+
+    def name_at(self, when: float) -> str:
+        return next((n for s, e, n, _ in self.pieces if s <= when < e), self.pieces[-1][2])
+
+    def phases(self) -> list[Phase]:
+        pieces = [list(p) for p in self.pieces if p[1] - p[0] >= MIN_PHASE_MS] or [list(self.pieces[0])]
+        for i in range(1, len(pieces) - 1):  # a brief pass through the band between responses
+            s, e, n, _ = pieces[i]
+            if n == "rest" and e - s < MIN_REST_MS and pieces[i - 1][2] in _RESPONSES and pieces[i + 1][2] != "rest":
+                pieces[i][2:] = pieces[i - 1][2:]
+        merged: list[Phase] = []
+        for _, e, n, k in pieces:
+            if merged and merged[-1].name == n and merged[-1].spike == k:
+                merged[-1] = Phase(n, merged[-1].start_ms, e, k)
+            elif merged:
+                merged.append(Phase(n, merged[-1].end_ms, e, k))  # close any gap a dropped piece left
+            else:
+                merged.append(Phase(n, self.pieces[0][0], e, k))  # from the first sample, whatever was dropped
+        last = merged[-1]
+        merged[-1] = Phase(last.name, last.start_ms, self.pieces[-1][1], last.spike)  # to the last sample
+        return merged
+
+
+def _cross(t: np.ndarray, v: np.ndarray, i: int, level: float) -> float:
+    dv = v[i + 1] - v[i]
+    frac = 0.0 if dv == 0 else min(max((level - v[i]) / dv, 0.0), 1.0)
+    return float(t[i] + frac * (t[i + 1] - t[i]))
+
+
+def _first(t: np.ndarray, v: np.ndarray, i0: int, i1: int, test, level: float) -> float | None:
+    """Interpolated time of the first sample in i0..i1-1 (after i0) where test(v) holds, or None."""
+    hits = np.flatnonzero(test(v[i0 + 1 : i1]))
+    if not len(hits):
+        return None
+    j = i0 + 1 + int(hits[0])
+    return _cross(t, v, j - 1, level)
+
+
+def _excursions(canvas: _Canvas, t: np.ndarray, v: np.ndarray, rest: float) -> None:
+    """Rule 1: every run outside the band around rest is a response (up or down)."""
+    for sign, name in ((1, "subthreshold"), (-1, "hyperpolarizing")):
+        out = sign * (v - rest) > REST_BAND_MV
+        starts = np.flatnonzero(out & ~np.r_[False, out[:-1]])
+        ends = np.flatnonzero(out & ~np.r_[out[1:], False])
+        level = rest + sign * REST_BAND_MV
+        for a, b in zip(starts, ends, strict=True):
+            start = float(t[0]) if a == 0 else _cross(t, v, a - 1, level)
+            end = float(t[-1]) if b == len(v) - 1 else _cross(t, v, b, level)
+            canvas.paint(start, end, name)
+
+
+def _stimulus_on(trace: Trace, when: float) -> bool:
+    i_stim = trace.extra.get("i_stim_ua_per_cm2")
+    if i_stim is None:
+        return False
+    return bool(np.interp(when, trace.time_ms, np.abs(i_stim)) > 0)
+
+
+def _onset(t: np.ndarray, v: np.ndarray, rest: float, spike, lo: int, peak_i: int) -> float:
+    """Where the rising phase starts: the threshold, or the last rise through the band before the peak."""
+    if spike.threshold_time_ms is not None:
+        return spike.threshold_time_ms
+    level = rest + REST_BAND_MV
+    below = np.flatnonzero(v[lo:peak_i] < level)
+    return float(t[lo]) if not len(below) else _cross(t, v, lo + int(below[-1]), level)
+
+
+def _spike_phases(canvas: _Canvas, trace: Trace, m: Measurements) -> list[float]:
+    """Rule 2; returns each spike's onset."""
+    t, v, rest = trace.time_ms, trace.voltage_mv, m.resting_mv
+    index = lambda ms: int(np.searchsorted(t, ms))  # noqa: E731
+    peaks = [index(s.peak_time_ms) for s in m.spikes]
+    onsets = [_onset(t, v, rest, s, peaks[k - 1] if k else 0, peaks[k]) for k, s in enumerate(m.spikes)]
+    for k, peak_i in enumerate(peaks):
+        limit = onsets[k + 1] if k + 1 < len(onsets) else float(t[-1])
+        hi = min(index(limit) + 1, len(v))
+        canvas.paint(onsets[k], float(t[peak_i]), "rising", k)
+        undershoot = m.spikes[k].ahp_min_mv is not None
+        down = _first(t, v, peak_i, hi, lambda x: x <= rest, rest) if undershoot else None
+        back = None
+        if down is not None:
+            canvas.paint(float(t[peak_i]), down, "falling", k)
+            back = _ahp_end(trace, m, down, hi, limit)
+            canvas.paint(down, back, "ahp", k)
+        else:
+            back = _first(t, v, peak_i, hi, lambda x: x <= rest + REST_BAND_MV, rest + REST_BAND_MV)
+            if back is None:  # held up by a sustained current: fall to the trough
+                back = float(t[peak_i + int(np.argmin(v[peak_i:hi]))]) if hi > peak_i else float(t[peak_i])
+            canvas.paint(float(t[peak_i]), min(back, limit), "falling", k)
+        if back < limit and _stimulus_on(trace, back):
+            _after_spike(canvas, trace, m, back, limit, last=k + 1 == len(peaks))
+    return onsets
+
+
+def _ahp_end(trace: Trace, m: Measurements, down: float, hi: int, limit: float) -> float:
+    """Back within the band after the trough, ignoring the lift of a pulse that arrived during the AHP."""
+    t, v, rest = trace.time_ms, trace.voltage_mv, m.resting_mv
+    i0 = int(np.searchsorted(t, down))
+    trough = i0 + int(np.argmin(v[i0:hi])) if hi > i0 else i0
+    later = [(e["onset_ms"], e["end_ms"] or float(t[-1])) for e in (m.stimulus or {}).get("episodes", [])]
+    later = [(a, b) for a, b in later if a > down]
+    level = rest - REST_BAND_MV
+    ups = trough + np.flatnonzero((v[trough : hi - 1] < level) & (v[trough + 1 : hi] >= level))
+    for j in ups:
+        when = _cross(t, v, int(j), level)
+        if not any(a <= when <= b for a, b in later):
+            return min(when, limit)
+    return limit
+
+
+def _after_spike(canvas: _Canvas, trace: Trace, m: Measurements, start: float, limit: float, last: bool) -> None:
+    """Under a sustained current: the interval to the next spike; after the last, block or the ISI the trace cuts."""
+    t, v = trace.time_ms, trace.voltage_mv
+    i_stim = trace.extra["i_stim_ua_per_cm2"]
+    i0 = int(np.searchsorted(t, start))
+    off = np.flatnonzero(i_stim[i0:] == 0)
+    end = min(limit, float(t[i0 + int(off[0])]) if len(off) else float(t[-1]))
+    i1 = max(int(np.searchsorted(t, end)), i0 + 1)
+    if not last:
+        canvas.paint(start, end, "isi")
+    elif np.mean(v[i0:i1]) > m.resting_mv + BLOCK_MIN_MV:
+        canvas.paint(start, end, "block")
+    elif m.firing_rate_hz is not None and end >= float(t[-1]) and end - start <= 1.5 * 1000 / m.firing_rate_hz:
+        canvas.paint(start, end, "isi")  # the train goes on; the trace ends before its next spike
+
+
+def _failed_stimuli(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float]) -> None:
+    """Rule 3: a stimulus episode with no spike before the next episode is a failed response."""
+    if m.stimulus is None:
+        return
+    t, v, rest = trace.time_ms, trace.voltage_mv, m.resting_mv
+    episodes = m.stimulus["episodes"]
+    t_end = float(t[-1])
+    for e, episode in enumerate(episodes):
+        onset = episode["onset_ms"]
+        following = episodes[e + 1]["onset_ms"] if e + 1 < len(episodes) else t_end
+        if any(onset <= s < following for s in onsets):
+            continue
+        name = "subthreshold" if episode["peak_ua_per_cm2"] > 0 else "hyperpolarizing"
+        cap = min([following, *(s for s in onsets if s > onset)])
+        stop = episode["end_ms"] if episode["end_ms"] is not None else t_end
+        back = _response_end(canvas, t, v, rest, onset, stop, cap)
+        canvas.paint(onset, min(max(back, stop), cap), name, over=frozenset({"rest", "ahp", "isi", *_RESPONSES}))
+
+
+def _response_end(canvas: _Canvas, t: np.ndarray, v: np.ndarray, rest: float, onset: float, stop: float, cap: float):
+    """Where a failed response ends: back on the AHP it interrupted, or back within the band of rest for good."""
+    i0, i1 = int(np.searchsorted(t, stop)), min(int(np.searchsorted(t, cap)) + 1, len(v))
+    if i1 - i0 < 2:
+        return cap
+    if canvas.name_at(onset) == "ahp":  # the membrane resumes its after-hyperpolarization at the next trough
+        dv = np.diff(v[i0:i1])
+        turn = np.flatnonzero((dv[:-1] < 0) & (dv[1:] >= 0))
+        return float(t[i0 + int(turn[0]) + 1]) if len(turn) else cap
+    outside = np.flatnonzero(np.abs(v[i0:i1] - rest) > REST_BAND_MV)
+    if not len(outside):
+        return stop
+    last = i0 + int(outside[-1])
+    if last + 1 >= i1:
+        return cap
+    level = rest + REST_BAND_MV if v[last] > rest else rest - REST_BAND_MV
+    return _cross(t, v, last, level)
+
+
+def _no_rest_under_current(canvas: _Canvas, trace: Trace, m: Measurements) -> None:
+    """Rule 4: rest needs no stimulus acting; a stretch of "rest" under current is a (small) response."""
+    if m.stimulus is None:
+        return
+    t_end = float(trace.time_ms[-1])
+    for episode in m.stimulus["episodes"]:
+        stop = episode["end_ms"] if episode["end_ms"] is not None else t_end
+        name = "subthreshold" if episode["peak_ua_per_cm2"] > 0 else "hyperpolarizing"
+        canvas.paint(episode["onset_ms"], stop, name, over=frozenset({"rest"}))
+
+
+def phases(trace: Trace, measurements: Measurements) -> list[Phase]:
+    """The phases of the trace in time order, covering it from the first sample to the last."""
+    t, v = np.asarray(trace.time_ms, dtype=float), np.asarray(trace.voltage_mv, dtype=float)
+    canvas = _Canvas(float(t[0]), float(t[-1]))
+    if np.max(np.abs(v - measurements.resting_mv)) >= REST_BAND_MV:
+        _excursions(canvas, t, v, measurements.resting_mv)
+    onsets = _spike_phases(canvas, trace, measurements) if measurements.spikes else []
+    _failed_stimuli(canvas, trace, measurements, onsets)
+    _no_rest_under_current(canvas, trace, measurements)
+    return canvas.phases()
