@@ -126,23 +126,8 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
                 )
 
     prepare_out_dir(out_dir)
-    copied = 0
     with sigterm_raises(), output_lock(out_dir):
-        for name in sorted({*chosen, *sets}):  # a planted link refuses the merge before anything is written
-            check_render_folder(out_dir, name)
-        remove_partial_files(out_dir)
-        # As in a run: the top-level entries of the renders about to be replaced go first, and each
-        # render's own manifest goes before its files and comes back after them, so an interrupted
-        # merge leaves manifests that list only files matching their sha256.
-        update_batch_manifest(out_dir, {}, dropped=set(chosen))
-        try:
-            for name in sorted(chosen):
-                copied += _copy_render(chosen[name], out_dir)
-            for name in sorted(sets):
-                copied += _copy_set(sets[name], out_dir)
-        finally:  # stopped or not, no temporary outlives the merge
-            remove_partial_files(out_dir)
-        update_batch_manifest(out_dir, {name: found.manifest for name, found in chosen.items()})
+        copied = _write(out_dir, chosen, sets)
         record_shard(out_dir, None, {})  # the merged folder is a whole batch, not a shard
         write_gallery(out_dir, [(source, error) for _, source, error in failures])  # as the unsharded run does
     return MergeResult(out_dir, tuple(folders), tuple(sorted(chosen)), copied, shard_count, failures, missing)
@@ -281,6 +266,29 @@ def _check_same(first: SourceRender, second: SourceRender) -> None:
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+
+def _write(out_dir: Path, chosen: dict[str, SourceRender], sets: dict[str, SourceSet]) -> int:
+    """Copy every render and set into `out_dir` (holding its lock); returns the number of files copied.
+
+    As in a run: the top-level entries of the renders about to be replaced go first, and each
+    render's own manifest goes before its files and comes back after them, so an interrupted
+    merge leaves manifests that list only files matching their sha256.
+    """
+    for name in sorted({*chosen, *sets}):  # a planted link refuses the merge before anything is written
+        check_render_folder(out_dir, name)
+    remove_partial_files(out_dir)
+    update_batch_manifest(out_dir, {}, dropped=set(chosen))
+    copied = 0
+    try:
+        for name in sorted(chosen):
+            copied += _copy_render(chosen[name], out_dir)
+        for name in sorted(sets):
+            copied += _copy_set(sets[name], out_dir)
+    finally:  # stopped or not, no temporary outlives the merge
+        remove_partial_files(out_dir)
+    update_batch_manifest(out_dir, {name: found.manifest for name, found in chosen.items()})
+    return copied
 
 
 def _copy_render(found: SourceRender, out_dir: Path) -> int:
