@@ -703,3 +703,26 @@ def test_planted_hard_link_or_fifo_as_lock_fails_the_run(hostile):
             "Error: out/.apsim-batch.lock: is not a regular file; apsim-batch writes its lock only into a file of its own"
         ],
     )
+
+
+# --- bounded planning, directly ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "limit", "expected"),
+    [
+        ({"min": -70.0, "max": -70.0}, 2, 1),  # continuous, one value
+        ({"min": -70.0, "max": -69.9999999}, 5, 1),  # rounds to 6 decimals: still one value
+        ({"min": -70.0, "max": -69.999}, 10_000, 1001),  # 1,001 values of 1e-6
+        ({"min": 0.1, "max": 0.1000001, "step": 1e-9}, 10_000, 100),  # a range of 1e-7 in steps of 1e-9
+        ({"min": -1e6, "max": 1e6, "step": 1e-9}, 10_000, 10_000),  # 2e15 steps, counted up to the limit
+        ({"values": [1, True, 1.0, 1]}, 10, 3),  # True is not 1, 1.0 is not 1
+    ],
+)
+def test_distinct_values_are_counted_with_bounded_work(spec, limit, expected):
+    from apsim_batch.config.draws import distinct_count
+    from apsim_batch.config.models import VariantField
+
+    started = time.perf_counter()
+    assert distinct_count(VariantField(**spec), limit) == expected
+    assert time.perf_counter() - started < 5
