@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # the full benchmark (about 5-10 minutes on 2 cores)
     python benchmarks/run.py --quick    # fewer runs, shorter long render, smaller batch: for checking the script
+                                        # (prints only: a quick check never rewrites RESULTS.md)
 
 Renders configs/classic.yaml with `apsim-batch` and the original figure with `FuncAnimation.save`
 (benchmarks/matplotlib_way.py: PillowWriter for GIF, FFMpegWriter for MP4), each measurement in its
@@ -529,7 +530,9 @@ CHILDREN: dict[str, Callable[..., dict]] = {"split": child_split, "memory": chil
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark apsim-batch against matplotlib's FuncAnimation.save.")
-    parser.add_argument("--quick", action="store_true", help="Fewer runs and smaller sizes, to check the script.")
+    parser.add_argument(
+        "--quick", action="store_true", help="Fewer runs and smaller sizes, to check the script (prints only)."
+    )
     parser.add_argument("--no-write", action="store_true", help="Print only; leave benchmarks/RESULTS.md alone.")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -540,7 +543,9 @@ def main() -> None:
         print(json.dumps(function(*values)))
         return
     section = run(args.quick)
-    if not args.no_write:
+    if args.quick:  # a quick check's numbers are not the committed results: never replace them
+        print(f"\nquick check: {RESULTS.relative_to(ROOT)} left as it is (only a full run rewrites it)")
+    elif not args.no_write:
         write_results(section)
         print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 

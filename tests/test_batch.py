@@ -61,7 +61,11 @@ def test_plain_lines_and_summary_list_every_failure(cli, tmp_path):
     assert lines[0].startswith("✓ a: rendered in ") and lines[0].endswith("(csv, png)")
     assert lines[1].startswith("✓ b: rendered in ")
     assert lines[2] == "2 rendered, 0 up to date, 1 failed (outputs in outputs/)"
-    assert lines[3:] == ["Failures:", "  configs/bad.yaml:1: plot.width_px: must be at least 160 (got -1)"]
+    assert lines[3:] == [
+        "Failures:",
+        "  configs/bad.yaml:1: plot.width_px: must be at least 160 (got -1)",
+        "gallery: outputs/index.html (open it in a browser)",
+    ]
     assert err.splitlines() == ["✗ configs/bad.yaml:1: plot.width_px: must be at least 160 (got -1)"]
 
 

@@ -26,15 +26,24 @@ def test_defaults_are_the_original_figure():
         (2.5, 0.1, 110),
         (3.5, 0.2, -20),
     ]
-    assert (config.plot.width_px, config.plot.height_px, config.plot.voltage_range_mv) == (640, 480, (-100, 70))
+    assert (config.plot.width_px, config.plot.height_px) == (640, 480)
+    # the axes fit the trace by default; for the original trace that is the original -100..70 mV
+    assert config.plot.voltage_range_mv is None and config.plot.time_tick_ms is None
     assert (config.animation.fps, config.animation.samples_per_frame, config.frame_count) == (90, 2, 250)
     assert config.outputs == ("gif", "mp4", "png", "csv")
 
 
 def test_classic_yaml_equals_defaults():
+    """classic.yaml spells out the original axes, which the defaults reach by fitting the trace."""
+    from apsim_batch.figure.layout import draw_figure
+    from apsim_batch.trace.waveform import synthesize
+
     loaded = load_config(CONFIGS / "classic.yaml")
     assert loaded.name == "classic"
-    assert loaded.config == Config(name="classic")
+    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1}
+    assert loaded.config == Config(name="classic", plot=pinned)
+    trace = synthesize(loaded.config.waveform)
+    assert (draw_figure(loaded.config, trace) == draw_figure(Config(), trace)).all()
 
 
 def test_every_shipped_config_is_valid():

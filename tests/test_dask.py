@@ -48,7 +48,7 @@ def test_dask_renders_the_same_bytes_as_local_processes(tmp_path, cluster):
     assert remote.returncode == 0, remote.stderr
     assert_same_tree(tmp_path / "local", tmp_path / "dask")  # every file, the manifests included
     assert "dask/classic/classic.mp4" in {f"dask/{p}" for p in tree(tmp_path / "dask")}
-    assert sorted(remote.stdout.splitlines()[-1:]) == ["8 rendered, 0 up to date, 0 failed (outputs in dask/)"]
+    assert "8 rendered, 0 up to date, 0 failed (outputs in dask/)" in remote.stdout.splitlines()
 
     # incremental skipping is the batch engine's, whatever the executor
     again = run_entry_point(

@@ -245,7 +245,10 @@ def test_config_chooses_the_model_by_its_tag():
             "5: waveform.stimulus.pulses[0].duration_ms: must be greater than 0 (got 0)",
         ),
         ("waveform: {sampels: 3}", "waveform.sampels: unknown key; did you mean 'samples'?"),
-        ("plot: {panels: [gates]}", "plot.panels: gates and currents exist only in the Hodgkin–Huxley model"),
+        (
+            "plot: {panels: [gates]}",
+            "plot.panels: only the Hodgkin–Huxley model has gates, conductances and currents",
+        ),
         ("waveform: {model: hodgkin_huxley, temperature_c: 60}", "waveform.temperature_c: must be at most 45 (got 60)"),
     ],
 )

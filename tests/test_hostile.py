@@ -154,7 +154,7 @@ def test_dollar_signs_are_drawn_literally(hostile):
     from matplotlib.figure import Figure
 
     from apsim_batch.config.load import load_config
-    from apsim_batch.figure.layout import user_text
+    from apsim_batch.figure.decorate import user_text
 
     path = asset("dollar_title.yaml", hostile.work)
     ran = hostile("run", path, "--out", "out")

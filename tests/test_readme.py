@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+
+import pytest
 
 from apsim_batch.cli.reference import END, START, reference_markdown
 
@@ -34,3 +37,13 @@ def test_how_it_is_built_lists_every_module_once():
     )
     assert sorted(listed) == modules
     assert len(listed) == len(set(listed))
+
+
+def test_running_the_notebook_leaves_nothing_untracked():
+    """The quickstart notebook writes examples/outputs/; git ignores it, so a clone stays clean."""
+    proc = subprocess.run(
+        ["git", "check-ignore", "-q", "examples/outputs/classic/classic.gif"], cwd=ROOT, capture_output=True
+    )
+    if proc.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert proc.returncode == 0, "add /examples/outputs/ to .gitignore"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -10,8 +11,9 @@ import pytest
 
 from apsim_batch.cli.schema import REGENERATE, SCHEMA_FILE, config_schema, header_line, schema_text
 from apsim_batch.config.load import load_config
-from apsim_batch.config.models import Config
+from apsim_batch.config.models import NAME_PATTERN, Config
 from apsim_batch.config.yamlsafe import parse_yaml
+from apsim_batch.names import check_output_name
 
 from .conftest import ASSETS, CONFIGS, ROOT, write
 
@@ -90,3 +92,20 @@ def test_header_line_is_relative(tmp_path):
         header_line(config, tmp_path / SCHEMA_FILE) == "# yaml-language-server: $schema=../../apsim-batch.schema.json"
     )
     assert load_config(config).config.title == "x"
+
+
+@pytest.mark.parametrize("name", ["classic", "a.b-c_d", "x" * 80, "x" * 81, "-lead", "a/b", "é", "", "9lives"])
+def test_name_pattern_for_editors_is_the_loaders_rule(name):
+    if name.endswith(".") or name.split(".")[0].lower() in ("con", "nul"):
+        pytest.skip("the loader's extra rules (trailing dot, device names) are not pattern-shaped")
+    assert bool(re.fullmatch(NAME_PATTERN.strip("^$"), name)) == (check_output_name(name) is None)
+
+
+def test_titles_are_words_not_class_names():
+    """Editors show titles as hover headings and in type errors ("Expected A | B")."""
+    schema = config_schema()
+    for key, definition in schema["$defs"].items():
+        assert definition["title"] != key and " " in definition["title"], f"add {key} to schema._TITLES"
+    assert "GaussianWaveform" not in json.dumps({k: v for k, v in schema.items() if k != "$defs"}).replace(
+        "#/$defs/GaussianWaveform", ""
+    )

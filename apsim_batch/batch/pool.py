@@ -1,84 +1,96 @@
 """Worker processes with a watchdog: a hung or crashed worker fails its item, is killed and replaced.
 
 `concurrent.futures.ProcessPoolExecutor` cannot kill one stuck worker (only break the whole
-pool), and Ctrl-C makes it wait for running tasks. Here every worker is a long-lived spawned
-process in its own process group, so the parent can kill it *with* its children (an ffmpeg
-encoder) the moment its time is up or the user interrupts, and start a fresh one. A worker
-also kills its group as soon as its parent disappears (e.g. the run was SIGKILLed), so no
-orphan keeps writing into the outputs folder.
+pool), and Ctrl-C makes it wait for running tasks. Here every worker is a long-lived process
+started through our own entry (worker.py, never the caller's script) in its own process group,
+so the parent can kill it *with* its children (an ffmpeg encoder) the moment its time is up or
+the user interrupts, and start a fresh one. A worker also kills its group as soon as its parent
+disappears (e.g. the run was SIGKILLed), so no orphan keeps writing into the outputs folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.spawn
 import os
 import signal
-import threading
+import socket
+import subprocess
+import sys
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from . import worker
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-PARENT_CHECK_S = 0.2
 
+class _Process:
+    """The parts of multiprocessing.Process the pool uses, for a worker started with subprocess."""
 
-def _kill_group_when_orphaned(parent_pid: int) -> None:
-    while True:
-        time.sleep(PARENT_CHECK_S)
-        if os.getppid() != parent_pid:
-            _kill_own_group()
+    def __init__(self, popen: subprocess.Popen[bytes]):
+        self.popen = popen
+        self.pid = popen.pid
+        # Readable once the process has exited: a second way to notice a death besides the pipe.
+        self.sentinel: int | None = None
+        with contextlib.suppress(AttributeError, OSError):  # Linux 5.3+; elsewhere the pipe alone tells
+            self.sentinel = os.pidfd_open(popen.pid)
 
+    @property
+    def exitcode(self) -> int | None:
+        return self.popen.poll()
 
-def _kill_own_group() -> None:
-    if hasattr(os, "killpg"):
-        with contextlib.suppress(OSError):
-            os.killpg(os.getpgrp(), signal.SIGKILL)
-    os._exit(1)
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
 
+    def kill(self) -> None:
+        self.popen.kill()
 
-def _worker_main(conn: Connection, parent_pid: int) -> None:
-    """Serve (fn, item) requests until told to stop; runs in a spawned process."""
-    if hasattr(os, "setpgrp"):
-        os.setpgrp()  # our own group: the terminal's Ctrl-C goes to the parent, which decides
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_kill_group_when_orphaned, args=(parent_pid,), daemon=True).start()
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        if request is None:
-            return
-        fn, item = request
-        try:
-            reply: tuple[str, Any] = ("ok", fn(item))
-        except BaseException as exc:  # report, never die silently: the parent turns it into a failure
-            reply = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-        try:
-            conn.send(reply)
-        except OSError:  # BrokenPipeError: the parent is gone (SIGKILL); nobody is left to tell
-            return
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout)
+        if self.popen.returncode is not None and self.sentinel is not None:
+            os.close(self.sentinel)
+            self.sentinel = None
 
 
 @dataclass
 class _Worker:
-    process: Any  # multiprocessing.Process (spawn context)
+    process: Any  # _Process, or multiprocessing.Process where no descriptor can be passed
     conn: Connection
 
     @classmethod
     def start(cls) -> _Worker:
-        ctx = multiprocessing.get_context("spawn")  # no inherited locks, threads or file descriptors
+        if sys.platform == "win32":  # pragma: no cover - no descriptor passing there
+            return cls._start_spawned()
+        parent_sock, child_sock = socket.socketpair()
+        fd = child_sock.fileno()
+        package_root = str(Path(__file__).resolve().parents[2])
+        popen = subprocess.Popen(
+            [multiprocessing.spawn.get_executable(), "-c", worker.BOOTSTRAP, package_root, str(fd), str(os.getpid())],
+            pass_fds=(fd,),
+            start_new_session=True,  # its own process group from the start, so killpg reaches its encoders
+        )
+        child_sock.close()
+        conn = Connection(parent_sock.detach())
+        conn.send(list(sys.path))  # what spawn would hand over, without re-running the caller's __main__
+        return cls(_Process(popen), conn)
+
+    @classmethod
+    def _start_spawned(cls) -> _Worker:  # pragma: no cover - Windows
+        ctx = multiprocessing.get_context("spawn")
         parent_conn, child_conn = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child_conn, os.getpid()), daemon=True)
+        process = ctx.Process(target=worker.serve, args=(child_conn, os.getpid()), daemon=True)
         process.start()
         child_conn.close()
+        parent_conn.send(list(sys.path))
         return cls(process, parent_conn)
 
     def kill(self) -> None:
@@ -144,7 +156,9 @@ class WorkerPool:
                         self.on_start(item)
                     worker = self._send(idle, fn, item)
                     busy[worker.conn] = (worker, item, time.monotonic())
-                by_sentinel = {w.process.sentinel: conn for conn, (w, _, _) in busy.items()}
+                by_sentinel = {
+                    w.process.sentinel: conn for conn, (w, _, _) in busy.items() if w.process.sentinel is not None
+                }
                 ready = wait([*busy, *by_sentinel], self._wait_s(busy))
                 now = time.monotonic()
                 for ready_one in ready:

@@ -15,6 +15,7 @@ from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import UsageError
 from . import term
 from .guard import guarded_main, user_errors
+from .helptext import PreviewStudentOption, use_plain_help
 from .share import pack
 from .starter import templates
 
@@ -350,7 +351,7 @@ def watch(
 
 
 @app.command()
-def variants(paths: PathsArg = None, set_: SetOption = None, student: StudentOption = False) -> None:
+def variants(paths: PathsArg = None, set_: SetOption = None, student: PreviewStudentOption = False) -> None:
     """Print each variant set's variants (id, render name, varied values) without rendering.
 
     Example: apsim-batch variants configs/exercises/ahp_class.yaml
@@ -398,6 +399,7 @@ def merge(
 
 
 app.command()(pack)  # cli/share.py
+use_plain_help(app)  # last: every command registered above gets it
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The config reference table for the README, generated from the models' field descriptions.
 
-`python -m apsim_batch.reference README.md` rewrites the table between its markers; a test fails
+`python -m apsim_batch.cli.reference README.md` rewrites the table between its markers; a test fails
 when the README is out of date.
 """
 
@@ -47,7 +47,8 @@ def _type_name(annotation: object) -> str:
     return str(annotation)
 
 
-def _default(field: FieldInfo) -> str:
+def default_text(field: FieldInfo) -> str:
+    """The default column: a value in backticks, `required`, or `—` (none)."""
     if field.default_factory is not None:
         value = field.default_factory()
         if isinstance(value, BaseModel):
@@ -76,13 +77,83 @@ def _default(field: FieldInfo) -> str:
     return f"`{value}`"
 
 
-def _range(field: FieldInfo) -> str:
+def _flat(metadata: typing.Iterable[object]) -> list[object]:
+    """Constraint objects, including those inside a nested `Field(...)` of an `Annotated` alias like `Mv`."""
+    out: list[object] = []
+    for item in metadata:
+        out += _flat(item.metadata) if isinstance(item, FieldInfo) else [item]
+    return out
+
+
+def _bounds(metadata: typing.Iterable[object]) -> list[str]:
     parts = []
-    for item in field.metadata:
+    for item in _flat(metadata):
         for attr, symbol in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
             if getattr(item, attr, None) is not None:
-                parts.append(f"{symbol} {getattr(item, attr):g}")
+                parts.append(f"{symbol} {_number(getattr(item, attr))}")
+    return parts
+
+
+def _number(value: float) -> str:
+    """Limits as a reader types them: 100000, not 1e+05."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _lengths(metadata: typing.Iterable[object], unit: str) -> list[str]:
+    flat = _flat(metadata)
+    low = next((m.min_length for m in flat if getattr(m, "min_length", None) is not None), None)
+    high = next((m.max_length for m in flat if getattr(m, "max_length", None) is not None), None)
+    if low is not None and high is not None:
+        return [f"{low} to {high} {unit}"]
+    if high is not None:
+        return [f"at most {high} {unit}"]
+    if low is not None:
+        return [f"at least {low} {unit.removesuffix('s') if low == 1 else unit}"]
+    return []
+
+
+def _without_none(annotation: object) -> object:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _limits(annotation: object, metadata: typing.Iterable[object] = ()) -> list[str]:
+    """Value limits and text lengths of one value: its own metadata, or inside `Annotated`/unions."""
+    annotation = _without_none(annotation)
+    metadata = list(metadata)
+    while typing.get_origin(annotation) is typing.Annotated:
+        metadata += list(annotation.__metadata__)
+        annotation = typing.get_args(annotation)[0]
+    parts = _bounds(metadata) + _lengths(metadata, "characters")
+    if not parts and typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if found := _limits(arg):
+                text = typing.get_origin(arg) is typing.Annotated and typing.get_args(arg)[0] is str
+                parts += [f"text {found[0]}"] if text else found
+    return parts
+
+
+def allowed_text(field: FieldInfo) -> str:
+    """The allowed column: value limits, text lengths, list sizes, and the limits of each item."""
+    annotation = _without_none(field.annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (tuple, dict):
+        parts = _lengths(field.metadata, "items")
+        item = typing.get_args(annotation)[-1 if origin is dict else 0]
+        if item_limits := _limits(item):
+            parts.append("each " + ", ".join(item_limits))
+    else:
+        parts = _limits(annotation, field.metadata)
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    parts += [text for key, text in _EXTRA_WORDS.items() if key in extra]
     return ", ".join(parts)
+
+
+# Rules kept in json_schema_extra (checked by validators, stated for editors), in words for the table.
+_EXTRA_WORDS = {"multipleOf": "even"}
 
 
 def rows(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
@@ -91,20 +162,21 @@ def rows(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         out.append(
-            f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {_range(field)} | "
+            f"| `{path}` | {_type_name(field.annotation)} | {default_text(field)} | {allowed_text(field)} | "
             f"{field.description or ''} |"
         )
         members = models_in(field.annotation)
         tagged = isinstance(field.discriminator, str) and len(members) > 1
+        origin = typing.get_origin(field.annotation)
+        # Where this field's own fields are documented: list items as `[]`, mapping values as `<path>`.
+        sub_prefix = f"{path}[]." if origin is tuple else f"{path}.<path>." if origin is dict else f"{path}."
         for sub in members:
-            origin = typing.get_origin(field.annotation)
             header = None
             if tagged:  # a tagged union: one block of rows per member, headed by its tag
                 tag = typing.get_args(sub.model_fields[field.discriminator].annotation)[0]
                 doc = (sub.__doc__ or "").strip().splitlines()[0]
                 header = f"| `{path}` with `{field.discriminator}: {tag}` | mapping | | | {doc} |"
-            prefix = f"{path}[]." if origin is tuple else f"{path}.<path>." if origin is dict else f"{path}."
-            nested.append((sub, prefix, header))
+            nested.append((sub, sub_prefix, header))
     for sub, sub_prefix, header in nested:
         out += ([header] if header else []) + rows(sub, sub_prefix)
     return out

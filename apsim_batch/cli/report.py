@@ -50,6 +50,14 @@ def error_lines(error: str) -> list[str]:
     return [*lines[:MAX_PROBLEMS_SHOWN], f"and {len(lines) - MAX_PROBLEMS_SHOWN:,} more"]
 
 
+def format_gallery(out: Path) -> list[str]:
+    """Where to look after a run: the gallery pages that exist in `out`."""
+    from ..names import INDEX, TEACHER_INDEX
+
+    pages = [("gallery", out / INDEX), ("teacher view", out / TEACHER_INDEX)]
+    return [f"{label}: {path} (open it in a browser)" for label, path in pages if path.is_file()]
+
+
 def format_summary(result: BatchResult) -> list[str]:
     """The closing lines: counts, every failure again, stale renders, and why a run stopped."""
     counts = (
@@ -191,7 +199,7 @@ class PlainReporter:
         if result is None:
             return
         if self.summary and not self.quiet:
-            for line in format_summary(result):
+            for line in [*format_summary(result), *format_gallery(result.out_dir)]:
                 _echo(line)
         elif result.interrupted:
             _echo(f"Interrupted ({result.interrupted})", err=True)

@@ -13,12 +13,6 @@ SCHEMA_FILE = "apsim-batch.schema.json"
 SCHEMA_HEADER = "# yaml-language-server: $schema="
 REGENERATE = "apsim-batch schema --out apsim-batch.schema.json"
 
-# Rules the models enforce in validators rather than in field constraints, restated for editors.
-# Keyed by model title, then property; each rule is merged into that property's schema.
-_EXTRA_RULES: dict[str, dict[str, dict[str, Any]]] = {
-    "PlotConfig": {"width_px": {"multipleOf": 2}, "height_px": {"multipleOf": 2}},
-}
-
 
 class _Generator(GenerateJsonSchema):
     """pydantic's generator, plus defaults made by factories and without auto-made field titles."""
@@ -48,19 +42,105 @@ def config_schema() -> dict[str, Any]:
     from ..config.models import Config
 
     schema = Config.model_json_schema(schema_generator=_Generator)
-    for model in [schema, *schema.get("$defs", {}).values()]:
-        for prop, rule in _EXTRA_RULES.get(model.get("title"), {}).items():
-            if prop in model.get("properties", {}):
-                model["properties"][prop].update(rule)
+    _standard_keywords(schema)
+    models: dict[str, type] = {}
+    _collect(Config, models)
+    for title, definition in [("Config", schema), *schema.get("$defs", {}).items()]:
+        model = models.get(title)
+        if model is None:
+            continue
+        definition["title"] = _TITLES.get(title, definition.get("title", title))
+        for name, prop in definition.get("properties", {}).items():
+            prop["markdownDescription"] = hover_text(model.model_fields[name], name)
+            if "discriminator" in prop:  # a tagged union: a wrong type is named by its tags, in words
+                tag = prop["discriminator"]["propertyName"]
+                prop.update(type="object", title=f"a {name} ({tag}: {' or '.join(prop['discriminator']['mapping'])})")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,
         "title": "apsim-batch config",
         "description": (
             "One action-potential animation for apsim-batch: a waveform, how to draw and animate it, which files to"
-            " write. Generated from apsim_batch/config.py; regenerate with: " + REGENERATE
+            " write. Generated from apsim_batch/config/models.py; regenerate with: " + REGENERATE
         ),
     }
+
+
+# Editors show a definition's title as the hover heading and join the titles of a union's members in
+# type errors ("Expected A | B"), so the titles are words a teacher reads, never class names.
+_TITLES = {
+    "Config": "apsim-batch config",
+    "GaussianWaveform": "a Gaussian waveform (model: gaussian)",
+    "HodgkinHuxleyWaveform": "a Hodgkin–Huxley waveform (model: hodgkin_huxley)",
+    "GaussianComponent": "a Gaussian component",
+    "Stimulus": "the injected current",
+    "CurrentPulse": "a current pulse",
+    "SustainedStep": "a sustained current step",
+    "PlotConfig": "the figure (plot)",
+    "AnimationConfig": "the animation",
+    "VariantSet": "a variant set",
+    "VariantField": "how one field varies (a list of values, or min/max/step)",
+}
+
+# pydantic writes the limits of a union (e.g. `int | float` with ge=0) under its own names, which
+# editors ignore; JSON Schema spells them so.
+_KEYWORDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+# Units spelled out on hover, by the suffix of the field name.
+_UNITS = {
+    "_ua_per_cm2": "µA/cm²",
+    "_ms_per_cm2": "mS/cm²",
+    "_uf_per_cm2": "µF/cm²",
+    "_mv": "mV",
+    "_ms": "ms",
+    "_px": "pixels",
+    "_pt": "points",
+    "_s": "seconds",
+    "_c": "°C",
+}
+
+
+def _standard_keywords(node: Any) -> None:
+    if isinstance(node, dict):
+        if "anyOf" in node and any(key in node for key in _KEYWORDS):
+            for key, keyword in _KEYWORDS.items():
+                if key in node:
+                    node[keyword] = node.pop(key)
+        for value in node.values():
+            _standard_keywords(value)
+    elif isinstance(node, list):
+        for value in node:
+            _standard_keywords(value)
+
+
+def _collect(model: Any, found: dict[str, type]) -> None:
+    """Every model reachable from `model`, by class name (pydantic's $defs keys)."""
+    from ..config.models import models_in
+
+    found[model.__name__] = model
+    for field in model.model_fields.values():
+        for sub in models_in(field.annotation):
+            if sub.__name__ not in found:
+                _collect(sub, found)
+
+
+def unit_of(name: str) -> str | None:
+    """The unit a field name ends with (`resting_mv` -> mV), or None."""
+    return next((unit for suffix, unit in _UNITS.items() if name.endswith(suffix)), None)
+
+
+def hover_text(field: Any, name: str) -> str:
+    """What an editor shows on hover: the description, then unit, default and allowed range."""
+    from .reference import allowed_text, default_text
+
+    lines = [field.description or ""]
+    if unit := unit_of(name):
+        lines.append(f"Unit: {unit}")
+    default = default_text(field)
+    lines.append(f"Default: {'none' if default == '—' else default}")
+    if allowed := allowed_text(field):
+        lines.append(f"Allowed: {allowed}")
+    return "\n\n".join(lines)
 
 
 def schema_text() -> str:

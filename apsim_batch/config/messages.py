@@ -10,12 +10,13 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import FieldError, FieldPath, Problem
 from .models import Config, models_in
+from .union_errors import merge_union_errors
 
 
 def problems_from(exc: ValidationError, data: Any, source: str, lines: Mapping[tuple, int]) -> list[Problem]:
     """Turn pydantic's errors into one located Problem each (file, line, field path as a tuple)."""
     problems = []
-    for err in exc.errors(include_url=False):
+    for err in merge_union_errors(exc.errors(include_url=False)):
         loc, _ = _walk(tuple(err["loc"]), data)
         path, message = _path_and_message(err, loc, data)
         problems.append(Problem(source, message, _line_of(path, lines), path))
@@ -34,7 +35,8 @@ def _path_and_message(err: dict, loc: FieldPath, data: Any) -> tuple[FieldPath, 
     got = f" (got {_show(value)})"
     if kind == "union_tag_invalid":
         discriminator = str(ctx.get("discriminator", "")).strip("'")
-        return (*loc, discriminator), f"must be one of {ctx.get('expected_tags')} (got {_show(ctx.get('tag'))})"
+        tag = value.get(discriminator) if isinstance(value, Mapping) else ctx.get("tag")
+        return (*loc, discriminator), f"must be one of {ctx.get('expected_tags')} (got {_show(tag)})"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], data)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -51,13 +53,21 @@ def _path_and_message(err: dict, loc: FieldPath, data: Any) -> tuple[FieldPath, 
         "bool_type": lambda: f"must be true or false{got}",
         "string_type": lambda: f"must be text{got}",
         "missing": lambda: "is required",
+        "union_type": lambda: f"must be {ctx.get('expected')}{got}",
         "literal_error": lambda: f"must be one of {ctx.get('expected')}{got}",
-        "too_long": lambda: f"is too long: at most {ctx.get('max_length')} items or characters",
+        "too_long": lambda: f"is too long: at most {ctx.get('max_length')} items (got {ctx.get('actual_length')})",
+        "string_too_long": lambda: f"is too long: at most {ctx.get('max_length')} characters (got {len(value)})",
+        "string_too_short": lambda: f"is too short: at least {ctx.get('min_length')} character(s)",
         "too_short": lambda: f"is too short: at least {ctx.get('min_length')} item(s)",
         "tuple_type": lambda: f"must be a list{got}",
+        "list_type": lambda: f"must be a list{got}",
+        "dict_type": lambda: f"must be a mapping{got}",
         "model_type": lambda: f"must be a mapping of settings{got}",
         "model_attributes_type": lambda: f"must be a mapping of settings{got}",
     }
+    if kind == "string_type" and value is None and loc and str(loc[-1]).endswith("color"):
+        # `line_color: #1f77b4` reads as an empty value: YAML takes everything after # as a comment.
+        return loc, "must be text (got nothing); quote a hex colour, because # starts a YAML comment: '#1f77b4'"
     if kind in messages:
         return loc, messages[kind]()
     error = ctx.get("error")
@@ -122,7 +132,7 @@ def _walk(loc: tuple, data: Any) -> tuple[tuple, type[BaseModel] | None]:
                 model = tags[parts.pop(0)]
             else:
                 tag = node.get(field.discriminator) if isinstance(node, Mapping) else None
-                model = tags.get(tag, members[0])
+                model = tags.get(tag, members[0]) if isinstance(tag, str) or tag is None else members[0]
         else:
             model = members[0] if members else None
         in_dict = getattr(field.annotation, "__origin__", None) is dict

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
@@ -23,7 +22,11 @@ from pydantic import (
 
 from ..errors import FieldError
 from ..names import check_output_name
-from .colors import check_color
+from .base import Mv, _Model
+from .plot import PlotConfig
+
+# The rule check_output_name applies, as a JSON Schema pattern for editors (checked in the tests).
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 
 MAX_SAMPLES = 200_000
 MAX_FRAMES = 20_000
@@ -33,16 +36,9 @@ MAX_VARIANTS = 10_000  # per variant set; a grid is refused before it is expande
 MIN_WIDTH_MS = 1e-150
 # Range values are rounded to 9 decimals, so a finer step only repeats values.
 MIN_STEP = 1e-9
+MAX_VARIANT_FIELDS = 20
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
-
-Mv = Annotated[StrictFloat, Field(ge=-1000, le=1000)]
-
-
-class _Model(BaseModel):
-    """Frozen, strict about unknown keys, and no NaN or infinity anywhere."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=False)
 
 
 class GaussianComponent(_Model):
@@ -168,68 +164,6 @@ def _gaussian_by_default(value: Any) -> Any:
 Waveform = Annotated[GaussianWaveform | HodgkinHuxleyWaveform, Field(discriminator="model")]
 
 
-class PlotConfig(_Model):
-    """The figure: size, axes, labels and reference lines."""
-
-    width_px: StrictInt = Field(640, ge=160, le=3840, description="Frame width in pixels (even, for H.264).")
-    height_px: StrictInt = Field(480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).")
-    voltage_range_mv: tuple[Mv, Mv] = Field((-100, 70), description="Lower and upper limit of the voltage axis, in mV.")
-    time_tick_ms: StrictFloat = Field(1, gt=0, le=10_000, description="Spacing of the time-axis ticks, in ms.")
-    x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
-    y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
-    annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
-    math_text: StrictBool = Field(
-        False,
-        description="Read $...$ in the title, axis labels and annotation as matplotlib mathtext; otherwise text is"
-        " drawn exactly as written.",
-    )
-    line_color: str = Field("blue", description="Colour of the trace: a hex code or a CSS colour name.")
-    line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
-    rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
-    zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
-    panels: tuple[Literal["gates", "currents"], ...] = Field(
-        (),
-        max_length=2,
-        description="Panels under the voltage (Hodgkin–Huxley only): 'gates' (m, h, n), 'currents' (ionic, stimulus).",
-    )
-    phases: StrictBool = Field(
-        False, description="Shade and label the phases of the action potential as they are reached."
-    )
-    tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
-    spike_detection_mv: Mv = Field(
-        -20.0,
-        description="A spike is counted each time the trace rises through this level, in mV (eFEL's default: -20).",
-    )
-    refractory: StrictBool = Field(
-        False,
-        description="Hodgkin–Huxley: measure the absolute and relative refractory periods after the first spike "
-        "with test pulses, report them in the manifest and draw them as bars.",
-    )
-
-    _check_color = field_validator("line_color")(check_color)
-
-    @field_validator("width_px", "height_px")
-    @classmethod
-    def _even(cls, value: int) -> int:
-        if value % 2:
-            raise ValueError(f"must be even, because H.264 video in yuv420p needs even sizes (got {value})")
-        return value
-
-    @field_validator("panels")
-    @classmethod
-    def _unique_panels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"lists a panel twice (got {list(value)})")
-        return value
-
-    @field_validator("voltage_range_mv")
-    @classmethod
-    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if value[0] >= value[1]:
-            raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
-        return value
-
-
 class AnimationConfig(_Model):
     """How the trace is revealed over time."""
 
@@ -285,6 +219,8 @@ def _list_shorthand_schema(schema: dict[str, Any]) -> None:
     """For editors: a field's spec may also be a bare list of values (VariantField reads it so)."""
     values = {"type": "array", "minItems": 1, "items": {"type": ["boolean", "number", "string"]}}
     schema["additionalProperties"] = {"anyOf": [schema["additionalProperties"], values]}
+    # pydantic checks a mapping's size but does not write it into the schema.
+    schema.update(minProperties=1, maxProperties=MAX_VARIANT_FIELDS)
 
 
 class VariantSet(_Model):
@@ -305,7 +241,7 @@ class VariantSet(_Model):
     )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
         min_length=1,
-        max_length=20,
+        max_length=MAX_VARIANT_FIELDS,
         description="Field path -> how it varies, e.g. waveform.components[0].width_ms.",
         json_schema_extra=_list_shorthand_schema,
     )
@@ -327,7 +263,12 @@ class VariantSet(_Model):
 class Config(_Model):
     """One animation: a waveform, how to draw it, how to animate it and which files to write."""
 
-    name: str | None = Field(None, description="Output name; defaults to the config file's stem.")
+    name: str | None = Field(
+        None,
+        max_length=80,
+        description="Output name (letters, digits, '.', '_', '-'); defaults to the config file's stem.",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
     title: str = Field("Action Potential", max_length=120, description="Title above the plot.")
     waveform: Waveform = Field(
         default_factory=GaussianWaveform, description="The membrane-voltage waveform: its `model` picks the fields."
@@ -362,25 +303,33 @@ class Config(_Model):
     def _bounded_work(self) -> Config:
         """Cap what one file can ask for, so no config can demand a billion frames or ticks."""
         frames = self.frame_count
-        if frames > MAX_FRAMES:
+        if frames > MAX_FRAMES and {"gif", "mp4"} & set(self.outputs):  # a CSV or a poster has no frames
             raise FieldError(
                 ("animation", "samples_per_frame"),
                 f"{self.waveform.samples} samples at {self.animation.samples_per_frame}"
                 f" per frame make {frames:,} frames; at most {MAX_FRAMES:,} are allowed",
             )
-        if self.plot.panels and self.waveform.model != "hodgkin_huxley":
-            raise FieldError(
-                ("plot", "panels"),
-                "gates and currents exist only in the Hodgkin–Huxley model; set"
-                " waveform.model: hodgkin_huxley or remove the panels",
-            )
-        ticks = self.waveform.duration_ms / self.plot.time_tick_ms
-        if ticks > MAX_TICKS:
-            raise FieldError(
-                ("plot", "time_tick_ms"),
-                f"{self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
-                f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed",
-            )
+        if self.waveform.model != "hodgkin_huxley":
+            plot = self.plot
+            for wanted, field, what in (
+                (plot.panels, "panels", "gates, conductances and currents"),
+                (plot.stimulus_panel, "stimulus_panel", "a stimulus strip"),
+                (plot.reversal_lines, "reversal_lines", "E_Na and E_K lines"),
+            ):
+                if wanted:
+                    raise FieldError(
+                        ("plot", field),
+                        f"only the Hodgkin–Huxley model has {what}; set waveform.model: hodgkin_huxley or leave it out",
+                    )
+        if self.plot.time_tick_ms is not None:
+            ticks = self.waveform.duration_ms / self.plot.time_tick_ms
+            if ticks > MAX_TICKS:
+                raise FieldError(
+                    ("plot", "time_tick_ms"),
+                    f"{self.plot.time_tick_ms:g} ms ticks over {self.waveform.duration_ms:g} ms"
+                    f" make {ticks:,.0f} ticks; at most {MAX_TICKS} are allowed (leave it out to choose them"
+                    " from the duration)",
+                )
         return self
 
     @property

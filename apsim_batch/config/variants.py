@@ -26,7 +26,7 @@ from ..names import check_output_name
 from .draws import distinct_count, distinct_values, draw, field_size, field_values, identity, is_continuous
 from .load import LoadedConfig, VariantInfo, read_config
 from .messages import problems_from
-from .models import MAX_VARIANTS, Config, VariantSet
+from .models import MAX_VARIANTS, Config, PlotConfig, VariantSet
 from .paths import Override, apply_overrides, assign, parse_path, plain, related, resolve
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
@@ -75,7 +75,7 @@ def expand(
     """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
 
     `student` (None: the set's own setting) makes each title only the set name and variant id and
-    turns off the tip marker, whose voltage readout would show the answers.
+    makes each plot a student one (`student_plot`: a grid, and no readout, shading or markers).
     """
     spec = config.variants
     if spec is None:
@@ -106,8 +106,7 @@ def expand(
         data["name"] = name
         if student:
             data["title"] = f"{set_name} · {vid}"
-            if isinstance(data.get("plot"), dict) and "tip_marker" in data["plot"]:
-                data["plot"]["tip_marker"] = False  # its voltage readout would show the peak and the trough
+            data["plot"] = student_plot(data.get("plot") or {})  # a grid; no readout, shading or markers
         for path, value in values.items():
             assign(data, locs[path], value)
         try:
@@ -123,6 +122,21 @@ def expand(
     if problems:
         raise ConfigError(problems)
     return variants
+
+
+def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
+    """A student handout's plot section: measurable, and giving no answer away.
+
+    The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
+    return to rest exactly), threshold markers, refractory bars and the tip readout go.
+    """
+    out = dict(plot)
+    if out.get("grid") is None:
+        out["grid"] = True
+    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker"):
+        if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
+            out[shows_an_answer] = False
+    return out
 
 
 def _check_spec(

@@ -10,6 +10,7 @@ import numpy as np
 from ..config.models import Config
 from ..trace.waveform import Trace
 from .canvas import DPI, Box, rgb_of
+from .palette import voltage_color
 from .quantize import nearest_palette_index
 
 READOUT_FONT_PT = 8.5
@@ -148,7 +149,7 @@ def tip_overlay(config: Config, trace: Trace, ax: Any, shape: tuple[int, int]) -
         tip_xy=tip_xy,
         dot=ring,
         dot_core=core,
-        dot_color=np.array(to_rgb(config.plot.line_color)) * 255,
+        dot_color=np.array(to_rgb(voltage_color(config))) * 255,
         glyphs=glyphs,
         readout_xy=readout_xy,
         readout_shape=readout_shape,

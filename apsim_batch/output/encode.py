@@ -10,7 +10,6 @@ from typing import IO
 
 import numpy as np
 
-from ..errors import RenderError
 from .files import atomic_path, write_bytes_atomic
 
 GIF_MIN_DELAY_CS = 2  # browsers play any shorter GIF delay as 100 ms
@@ -149,28 +148,8 @@ MP4_OUTPUT_PARAMS = [
 
 
 def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float) -> int:
-    """Stream RGB frames into an H.264/yuv420p MP4 through imageio's ffmpeg writer."""
-    import imageio.v2 as imageio
+    """Stream RGB frames into an H.264/yuv420p MP4 through ffmpeg (see ffmpeg.py: its messages stay captured)."""
+    from .ffmpeg import encode_mp4
 
-    count = 0
     with atomic_path(path) as temp:
-        try:
-            writer = imageio.get_writer(
-                temp,
-                format="FFMPEG",
-                mode="I",
-                fps=fps,
-                codec="libx264",
-                pixelformat="yuv420p",
-                macro_block_size=1,
-                quality=None,
-                ffmpeg_log_level="error",
-                output_params=MP4_OUTPUT_PARAMS,
-            )
-            with writer:
-                for frame in frames:
-                    writer.append_data(frame)
-                    count += 1
-        except (OSError, RuntimeError) as exc:
-            raise RenderError(f"the MP4 encoder failed: {exc}") from exc
-    return count
+        return encode_mp4(temp, frames, fps, MP4_OUTPUT_PARAMS)

@@ -71,7 +71,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     found_phases = phases(trace, measurements)
     layers = draw_layers(config, trace)
     writers = {"csv": _write_csv, "png": _write_png, "gif": _write_gif, "mp4": _write_mp4}
-    records, notes = [], []
+    records, notes = [], list(layers.notes)  # e.g. a trace that leaves the voltage axis the config set
     for fmt in ("csv", "png", "gif", "mp4"):
         if fmt in chosen:
             record, note = writers[fmt](_Target(config, name, folder, out_dir), trace, layers)

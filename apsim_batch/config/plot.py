@@ -1,0 +1,119 @@
+"""The `plot` section of a config: the figure's size, axes, panels, annotations and type."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator
+
+from .base import Mv, _Model
+from .colors import check_color
+
+# Checked by PlotConfig._even; stated for editors (JSON Schema) and the README's reference.
+_EVEN = {"multipleOf": 2}
+
+
+class PlotConfig(_Model):
+    """The figure: size, axes, labels, reference lines, panels and annotations."""
+
+    width_px: StrictInt = Field(
+        640, ge=160, le=3840, description="Frame width in pixels (even, for H.264).", json_schema_extra=_EVEN
+    )
+    height_px: StrictInt = Field(
+        480, ge=120, le=2160, description="Frame height in pixels (even, for H.264).", json_schema_extra=_EVEN
+    )
+    voltage_range_mv: tuple[Mv, Mv] | None = Field(
+        None,
+        description="Lower and upper limit of the voltage axis, in mV (default: fitted to the trace; -100 to 70"
+        " for the original curve). A trace that leaves a range you set is flagged on the figure and in the notes.",
+    )
+    time_tick_ms: StrictFloat | None = Field(
+        None,
+        gt=0,
+        le=10_000,
+        description="Spacing of the time-axis ticks, in ms"
+        " (default: chosen from the duration, e.g. 1 ms for 10 ms, 10 ms for 80 ms).",
+    )
+    x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
+    y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
+    annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
+    math_text: StrictBool = Field(
+        False,
+        description="Read $...$ in the title, axis labels and annotation as matplotlib mathtext; otherwise text is"
+        " drawn exactly as written.",
+    )
+    line_color: str | None = Field(
+        None,
+        description="Colour of the voltage trace: a hex code or a CSS colour name"
+        " (default: blue for Gaussian waveforms, as originally; black for Hodgkin–Huxley, whose ions own the colours).",
+    )
+    line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
+    rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
+    zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
+    panels: tuple[Literal["gates", "conductances", "currents"], ...] = Field(
+        (),
+        max_length=3,
+        description="Panels"
+        " under the voltage (Hodgkin–Huxley only), top to bottom: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
+        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L).",
+    )
+    stimulus_panel: StrictBool | None = Field(
+        None,
+        description="Draw the injected current on its own strip, pulse"
+        " onsets marked across every panel (default: on for Hodgkin–Huxley).",
+    )
+    reversal_lines: StrictBool = Field(False, description="Draw E_Na and E_K as dashed lines (Hodgkin–Huxley only).")
+    phases: StrictBool = Field(
+        False, description="Shade and label the phases of the action potential as they are reached."
+    )
+    threshold_markers: StrictBool | None = Field(
+        None,
+        description="Mark the measured threshold on each spike"
+        " (default: on for Hodgkin–Huxley; always off in student handouts, where it would give an answer away).",
+    )
+    grid: StrictBool | None = Field(
+        None,
+        description="Draw a light measurement grid with minor ticks (default: on in student handouts, off elsewhere).",
+    )
+    type_size: Literal["auto", "original", "projector"] = Field(
+        "auto",
+        description="Text sizes: 'projector' scales"
+        " with the frame height (nothing under 2.2% of it); 'original' keeps the original script's; 'auto' is"
+        " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
+    )
+    tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
+    spike_detection_mv: Mv = Field(
+        -20.0,
+        description="A spike is counted each time the trace rises through this level, in mV (eFEL's default: -20).",
+    )
+    refractory: StrictBool = Field(
+        False,
+        description="Hodgkin–Huxley: measure the absolute and relative refractory periods after the first spike "
+        "with test pulses, report them in the manifest and draw them as bars.",
+    )
+
+    @field_validator("line_color")
+    @classmethod
+    def _color(cls, value: str | None) -> str | None:
+        return value if value is None else check_color(value)
+
+    @field_validator("width_px", "height_px")
+    @classmethod
+    def _even(cls, value: int) -> int:
+        if value % 2:
+            raise ValueError(f"must be even, because H.264 video in yuv420p needs even sizes (got {value})")
+        return value
+
+    @field_validator("panels")
+    @classmethod
+    def _unique_panels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a panel twice (got {list(value)})")
+        return value
+
+    @field_validator("voltage_range_mv")
+    @classmethod
+    def _increasing(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] >= value[1]:
+            raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
+        return value

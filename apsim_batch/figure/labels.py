@@ -1,0 +1,189 @@
+"""Placing text where it belongs: beside its band or point, off the trace, off every other label.
+
+Placement is done on a pixel occupancy grid of the axes: the trace (widened by a margin), markers
+and every label placed so far are marked, and a summed-area table answers "is this box free?" for
+all candidate positions at once. Each label takes the free spot closest to what it names; when
+that spot is not on its band a leader line joins them. Everything is computed from fonts and
+geometry only, so a label never moves during the animation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .canvas import Box
+
+GAP_PX = 4  # free space kept around every label
+TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's half-width
+
+
+@dataclass(frozen=True)
+class Request:
+    """A label to place: its texts (preferred first), what it names, and when it appears."""
+
+    texts: tuple[str, ...]  # e.g. ("rising phase", "rise"): the first that fits is used
+    x0_px: float  # the band it names, in image columns (a point: x0 == x1)
+    x1_px: float
+    anchor_row: float  # the image row it would ideally sit at (the trace in its band, or a marker)
+    start: int  # sample index that reveals it
+    color: str  # its band's hue, for the box edge and the leader
+    point: tuple[float, float] | None = None  # a point target (column, row): the leader ends there
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A placed label: the text used, its box in image pixels, and its leader line (or None)."""
+
+    request: Request
+    text: str
+    box: Box  # x0, y0, x1, y1 in image pixels (row 0 at the top)
+    leader: tuple[tuple[float, float], tuple[float, float]] | None  # ((col, row), (col, row))
+
+
+class Occupancy:
+    """Which pixels of an area are taken, with O(1) box queries through a summed-area table."""
+
+    def __init__(self, shape: tuple[int, int], area: Box):
+        self.taken = np.zeros(shape, dtype=bool)
+        self.area = area
+        self._table: np.ndarray | None = None
+
+    def mark_box(self, box: Box, margin: int = 0) -> None:
+        h, w = self.taken.shape
+        x0, y0, x1, y1 = box
+        self.taken[max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)] = True
+        self._table = None
+
+    def mark_polyline(self, cols: np.ndarray, rows: np.ndarray, radius: float) -> None:
+        """Mark every pixel within `radius` of the polyline (sampled at sub-pixel steps)."""
+        from scipy.ndimage import binary_dilation
+
+        if len(cols) < 2:
+            return
+        steps = np.maximum(1, np.ceil(np.hypot(np.diff(cols), np.diff(rows)) * 2)).astype(int)
+        t = np.concatenate([np.arange(s) / s + i for i, s in enumerate(steps)] + [[len(cols) - 1]])
+        xs = np.interp(t, np.arange(len(cols)), cols)
+        ys = np.interp(t, np.arange(len(rows)), rows)
+        h, w = self.taken.shape
+        inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        line = np.zeros_like(self.taken)
+        line[ys[inside].astype(int), xs[inside].astype(int)] = True
+        r = int(np.ceil(radius))
+        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+        self.taken |= binary_dilation(line, structure=(xx**2 + yy**2) <= radius**2)
+        self._table = None
+
+    def free(self, x0: np.ndarray, y0: np.ndarray, w: int, h: int) -> np.ndarray:
+        """For boxes with top-left corners (x0, y0) and size (w, h): True where nothing is taken."""
+        return self.taken_in(x0, y0, x0 + w, y0 + h) == 0
+
+    def taken_in(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+        """How many pixels are taken in each box [x0, x1) x [y0, y1) (clipped to the grid)."""
+        if self._table is None:
+            self._table = np.zeros((self.taken.shape[0] + 1, self.taken.shape[1] + 1), dtype=np.int32)
+            self._table[1:, 1:] = self.taken.cumsum(0).cumsum(1)
+        s = self._table
+        h, w = self.taken.shape
+        x0, x1 = np.clip(x0, 0, w), np.clip(x1, 0, w)
+        y0, y1 = np.clip(y0, 0, h), np.clip(y1, 0, h)
+        return s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]
+
+
+def _candidates(request: Request, w: int, h: int, area: Box) -> tuple[np.ndarray, np.ndarray]:
+    """Top-left corners to try: every few pixels across the area (all inside it)."""
+    ax0, ay0, ax1, ay1 = area
+    xs = np.arange(ax0 + GAP_PX, ax1 - GAP_PX - w + 1, 3)
+    ys = np.arange(ay0 + GAP_PX, ay1 - GAP_PX - h + 1, 3)
+    if not len(xs) or not len(ys):
+        return np.empty(0, int), np.empty(0, int)
+    gx, gy = np.meshgrid(xs, ys)
+    return gx.ravel(), gy.ravel()
+
+
+def _score(request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occupancy: Occupancy) -> np.ndarray:
+    """Distance from what the label names (off its band counts most), and a leader crossing anything."""
+    off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
+    centre_row = y0 + h / 2
+    score = 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
+    if request.point is None:  # a horizontal leader from the box to the band's near edge
+        left = x0 + w < request.x0_px
+        a = np.where(left, x0 + w, np.floor(request.x1_px)).astype(int)
+        b = np.where(left, np.ceil(request.x0_px), x0).astype(int)
+        row = centre_row.astype(int)
+        crossing = (off_band > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
+        score = score + 300.0 * crossing  # a leader across the trace points at the wrong part of it
+    return score
+
+
+def _leader(request: Request, box: Box) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    x0, y0, x1, y1 = box
+    mid_row = (y0 + y1) / 2
+    if request.point is not None:
+        px, py = request.point
+        if x0 - 2 <= px <= x1 + 2 and y0 - 2 <= py <= y1 + 2:
+            return None
+        start_x = x0 if px < x0 else x1 if px > x1 else px
+        start_y = mid_row if px < x0 or px > x1 else (y0 if py < y0 else y1)
+        return (start_x, start_y), (px, py)
+    if x1 >= request.x0_px and x0 <= request.x1_px:
+        return None  # on its band already
+    target = (request.x0_px + request.x1_px) / 2
+    return (x1 if target > x1 else x0, mid_row), (target, mid_row)
+
+
+def place(
+    requests: list[Request], occupancy: Occupancy, text_size: dict[str, tuple[int, int]]
+) -> tuple[list[Placed], list[Request]]:
+    """Place labels one by one (narrowest band first); return the placed ones and any left out."""
+    order = sorted(requests, key=lambda r: (r.x1_px - r.x0_px, r.x0_px))
+    placed, missing = [], []
+    for request in order:
+        best: tuple[float, Placed] | None = None
+        for rank, text in enumerate(request.texts):
+            w, h = text_size[text]
+            x0, y0 = _candidates(request, w, h, occupancy.area)
+            if not len(x0):
+                continue
+            ok = occupancy.free(x0 - GAP_PX, y0 - GAP_PX, w + 2 * GAP_PX, h + 2 * GAP_PX)
+            if not ok.any():
+                continue
+            # the full name is worth a longer leader
+            scores = _score(request, x0[ok], y0[ok], w, h, occupancy) + 100.0 * rank
+            i = int(np.argmin(scores))
+            box = (int(x0[ok][i]), int(y0[ok][i]), int(x0[ok][i]) + w, int(y0[ok][i]) + h)
+            if best is None or scores[i] < best[0]:
+                best = (float(scores[i]), Placed(request, text, box, _leader(request, box)))
+        if best is None:
+            missing.append(request)
+            continue
+        chosen = best[1]
+        occupancy.mark_box(chosen.box)
+        if chosen.leader is not None:
+            (ax, ay), (bx, by) = chosen.leader
+            occupancy.mark_polyline(np.array([ax, bx]), np.array([ay, by]), 1.5)
+        placed.append(chosen)
+    placed.sort(key=lambda p: (p.request.start, p.box[0]))
+    return placed, missing
+
+
+def spread(wanted: list[float], heights: list[int], low: float, high: float) -> list[float]:
+    """Centre rows for stacked labels: as close to `wanted` as possible, none overlapping, within [low, high].
+
+    Used for curve labels at the right end of a panel, where several curves can end at nearly the
+    same value (all currents return to about zero).
+    """
+    order = [int(i) for i in np.argsort(wanted, kind="stable")]
+    rows = [min(max(float(w), low), high) for w in wanted]
+    cursor = low
+    for i in order:  # top to bottom: each label below the one above it
+        half = heights[i] / 2 + 1
+        rows[i] = max(rows[i], cursor + half)
+        cursor = rows[i] + half
+    cursor = high
+    for i in reversed(order):  # bottom to top: back inside the panel, keeping the order
+        half = heights[i] / 2 + 1
+        rows[i] = min(rows[i], cursor - half)
+        cursor = rows[i] - half
+    return rows

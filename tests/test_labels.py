@@ -1,0 +1,181 @@
+"""Text on every shipped figure: readable from the back row, nothing overlapping, each label at its phase."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from apsim_batch import load_config
+from apsim_batch.config.models import Config
+from apsim_batch.config.variants import load_renders
+from apsim_batch.figure.layout import draw_layers, draw_parts
+from apsim_batch.figure.measured import marked
+from apsim_batch.figure.style import MIN_TEXT_FRACTION
+from apsim_batch.trace.waveform import synthesize
+
+from .conftest import CONFIGS
+
+SHIPPED = sorted(p.relative_to(CONFIGS).with_suffix("").as_posix() for p in CONFIGS.rglob("*.yaml"))
+ALL_PANELS = {
+    "title": "Every panel at once",
+    "waveform": {
+        "model": "hodgkin_huxley",
+        "duration_ms": 30,
+        "samples": 600,
+        "stimulus": {
+            "pulses": [
+                {"onset_ms": 2, "duration_ms": 1, "amplitude_ua_per_cm2": 4},
+                {"onset_ms": 12, "duration_ms": 1, "amplitude_ua_per_cm2": 12},
+            ]
+        },
+    },  # fmt: skip
+    "plot": {
+        "width_px": 800,
+        "height_px": 900,
+        "panels": ["gates", "conductances", "currents"],
+        "reversal_lines": True,
+        "phases": True,
+        "grid": True,
+    },
+}
+
+
+def figure_of(name: str) -> Config:
+    if name == "all-panels":
+        return Config.model_validate(ALL_PANELS)
+    if name == "ahp-class-student":
+        return load_renders(CONFIGS / "exercises" / "ahp_class.yaml", student=True)[0].config
+    if name == "classic-projector":  # a Gaussian figure asking for the new type
+        return Config.model_validate({"plot": {"type_size": "projector", "grid": True}})
+    return load_config(CONFIGS / f"{name}.yaml").config
+
+
+def texts_of(parts) -> list[tuple[str, float, tuple[float, float, float, float]]]:
+    """Every visible, non-empty text of the drawn figure: (text, size in px, box in image pixels)."""
+    fig = parts.fig
+    renderer = fig.canvas.get_renderer()
+    height = fig.bbox.height
+    artists = list(fig.texts)
+    for ax in parts.axes:
+        artists += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = high - low
+            for tick in axis.get_major_ticks():  # only the ticks inside the view are drawn
+                if low - 1e-9 * span <= tick.get_loc() <= high + 1e-9 * span and tick.label1.get_visible():
+                    artists.append(tick.label1)
+    out = []
+    for text in artists:
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        e = text.get_window_extent(renderer)
+        out.append((text.get_text(), text.get_fontsize() * fig.dpi / 72, (e.x0, height - e.y1, e.x1, height - e.y0)))
+    return out
+
+
+def overlap(a, b, slack: float = 0.5) -> bool:
+    return a[0] + slack < b[2] and b[0] + slack < a[2] and a[1] + slack < b[3] and b[1] + slack < a[3]
+
+
+@pytest.fixture(scope="module", params=[*SHIPPED, "all-panels", "ahp-class-student", "classic-projector"])
+def drawn(request):
+    config = figure_of(request.param)
+    trace = synthesize(config.waveform)
+    parts, image, timed = draw_parts(config, trace)
+    return request.param, config, trace, parts, image, timed
+
+
+@pytest.mark.slow
+def test_no_text_overlaps_another_or_leaves_the_frame(drawn):
+    name, _, _, parts, image, _ = drawn
+    texts = texts_of(parts)
+    height, width = image.shape[:2]
+    for text, _, (x0, y0, x1, y1) in texts:
+        assert x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height, f"{name}: {text!r} leaves the frame"
+    for i, (a_text, _, a) in enumerate(texts):
+        for b_text, _, b in texts[i + 1 :]:
+            assert not overlap(a, b), f"{name}: {a_text!r} {a} overlaps {b_text!r} {b}"
+
+
+@pytest.mark.slow
+def test_projector_text_is_at_least_2_2_percent_of_the_frame_height(drawn):
+    name, config, _, parts, image, _ = drawn
+    if not parts.sizes.projector:
+        assert not config.plot.phases and config.plot.type_size != "projector"  # the original figures only
+        return
+    floor = MIN_TEXT_FRACTION * image.shape[0]
+    for text, size_px, _ in texts_of(parts):
+        assert size_px >= floor - 1e-9, f"{name}: {text!r} is {size_px:.1f} px, under {floor:.1f} px"
+
+
+@pytest.mark.slow
+def test_labels_sit_inside_their_axes_off_the_trace_and_under_the_title(drawn):
+    name, config, trace, parts, image, timed = drawn
+    height, width = image.shape[:2]
+    title = texts_of_title(parts)
+    axes_boxes = [parts.image_box(ax) for ax in parts.axes]
+    layers_panels = draw_layers(config, trace).panels
+    for mark in timed:
+        box = mark.box
+        assert any(inside(box, a) for a in axes_boxes), f"{name}: label {box} leaves its axes"
+        assert not overlap(box, title), f"{name}: label {box} covers the title"
+        for panel in layers_panels:
+            for curve_name, _, values in panel.curves:
+                cols, rows = densified(panel, trace.time_ms, values)
+                hit = (cols > box[0]) & (cols < box[2]) & (rows > box[1]) & (rows < box[3])
+                assert not hit.any(), f"{name}: label {box} covers {curve_name} at t={cols[hit][:1]}"
+    for i, a in enumerate(timed):
+        for b in timed[i + 1 :]:
+            assert not overlap(a.box, b.box), f"{name}: labels {a.box} and {b.box} overlap"
+
+
+def texts_of_title(parts):
+    renderer = parts.fig.canvas.get_renderer()
+    e = parts.voltage.title.get_window_extent(renderer)
+    return (e.x0, parts.fig.bbox.height - e.y1, e.x1, parts.fig.bbox.height - e.y0)
+
+
+def inside(box, area) -> bool:
+    return box[0] >= area[0] and box[1] >= area[1] and box[2] <= area[2] and box[3] <= area[3]
+
+
+def densified(panel, time_ms, values):
+    """The curve's polyline in pixels, at sub-pixel steps, with the line's half-width left out."""
+    cols, rows = panel.to_pixel(time_ms, values)
+    steps = np.maximum(1, np.ceil(np.hypot(np.diff(cols), np.diff(rows)) * 2)).astype(int)
+    t = np.concatenate([np.arange(s) / s + i for i, s in enumerate(steps)] + [[len(cols) - 1]])
+    return np.interp(t, np.arange(len(cols)), cols), np.interp(t, np.arange(len(rows)), rows)
+
+
+@pytest.mark.slow
+def test_every_phase_of_every_spike_is_named(drawn):
+    name, config, trace, _, _, timed = drawn
+    bands = marked(config, trace).phases
+    if not config.plot.phases:
+        assert not bands
+        return
+    starts = {mark.start for mark in timed}
+    first_rest = next((b for b in bands if b.name == "rest"), None)
+    for band in bands:
+        if band.name == "rest" and band is not first_rest:
+            continue  # rest is named once
+        assert band.start_index in starts, f"{name}: the {band.label} from {band.start_ms:.2f} ms has no label"
+
+
+@pytest.mark.slow
+def test_student_handout_has_a_grid_and_gives_nothing_away():
+    config = figure_of("ahp-class-student")
+    assert config.plot.grid and not config.plot.phases and config.plot.threshold_markers is False
+    assert not config.plot.tip_marker
+    parts, image, timed = draw_parts(config, synthesize(config.waveform))
+    assert timed == []  # no phase names, no threshold label
+    ax = parts.voltage
+    x0, y0, x1, y1 = parts.image_box(ax)
+    inner = image[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].astype(int)
+    for grey in ((0xC8, 0xC8, 0xC8), (0xE6, 0xE6, 0xE6)):  # major and minor grid lines are drawn
+        assert (np.abs(inner - grey).max(axis=2) <= 2).sum() > 2000
+    # minor ticks every 5 mV (or finer) and 0.5 ms (or finer); matplotlib leaves out those on a major tick
+    minor_mv = np.diff(ax.yaxis.get_minorticklocs())
+    minor_ms = np.diff(ax.xaxis.get_minorticklocs())
+    assert minor_mv.min() == pytest.approx(parts.grid.voltage_minor_mv) and parts.grid.voltage_minor_mv <= 5
+    assert minor_ms.min() == pytest.approx(parts.grid.time_minor_ms) and parts.grid.time_minor_ms <= 0.5

@@ -1,0 +1,291 @@
+"""Every shell and Python block of the README, run as a reader runs it, in a copy of the repository.
+
+The copy holds the repository's tracked files only (a fresh clone). The Quick start block creates
+its own virtual environment there and renders every shipped config; the other blocks run in the
+same copy afterwards, so they find what a reader who followed the README would have.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+README = ROOT / "README.md"
+QUICK_START = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/apsim-batch run configs/"
+TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+DASK_ADDRESS, DASK_SHARED = "tcp://10.0.0.5:8786", "/shared/outputs"
+
+
+@dataclass(frozen=True)
+class Block:
+    language: str
+    code: str
+    line: int
+
+
+def blocks(languages: tuple[str, ...]) -> list[Block]:
+    found, lines = [], README.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        if match := re.fullmatch(r"```(\w+)", lines[i]):
+            end = lines.index("```", i + 1)
+            if match.group(1) in languages:
+                found.append(Block(match.group(1), "\n".join(lines[i + 1 : end]) + "\n", i + 2))
+            i = end
+        i += 1
+    return found
+
+
+SHELL = blocks(("bash", "sh", "shell", "console"))
+PYTHON = blocks(("python",))
+
+
+def test_every_shell_and_python_block_has_a_test_here():
+    """A block added to the README without a test here fails this test, naming its line."""
+    known = {QUICK_START, TEST_COMMAND, "apsim-batch run configs/ --executor dask", "python benchmarks/run.py"}
+    for block in SHELL:
+        for command in block.code.splitlines():
+            command = command.split("  #")[0].strip()
+            first = command.split(" --scheduler")[0] if "--scheduler" in command else command
+            assert first in known, f"README.md:{block.line}: no test runs {command!r}; add one to {__name__}"
+    assert [block.code.splitlines()[0] for block in PYTHON] == [
+        "from apsim_batch import load_config, render, run_batch"
+    ]
+
+
+def tracked_files() -> list[str]:
+    proc = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode == 0 and proc.stdout:
+        return [name for name in proc.stdout.split("\0") if name and (ROOT / name).is_file()]
+    skip = {".venv", ".git", "outputs", "__pycache__", ".pytest_cache", ".ruff_cache"}
+    return [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*")
+        if path.is_file() and not skip.intersection(path.relative_to(ROOT).parts)
+    ]
+
+
+def bash(command: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 900):
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command],
+        cwd=cwd,
+        env=env or reader_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def reader_env(**extra: str) -> dict[str, str]:
+    """A shell as a reader has it: no PYTHONPATH to this checkout, no virtual environment active."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    return {**env, **extra}
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    """A fresh copy of the repository, after the Quick start block ran in it (once for the module)."""
+    work = tmp_path_factory.mktemp("readme") / "apsim-batch"
+    for name in tracked_files():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, work / name)
+    proc = bash(QUICK_START, work)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (work / "quickstart.log").write_text(proc.stdout, encoding="utf-8")
+    return work
+
+
+@pytest.mark.slow
+def test_quick_start_installs_and_renders_every_config(clone):
+    assert QUICK_START in README.read_text(encoding="utf-8")
+    log = (clone / "quickstart.log").read_text(encoding="utf-8")
+    assert re.search(r"^\d+ rendered, 0 up to date, 0 failed \(outputs in outputs/\)$", log, re.M), log[-2000:]
+    assert (clone / "outputs" / "index.html").is_file()  # "Then open outputs/index.html"
+    for config in sorted((clone / "configs").glob("*.yaml")):
+        name = config.stem
+        assert (clone / "outputs" / name / f"{name}.gif").is_file(), name
+
+
+def test_the_test_command_is_what_ci_runs():
+    """The README's test command is run, as written, by CI (.ci/run); running pytest here would recurse."""
+    assert any(block.code.strip() == TEST_COMMAND for block in SHELL)
+    assert TEST_COMMAND in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def python_block() -> str:
+    (block,) = PYTHON
+    return block.code
+
+
+@pytest.mark.slow
+def test_python_block_runs_as_a_saved_script(clone):
+    """Saved as it is (no main guard) and run with the Quick start's environment."""
+    script = clone / "example.py"
+    script.write_text(python_block(), encoding="utf-8")
+    proc = subprocess.run(
+        [str(clone / ".venv" / "bin" / "python"), "example.py"],
+        cwd=clone,
+        env=reader_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert (clone / "outputs" / "broad" / "broad.gif").is_file()
+    assert (clone / "outputs" / "classic" / "classic.mp4").is_file()
+
+
+def cells(code: str) -> list[tuple[str, str | None]]:
+    """The block as notebook cells, one per statement, with the value its comment promises (if any)."""
+    lines = code.splitlines()
+    out = []
+    for node in ast.parse(code).body:
+        source = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        comment = source.split("  #", 1)[1].strip() if "  #" in source else None
+        out.append((source, comment))
+    return out
+
+
+@pytest.mark.slow
+def test_python_block_runs_in_a_notebook_and_shows_what_its_comments_say(clone, monkeypatch):
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("ipykernel")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the test's kernel imports this checkout
+    pairs = cells(python_block())
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source, _ in pairs])
+    client = nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(clone)}}
+    )
+    client.execute()
+    for cell, (source, comment) in zip(notebook.cells, pairs, strict=True):
+        assert not [out for out in cell.outputs if out.output_type == "error"], source
+        shown = [out["data"] for out in cell.outputs if out.output_type == "execute_result"]
+        if comment == "in Jupyter, this shows the animation inline":
+            assert "data:image/gif;base64," in shown[0]["text/html"], source
+        elif comment and (value := re.match(r"(\[\]|True|False|\d[\d.]*|PosixPath\('[^']*'\))", comment)):
+            text = shown[0]["text/plain"]
+            expected = value.group(1).rstrip(".")
+            assert text.startswith(expected), f"{source}: README says {comment!r}, the notebook shows {text!r}"
+
+
+@pytest.mark.slow
+def test_dask_block_runs(clone, tmp_path):
+    """Both lines of the Scaling out block; the second against a scheduler of our own on loopback.
+
+    The README's address (tcp://10.0.0.5:8786) and shared folder stand for the reader's own cluster:
+    here they are a local scheduler and a folder under tmp_path, the rest of the line as written.
+    """
+    distributed = pytest.importorskip("distributed")
+    (block,) = [b for b in SHELL if "--executor dask" in b.code]
+    first, second = [line.split("  #")[0].strip() for line in block.code.splitlines()]
+    bin_dir = str(Path(sys.executable).parent)  # the environment with the [dask] extra
+    env = reader_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    proc = bash(first, clone, env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^0 rendered, \d+ up to date, 0 failed", proc.stdout, re.M), proc.stdout[-2000:]
+    shared = tmp_path / "shared" / "outputs"
+    shutil.copytree(clone / "outputs", shared)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        command = second.replace(DASK_ADDRESS, cluster.scheduler_address).replace(DASK_SHARED, str(shared))
+        assert command != second
+        proc = bash(command, clone, env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (shared / "manifest.json").is_file() and (shared / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_benchmark_block_quick_check_runs_and_leaves_results_alone(clone):
+    """The block's command with the `--quick` its comment offers (the full run takes 5-10 minutes)."""
+    (block,) = [b for b in SHELL if "benchmarks/run.py" in b.code]
+    command = block.code.split("  #")[0].strip()
+    assert "--quick" in block.code
+    results = clone / "benchmarks" / "RESULTS.md"
+    before = results.read_bytes()
+    env = reader_env(PATH=f"{clone / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    proc = bash(f"{command} --quick", clone, env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| GIF" in proc.stdout and results.read_bytes() == before
+
+
+# --- the library from a plain script: workers never re-run the caller's script ------------------------
+
+
+def script_folder(tmp_path: Path, *names: str) -> Path:
+    for name in names:
+        (tmp_path / "configs").mkdir(exist_ok=True)
+        shutil.copy(ROOT / "configs" / name, tmp_path / "configs" / name)
+    return tmp_path
+
+
+def run_script(folder: Path, text: str) -> subprocess.CompletedProcess:
+    (folder / "script.py").write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "script.py"],
+        cwd=folder,
+        env=reader_env(PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_python_block_without_a_guard_renders_in_worker_processes(tmp_path):
+    """The block as a script in a folder where run_batch has renders to do (spawned workers used to re-run it)."""
+    folder = script_folder(tmp_path, "classic.yaml", "no_ahp.yaml", "subthreshold.yaml", "broad_spike.yaml")
+    proc = run_script(folder, python_block())
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-3000:]
+    manifest = (folder / "outputs" / "manifest.json").read_text(encoding="utf-8")
+    for name in ("classic", "no_ahp", "subthreshold", "broad_spike"):
+        assert f'"name": "{name}"' in manifest
+        assert (folder / "outputs" / name / f"{name}.mp4").is_file()
+
+
+def test_workers_never_run_the_callers_script(tmp_path):
+    """A script with a side effect at module level runs it once, however many workers render."""
+    folder = script_folder(tmp_path, "no_ahp.yaml", "subthreshold.yaml", "broad_spike.yaml")
+    script = (
+        "import os\n"
+        "from apsim_batch import run_batch\n"
+        "with open('ran.txt', 'a') as fh:\n"
+        "    fh.write(f'{os.getpid()}\\n')\n"
+        "batch = run_batch(['configs'], 'outputs', jobs=2)\n"
+        "print(sorted(o.status for o in batch.outcomes), batch.ok)\n"
+    )
+    proc = run_script(folder, script)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "['rendered', 'rendered', 'rendered'] True"
+    assert len((folder / "ran.txt").read_text().splitlines()) == 1
+
+
+def test_a_batch_whose_worker_crashed_is_not_ok(tmp_path):
+    """A render that kills its worker fails the batch: `ok` is False and the CLI would exit 1."""
+    folder = script_folder(tmp_path, "no_ahp.yaml", "subthreshold.yaml")
+    # A module beside the script, as a user's own helper would be: workers import it from the script's path.
+    (folder / "crasher.py").write_text(
+        "import os, signal\n\ndef crash(job):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    script = (
+        "from apsim_batch.batch import run\n"
+        "from crasher import crash\n"
+        "run.render_job = crash  # stands in for an encoder that takes its worker down\n"
+        "batch = run.run_batch(['configs'], 'outputs', jobs=2)\n"
+        "print([o.status for o in batch.outcomes], batch.ok)\n"
+        "raise SystemExit(0 if batch.ok else 1)\n"
+    )
+    proc = run_script(folder, script)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.strip() == "['failed', 'failed'] False"
