@@ -409,7 +409,7 @@ def test_prune_gives_the_same_answer_from_another_working_directory(hostile, mon
     monkeypatch.chdir(hostile.work / "configs")  # the same configs, named from inside
     ran = hostile("run", ".", "--out", "../out", "--prune")
     assert ran.code == 0
-    assert ran.out.splitlines()[-1] == "0 rendered, 2 up to date, 0 failed (outputs in ../out/)"
+    assert "0 rendered, 2 up to date, 0 failed (outputs in ../out/)" in ran.out.splitlines()
     assert (hostile.work / "out" / "a" / "a.png").is_file() and (hostile.work / "out" / "b" / "b.png").is_file()
     (hostile.work / "configs" / "b.yaml").unlink()
     ran = hostile("run", ".", "--out", "../out", "--prune")
