@@ -112,10 +112,12 @@ def test_validation_messages(asset, expected):
         ("animation: {fps: 0}", "animation.fps: must be at least 1 (got 0)"),
         ("animation: {fps: .inf}", "animation.fps: must be a finite number (got inf)"),
         ("waveform: {samples: 1e3}", "waveform.samples: must be a whole number (got 1000.0)"),
+        # too many frames is refused when a GIF or MP4 is rendered, not here: see test_pacing.py
         (
-            "waveform: {samples: 200000}\nanimation: {samples_per_frame: 1}",
-            "animation.samples_per_frame: 200000 samples at 1 per frame make 200,000 frames; at most 20,000 are allowed",
+            "animation: {samples_per_frame: 4, trace_ms_per_s: 4}",
+            "animation.trace_ms_per_s: give either samples_per_frame or trace_ms_per_s, not both (each sets the speed)",
         ),
+        ("animation: {spike_slowdown: 0.5}", "animation.spike_slowdown: must be at least 1 (got 0.5)"),
         ("waveform: {smoothing: spline}", "waveform.smoothing: must be one of 'none' or 'cubic' (got 'spline')"),
         ("outputs: [gif, webm]", "outputs[1]: must be one of 'gif', 'mp4', 'png' or 'csv' (got 'webm')"),
         ("outputs: []", "outputs: is too short: at least 1 item(s)"),

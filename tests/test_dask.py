@@ -107,7 +107,7 @@ def render_killing_first_worker(job: Job) -> Outcome:
     if not marker.exists():
         import importlib
 
-        engine = importlib.import_module("apsim_batch.output.render")
+        engine = importlib.import_module("apsim_batch.output.animate")  # where render() writes its GIF
 
         def die_while_writing(path: Path, *args, **kwargs) -> None:
             with atomic_path(path) as temp:

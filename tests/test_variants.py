@@ -189,13 +189,15 @@ def test_variant_parameters_have_the_values_and_no_variants_block():
     assert parameters["title"] == "Action Potential"  # teacher sets keep their title
 
 
-def test_student_titles_name_only_the_set_and_variant():
+def test_student_titles_keep_the_exercise_title_without_numbers():
     config = config_with({"mode": "zip", "student": True, "fields": {SPIKE_WIDTH: [0.3, 0.4]}}, title="Spike 0.3")
-    assert [v.config.title for v in expand(config, "quiz")] == ["quiz · v01", "quiz · v02"]
+    assert [v.config.title for v in expand(config, "quiz")] == ["quiz · v01", "quiz · v02"]  # a number could tell
+    config = config_with({"mode": "zip", "student": True, "fields": {SPIKE_WIDTH: [0.3, 0.4]}}, title="Spike width")
+    assert [v.config.title for v in expand(config, "quiz")] == ["Spike width · quiz · v01", "Spike width · quiz · v02"]
     plain = config_with({"mode": "zip", "fields": {SPIKE_WIDTH: [0.3]}}, plot={"tip_marker": True})
     assert expand(plain, "quiz")[0].config.plot.tip_marker is True
     handout = expand(plain, "quiz", student=True)[0].config
-    assert handout.title == "quiz · v01" and handout.plot.tip_marker is False  # no voltage readout
+    assert handout.title == "Action Potential · quiz · v01" and handout.plot.tip_marker is False  # no readouts
 
 
 # --- errors located in the file ----------------------------------------------------------------
@@ -423,7 +425,7 @@ def test_overrides_reach_every_variant_and_are_recorded(tmp_path):
     path = set_file(tmp_path, "  mode: zip\n  fields:\n    waveform.components[0].width_ms: [0.1, 0.2]\n")
     loaded = load_renders(path, [parse_override("waveform.resting_mv=-60"), parse_override("variants.student=true")])
     assert [item.config.waveform.resting_mv for item in loaded] == [-60, -60]
-    assert [item.config.title for item in loaded] == ["set · v01", "set · v02"]
+    assert [item.config.title for item in loaded] == ["An exercise · set · v01", "An exercise · set · v02"]
     assert loaded[0].manifest_extras()["overrides"] == {"waveform.resting_mv": -60, "variants.student": True}
     assert loaded[0].manifest_extras()["variant"]["values"] == {"waveform.components[0].width_ms": 0.1}
 

@@ -50,7 +50,11 @@ variants:
 def read_key(out: Path, name: str) -> tuple[dict, list[dict]]:
     key = json.loads((out / name / "teacher" / "answer_key.json").read_text(encoding="utf-8"))
     with open(out / name / "teacher" / "answer_key.csv", newline="", encoding="utf-8") as fh:
-        return key, list(csv.DictReader(fh))
+        tolerance, *rows = csv.DictReader(fh)
+    assert tolerance["id"] == "tolerance"  # the first row says how far an answer may be off, per column
+    for column, value in key["tolerances"].items():
+        assert tolerance[column] == ("" if value is None else repr(value) if isinstance(value, float) else str(value))
+    return key, rows
 
 
 def trace_of(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -328,5 +332,13 @@ def test_shipped_exercises_render_with_true_keys_and_clean_handouts(tmp_path):
     key, _ = read_key(tmp_path / "out", "spike-grid")
     rows = [tuple(v["values"][field] for field in key["fields"]) for v in key["variants"]]
     assert rows[:4] == [(0.08, 80), (0.08, 100), (0.08, 120), (0.16, 80)]  # the first field varies slowest
-    depths = [v["measurements"]["ahp_depth_mv"] for v in read_key(tmp_path / "out", "ahp-class")[0]["variants"]]
+    ahp_key = read_key(tmp_path / "out", "ahp-class")[0]
+    depths = [v["measurements"]["ahp_depth_mv"] for v in ahp_key["variants"]]
     assert all(4 < d < 26 for d in depths) and len(set(depths)) > 20
+    # marking tolerances: one minor grid step of the figure (20 mV / 4, 1 ms / 2)
+    tolerances = ahp_key["tolerances"]
+    assert tolerances["ahp_depth_mv"] == tolerances["peak_mv"] == 5.0 and tolerances["half_width_ms"] == 0.5
+    # student handouts keep the exercise title with the variant id
+    parameters = json.loads((tmp_path / "out" / "ahp-class-v07" / "manifest.json").read_text(encoding="utf-8"))
+    assert parameters["parameters"]["title"] == "Action potential exercise · ahp-class · v07"
+    assert parameters["parameters"]["plot"]["tip_marker"] is False

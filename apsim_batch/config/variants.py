@@ -74,8 +74,8 @@ def expand(
 ) -> list[Variant]:
     """Every variant of a config with a `variants` block, validated; ConfigError names each bad one.
 
-    `student` (None: the set's own setting) makes each title only the set name and variant id and
-    makes each plot a student one (`student_plot`: a grid, and no readout, shading or markers).
+    `student` (None: the set's own setting) makes each title the exercise title with the set name and
+    variant id, and makes each plot a student one (`student_plot`: a grid, and no readout, shading or markers).
     """
     spec = config.variants
     if spec is None:
@@ -105,7 +105,10 @@ def expand(
         data = copy.deepcopy(base)
         data["name"] = name
         if student:
-            data["title"] = f"{set_name} · {vid}"
+            # the exercise's own title stays ("Action potential exercise · ahp-class · v01"), unless the set
+            # varies it or it has a number in it, which could state (or contradict) a variant's value
+            keep = "title" not in spec.fields and not re.search(r"\d", config.title)
+            data["title"] = f"{config.title} · {set_name} · {vid}" if keep else f"{set_name} · {vid}"
             data["plot"] = student_plot(data.get("plot") or {})  # a grid; no readout, shading or markers
         for path, value in values.items():
             assign(data, locs[path], value)

@@ -20,10 +20,11 @@ from ..config.models import Config
 from ..trace.waveform import Trace
 from .axes_fit import GridSteps, VoltageRange, voltage_range
 from .canvas import DPI, Box, new_figure, rgb_of
+from .cursor import Cursor
 from .decorate import decorate, grid_steps, margins, reversal_levels
 from .marks import Timed, draw_marks
 from .measured import Marked, marked
-from .overlay import TipOverlay, tip_overlay
+from .overlay import cursor_from_panels
 from .palette import voltage_color
 from .panels import PanelSpec, panel_specs
 from .style import TypeSizes, type_sizes
@@ -72,7 +73,7 @@ class Layers:
     full: np.ndarray  # (H, W, 3) uint8: the finished figure (also the poster)
     change_pos: np.ndarray  # flat indices of pixels where `full` differs from `base` ...
     change_at: np.ndarray  # ... and the sample index that reveals each, ascending
-    overlay: TipOverlay | None = None  # drawn on each frame after the reveal (plot.tip_marker)
+    overlay: Cursor | None = None  # drawn on each frame after the reveal (plot.tip_marker)
     panels: tuple[PanelGeometry, ...] = ()  # the voltage axes first, then each panel top to bottom
     grid: GridSteps | None = None  # major and minor steps of the time and voltage axes
     notes: tuple[str, ...] = field(default=())  # worth telling the user (a trace leaving its axis)
@@ -201,7 +202,7 @@ def _draw(
     parts, rgb, timed = draw_parts(config, trace, revealed)
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
-        tip_overlay(config, trace, parts.voltage, rgb.shape[:2]).draw(rgb, shown)
+        cursor_from_panels(config, trace, panel_geometry(parts), rgb.shape[:2]).draw(rgb, shown)
     return rgb, timed
 
 
@@ -321,7 +322,8 @@ def draw_layers(config: Config, trace: Trace) -> Layers:
     order = np.argsort(at, kind="stable")
     fig, _ = new_figure(config)
     parts = build(fig, config, trace, decorated=False)
-    overlay = tip_overlay(config, trace, parts.voltage, base.shape[:2]) if config.plot.tip_marker else None
+    panels = panel_geometry(parts)
+    overlay = cursor_from_panels(config, trace, panels, base.shape[:2]) if config.plot.tip_marker else None
     note = parts.vrange.note()
     return Layers(
         base=base,
@@ -329,7 +331,7 @@ def draw_layers(config: Config, trace: Trace) -> Layers:
         change_pos=changed[order],
         change_at=at[order],
         overlay=overlay,
-        panels=panel_geometry(parts),
+        panels=panels,
         grid=parts.grid,
         notes=(note,) if note else (),
     )

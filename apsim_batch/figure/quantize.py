@@ -1,22 +1,34 @@
-"""Palette mapping: one 256-colour table for a whole animation, and exact nearest-colour lookups."""
+"""Palette mapping: one colour table for a whole animation, and exact nearest-colour lookups."""
 
 from __future__ import annotations
 
 import numpy as np
 
+TRANSPARENT = 255  # the palette index no pixel uses: GIF frames mark unchanged pixels with it
+COLOURS = 255
 
-def gif_palette(full: np.ndarray, base: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
-    """One 256-colour palette for the whole animation, and both layers mapped onto it.
 
-    Every frame is made of pixels from these two layers, so quantizing them once replaces
-    quantizing every frame, and all frames share one global colour table.
+def gif_palette(
+    full: np.ndarray, base: np.ndarray, extra: np.ndarray | None = None
+) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """One palette for the whole animation (255 colours and the transparent index), and both layers mapped onto it.
+
+    Every frame is made of pixels from these two layers (and the overlays, whose colours `extra`,
+    a sample frame with them drawn, adds), so quantizing once replaces quantizing every frame, and
+    all frames share one global colour table. Map further pixels with `palette_colors(palette)`.
     """
     from PIL import Image
 
-    quantized = Image.fromarray(full).quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    palette = np.frombuffer(bytes(quantized.getpalette()[: 256 * 3]).ljust(256 * 3, b"\0"), np.uint8)
-    colors = palette.reshape(256, 3).astype(np.int32)
+    source = full if extra is None else np.concatenate([full, extra], axis=0)
+    quantized = Image.fromarray(source).quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette = np.frombuffer(bytes(quantized.getpalette()[: COLOURS * 3]).ljust(256 * 3, b"\0"), np.uint8)
+    colors = palette_colors(palette.tobytes())
     return palette.tobytes(), nearest_palette_index(base, colors), nearest_palette_index(full, colors)
+
+
+def palette_colors(palette: bytes) -> np.ndarray:
+    """The palette's usable colours as (255, 3) int32 (without the transparent index)."""
+    return np.frombuffer(palette, np.uint8).reshape(-1, 3)[:COLOURS].astype(np.int32)
 
 
 def nearest_palette_index(rgb: np.ndarray, colors: np.ndarray) -> np.ndarray:

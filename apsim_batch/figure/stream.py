@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from .canvas import Box
+from .cursor import Badge, Cursor
 from .layout import Layers
-from .overlay import TipOverlay
 
 
 def stream(
@@ -44,20 +44,28 @@ def stream(
 def overlaid(
     frames: Iterator[tuple[np.ndarray, Box | None]],
     counts: np.ndarray,
-    overlay: TipOverlay | None,
+    overlay: Cursor | None,
     colors: np.ndarray | None = None,
+    badge: Badge | None = None,
+    slow: np.ndarray | None = None,
+    refresh_every: int = 1,
 ) -> Iterator[tuple[np.ndarray, Box | None]]:
-    """Add the per-frame overlay to a `stream` of frames, widening each changed box to cover it.
+    """Add the per-frame overlays (the tip cursor; the badge on `slow` frames) to a `stream` of frames.
 
-    The stream's own buffer stays clean; the overlay is drawn on a second buffer, where the
-    previous frame's overlay is first wiped by copying back the clean pixels under it.
+    The stream's own buffer stays clean; the overlays are drawn on a second buffer, where the
+    previous frame's overlays are first wiped by copying back the clean pixels under them. Each
+    yielded box covers every pixel that may differ from the previous frame. The cursor's readouts
+    print new values every `refresh_every` frames (and on the last).
     """
-    if overlay is None:
+    if overlay is None and (badge is None or slow is None or not slow.any()):
         yield from frames
         return
     out: np.ndarray | None = None
     previous: list[Box] = []
-    for (clean, box), count in zip(frames, counts, strict=True):
+    values_at = 0
+    for index, ((clean, box), count) in enumerate(zip(frames, counts, strict=True)):
+        if index % refresh_every == 0 or index == len(counts) - 1:  # the last frame shows the final values
+            values_at = int(count)
         if out is None:
             out = clean.copy()
             box = (0, 0, clean.shape[1], clean.shape[0])
@@ -66,7 +74,9 @@ def overlaid(
             out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
         for x0, y0, x1, y1 in previous:
             out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
-        drawn = overlay.draw(out, int(count), colors) if count else []
+        drawn = overlay.draw(out, int(count), colors, values_at) if overlay is not None and count else []
+        if badge is not None and slow is not None and slow[index]:
+            drawn += badge.draw(out, colors)
         yield out, _union([b for b in (box, *previous, *drawn) if b is not None])
         previous = drawn
 

@@ -2,7 +2,7 @@
 
 Layout, inside the outputs folder (each variant is also an ordinary render in `<set>-vNN/`):
 
-    <set>/teacher/answer_key.csv    id, name, each varied field, each measurement
+    <set>/teacher/answer_key.csv    id, name, each varied field, each measurement (first row: tolerances)
     <set>/teacher/answer_key.json   the same, with the set's mode, seed and source config
     <set>/handouts/                 only for student sets: index.html (the student page),
                                     <set>-vNN.gif/.mp4/.png/.vtt and a manifest.json naming the
@@ -42,6 +42,12 @@ TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
 STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
+# The answer key's first row after the header: the marking tolerance of each measured column.
+TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± one minor grid step"
+TOLERANCE_RULE = (
+    "An answer within the tolerance of the measured value is right: the value one minor grid step of the figure"
+    " represents (voltages to the voltage grid, times to the time grid); counts must be exact."
+)
 _HANDOUT_SUFFIXES = (*HANDOUT_FORMATS, "vtt")
 
 
@@ -100,7 +106,7 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     set_folder(out_dir, name, TEACHER)
     _remove_partials(teacher)
     rows = [_row(m, manifests[m.name]) for m in members]
-    key = answer_key(members, rows)
+    key = answer_key(members, rows, [manifests[m.name].get("grid") for m in members])
     if members[0].source_real is not None:  # the stable identity stale detection uses (see manifest.py)
         key[CONFIG_FROM_OUTPUTS] = config_from_outputs(members[0].source_real, out_dir)
     write_json(teacher / ANSWER_JSON, key)
@@ -140,7 +146,9 @@ def _key_measurements(member: LoadedConfig, found: dict[str, Any]) -> dict[str, 
     return {**{k: v for k, v in found.items() if k not in _THRESHOLD_KEYS}, "spikes": spikes}
 
 
-def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def answer_key(
+    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
+) -> dict[str, Any]:
     """The answer key as JSON data: the set, how it was made, and every variant's values and measurements."""
     first = members[0]
     info = first.variant
@@ -153,11 +161,38 @@ def answer_key(members: Sequence[LoadedConfig], rows: list[dict[str, Any]]) -> d
         "student": info.student,
         "fields": list(info.values),
         "overrides": dict(first.overrides),
+        "tolerances": tolerances(members, rows, grids),
+        "tolerance_rule": TOLERANCE_RULE,
         "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
         "measurement_notes": [NO_THRESHOLD_NOTE] if isinstance(first.config.waveform, GaussianWaveform) else [],
         "apsim_batch_version": __version__,
         "variants": rows,
     }
+
+
+def tolerances(
+    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
+) -> dict[str, float | None]:
+    """Per measured column, the marking tolerance: what one minor grid step of the figure represents.
+
+    Each variant's grid is the one its render recorded (`grid` in its manifest), else the one its
+    config gives. Variants share the figure's ranges unless the set varies them; then the coarsest
+    grid counts.
+    """
+    from ..figure.ticks import figure_ticks, ticks_from, tolerance
+
+    # the CSV's columns: scalar measurements (per-spike lists and the stimulus live in the JSON only)
+    columns = {
+        m for row in rows for m, v in row["measurements"].items() if not isinstance(v, dict | list) and m != "stimulus"
+    }
+    found: dict[str, float | None] = {}
+    for index, member in enumerate(members):
+        grid = grids[index] if index < len(grids) else None
+        ticks = ticks_from(grid) if isinstance(grid, dict) else figure_ticks(member.config)
+        for column in columns:
+            value = tolerance(column, ticks)
+            found[column] = value if found.get(column) is None else max(found[column], value or 0)
+    return dict(sorted(found.items()))
 
 
 def answer_csv(key: dict[str, Any]) -> str:
@@ -174,6 +209,9 @@ def answer_csv(key: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "name", *fields, *measures])
+    # first, how far an answer may be off and still be right (one minor grid step), per column
+    limits = key.get("tolerances", {})
+    writer.writerow([TOLERANCE_ID, TOLERANCE_NAME, *[""] * len(fields), *(_cell(limits.get(m)) for m in measures)])
     for row in key["variants"]:
         values = [_cell(row["values"].get(f)) for f in fields]
         writer.writerow([row["id"], row["name"], *values, *(_cell(row["measurements"].get(m)) for m in measures)])

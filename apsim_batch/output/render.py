@@ -7,16 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..config.load import LoadedConfig
 from ..config.models import Config, HodgkinHuxleyWaveform
-from ..figure.quantize import gif_palette
 from ..names import MANIFEST
 from ..trace.measure import measure, phases
 from ..trace.refractory import refractory_periods
+from .animate import Animation, plan_animation, write_gif_file, write_mp4_file
 from .captions import phase_cues, write_vtt
-from .encode import gif_timing, write_csv, write_gif, write_mp4, write_png
+from .encode import write_csv, write_png
 from .files import output_folder, write_json
 from .manifest import (
     CONFIG_FROM_OUTPUTS,
@@ -59,6 +57,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     """
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from ..figure.layout import draw_layers
+    from ..figure.ticks import figure_grid
     from ..trace.waveform import synthesize
 
     config, name = loaded.config, loaded.name
@@ -70,15 +69,17 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     measurements = measure(trace, config.plot.spike_detection_mv)
     found_phases = phases(trace, measurements)
     layers = draw_layers(config, trace)
+    # the frames (and the frame cap, which only animations have) once for the GIF, the MP4 and captions
+    anim = plan_animation(config, trace, layers, found_phases) if {"gif", "mp4"} & set(chosen) else None
     writers = {"csv": _write_csv, "png": _write_png, "gif": _write_gif, "mp4": _write_mp4}
     records, notes = [], list(layers.notes)  # e.g. a trace that leaves the voltage axis the config set
     for fmt in ("csv", "png", "gif", "mp4"):
         if fmt in chosen:
-            record, note = writers[fmt](_Target(config, name, folder, out_dir), trace, layers)
+            record, note = writers[fmt](_Target(config, name, folder, out_dir), trace, layers, anim)
             records.append(record)
             notes += [note] if note else []
-    if "mp4" in chosen:  # captions beside the MP4, for players and video sites that take a track
-        records.append(_write_captions(_Target(config, name, folder, out_dir), trace, found_phases))
+    if anim is not None and "mp4" in chosen:  # captions beside the MP4, for players that take a track
+        records.append(_write_captions(_Target(config, name, folder, out_dir), trace, found_phases, anim))
     for record in records:
         record["key"] = file_key(parameters, record["format"])
     records = sorted([*kept, *records], key=lambda r: _WRITE_ORDER.index(r["format"]))  # same bytes either way
@@ -95,6 +96,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": measurements.as_dict(),
         "phases": [phase.as_dict() for phase in found_phases],
+        "grid": figure_grid(config, layers),  # what one grid step represents: the answer keys' tolerances
         "refractory": None if refractory is None else refractory.as_dict(),
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
@@ -142,89 +144,31 @@ class _Target:
 Written = tuple[dict[str, Any], str | None]  # the file's manifest record, and a note for the user
 
 
-def _write_csv(target: _Target, trace: Any, layers: Any) -> Written:
+def _write_csv(target: _Target, trace: Any, layers: Any, anim: Animation | None) -> Written:
     path = target.folder / "trace.csv"
     write_csv(path, {"time_ms": trace.time_ms, "voltage_mv": trace.voltage_mv, **trace.extra})
     return file_record(path, target.out_dir, format="csv", rows=len(trace.time_ms)), None
 
 
-def _write_png(target: _Target, trace: Any, layers: Any) -> Written:
+def _write_png(target: _Target, trace: Any, layers: Any, anim: Animation | None) -> Written:
     path = target.folder / f"{target.name}.png"
     write_png(path, layers.full)
     return file_record(path, target.out_dir, format="png", width=layers.size[0], height=layers.size[1]), None
 
 
-def _write_gif(target: _Target, trace: Any, layers: Any) -> Written:
-    from ..figure.layout import revealed_counts
-    from ..figure.stream import overlaid, stream
-
-    config, path = target.config, target.folder / f"{target.name}.gif"
-    counts = revealed_counts(config)
-    fps = config.animation.fps
-    timing = gif_timing(len(counts), fps, config.animation.hold_last_frame_s)
-    palette, base_index, full_index = gif_palette(layers.full, layers.base)
-    shown = counts[list(timing.frames)]
-    colors = np.frombuffer(palette, np.uint8).reshape(-1, 3)
-    frames = overlaid(stream(layers, shown, base_index, full_index), shown, layers.overlay, colors)
-    write_gif(path, frames, layers.size, palette, timing.delays_cs)
-    note = None
-    if timing.merged:
-        note = (
-            f"GIF: {len(counts)} frames at {fps:g} fps shown as {len(timing.frames)} frames of 20 ms,"
-            f" because browsers slow down faster GIFs; it still plays in {timing.duration_s:.2f} s"
-        )
-    record = file_record(
-        path,
-        target.out_dir,
-        format="gif",
-        frames=len(timing.frames),
-        fps=round(timing.fps, 3),
-        duration_s=timing.duration_s,
-        merged_frames=timing.merged,
-        width=layers.size[0],
-        height=layers.size[1],
-    )
-    return record, note
+def _write_gif(target: _Target, trace: Any, layers: Any, anim: Animation) -> Written:
+    record, notes = write_gif_file(target.folder / f"{target.name}.gif", anim, target.out_dir)
+    return record, " ".join(notes) or None
 
 
-def _write_mp4(target: _Target, trace: Any, layers: Any) -> Written:
-    from ..figure.layout import revealed_counts
-    from ..figure.stream import overlaid, stream
-
-    config, path = target.config, target.folder / f"{target.name}.mp4"
-    counts = revealed_counts(config)
-    fps = config.animation.fps
-    hold_frames = round(config.animation.hold_last_frame_s * fps)
-
-    def rgb_frames():  # the finished frame repeats for the hold
-        image = layers.full
-        for image, _ in overlaid(stream(layers, counts), counts, layers.overlay):
-            yield image
-        for _ in range(hold_frames):
-            yield image
-
-    written = write_mp4(path, rgb_frames(), fps)
-    record = file_record(
-        path,
-        target.out_dir,
-        format="mp4",
-        frames=written,
-        fps=fps,
-        duration_s=round(written / fps, 6),
-        codec="h264",
-        pixel_format="yuv420p",
-        width=layers.size[0],
-        height=layers.size[1],
-    )
-    return record, None
+def _write_mp4(target: _Target, trace: Any, layers: Any, anim: Animation) -> Written:
+    return write_mp4_file(target.folder / f"{target.name}.mp4", anim, target.out_dir), None
 
 
-def _write_captions(target: _Target, trace: Any, found_phases: list) -> dict[str, Any]:
-    """<name>.vtt: a cue per phase, timed by the frames that draw it (the MP4's own pacing)."""
-    from ..figure.layout import revealed_counts
-
+def _write_captions(target: _Target, trace: Any, found_phases: list, anim: Animation) -> dict[str, Any]:
+    """<name>.vtt: a cue per phase, timed by the frames that draw it (the MP4's own pacing, slow motion included)."""
     config, path = target.config, target.folder / f"{target.name}.vtt"
     fps = config.animation.fps
     hold_frames = round(config.animation.hold_last_frame_s * fps)
-    write_vtt(path, phase_cues(found_phases, trace.time_ms, revealed_counts(config), fps, hold_frames))
+    write_vtt(path, phase_cues(found_phases, trace.time_ms, anim.schedule.counts, fps, hold_frames))
     return file_record(path, target.out_dir, format="vtt", captions_for=f"{target.name}.mp4")
