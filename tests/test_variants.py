@@ -494,3 +494,15 @@ def test_exercise_configs_are_valid_sets():
         loaded = load_config(path)
         assert loaded.config.variants is not None, path
         assert len(load_renders(path)) >= 9
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [("peak_mv", 5.0), ("half_width_ms", 0.2), ("spike_count", 0), ("firing_rate_hz", None), ("isi_ms", 0.2)],
+)
+def test_a_columns_tolerance_is_one_minor_grid_step(column, expected):
+    from apsim_batch.output.answers import tolerance
+
+    grid = {"time_major_ms": 1.0, "time_minor_ms": 0.2, "voltage_major_mv": 20.0, "voltage_minor_mv": 5.0}
+    assert tolerance(column, grid) == expected
+    assert tolerance(column, {}) == (0 if column == "spike_count" else None)  # no grid recorded: no tolerance

@@ -335,9 +335,12 @@ def test_shipped_exercises_render_with_true_keys_and_clean_handouts(tmp_path):
     ahp_key = read_key(tmp_path / "out", "ahp-class")[0]
     depths = [v["measurements"]["ahp_depth_mv"] for v in ahp_key["variants"]]
     assert all(4 < d < 26 for d in depths) and len(set(depths)) > 20
-    # marking tolerances: one minor grid step of the figure (20 mV / 4, 1 ms / 2)
+    # marking tolerances: one minor step of the grid the handouts draw (recorded in each manifest)
     tolerances = ahp_key["tolerances"]
-    assert tolerances["ahp_depth_mv"] == tolerances["peak_mv"] == 5.0 and tolerances["half_width_ms"] == 0.5
+    grid = json.loads((tmp_path / "out" / "ahp-class-v01" / "manifest.json").read_text(encoding="utf-8"))["grid"]
+    assert tolerances["ahp_depth_mv"] == tolerances["peak_mv"] == grid["voltage_minor_mv"] == 5.0
+    assert tolerances["half_width_ms"] == grid["time_minor_ms"] == 0.2
+    assert tolerances["spike_count"] == 0 and tolerances["firing_rate_hz"] is None
     # student handouts keep the exercise title with the variant id
     parameters = json.loads((tmp_path / "out" / "ahp-class-v07" / "manifest.json").read_text(encoding="utf-8"))
     assert parameters["parameters"]["title"] == "Action potential exercise · ahp-class · v07"

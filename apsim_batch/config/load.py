@@ -85,6 +85,6 @@ def read_config(path: str | Path) -> tuple[LoadedConfig, Mapping[tuple, int]]:
 def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None) -> Config:
     """Validate plain data as a Config; errors are located by `lines` (path -> line) when given."""
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"written_by_user": True})
     except ValidationError as exc:
         raise ConfigError(problems_from(exc, data, source, lines or {})) from None

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationInfo, field_validator
 
 from .base import Mv, _Model
 from .colors import check_color
 
 # Checked by PlotConfig._even; stated for editors (JSON Schema) and the README's reference.
 _EVEN = {"multipleOf": 2}
+
+
+def _text_only(schema: dict) -> None:
+    """For editors: the field takes text; null is not a way to ask for the default (leave the key out)."""
+    schema.pop("anyOf", None)
+    schema["type"] = "string"
 
 
 class PlotConfig(_Model):
@@ -46,6 +52,7 @@ class PlotConfig(_Model):
         None,
         description="Colour of the voltage trace: a hex code or a CSS colour name"
         " (default: blue for Gaussian waveforms, as originally; black for Hodgkin–Huxley, whose ions own the colours).",
+        json_schema_extra=_text_only,  # leaving it out picks the default; an explicit null is a mistake
     )
     line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
     rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
@@ -91,6 +98,17 @@ class PlotConfig(_Model):
         description="Hodgkin–Huxley: measure the absolute and relative refractory periods after the first spike "
         "with test pulses, report them in the manifest and draw them as bars.",
     )
+
+    @field_validator("line_color", mode="before")
+    @classmethod
+    def _no_null_color(cls, value: object, info: ValidationInfo) -> object:
+        # In a file, `line_color: #1f77b4` unquoted is a YAML comment, i.e. null: say so instead of silently
+        # using the default. (Resolved parameters, which hold the null default, are validated without context.)
+        if value is None and (info.context or {}).get("written_by_user"):
+            raise ValueError(
+                "must be a colour (got nothing); quote a hex colour, because # starts a YAML comment: '#1f77b4'"
+            )
+        return value
 
     @field_validator("line_color")
     @classmethod

@@ -21,7 +21,7 @@ import csv
 import io
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,7 +161,7 @@ def answer_key(
         "student": info.student,
         "fields": list(info.values),
         "overrides": dict(first.overrides),
-        "tolerances": tolerances(members, rows, grids),
+        "tolerances": tolerances(rows, grids),
         "tolerance_rule": TOLERANCE_RULE,
         "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
         "measurement_notes": [NO_THRESHOLD_NOTE] if isinstance(first.config.waveform, GaussianWaveform) else [],
@@ -170,29 +170,34 @@ def answer_key(
     }
 
 
-def tolerances(
-    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
-) -> dict[str, float | None]:
+def tolerances(rows: list[dict[str, Any]], grids: Sequence[Any]) -> dict[str, float | None]:
     """Per measured column, the marking tolerance: what one minor grid step of the figure represents.
 
-    Each variant's grid is the one its render recorded (`grid` in its manifest), else the one its
-    config gives. Variants share the figure's ranges unless the set varies them; then the coarsest
-    grid counts.
+    Each variant's grid is the one its figure drew (`grid` in its render's manifest). Variants share
+    the figure's ranges unless the set varies them; then the coarsest grid counts.
     """
-    from ..figure.ticks import figure_ticks, ticks_from, tolerance
-
     # the CSV's columns: scalar measurements (per-spike lists and the stimulus live in the JSON only)
     columns = {
         m for row in rows for m, v in row["measurements"].items() if not isinstance(v, dict | list) and m != "stimulus"
     }
     found: dict[str, float | None] = {}
-    for index, member in enumerate(members):
-        grid = grids[index] if index < len(grids) else None
-        ticks = ticks_from(grid) if isinstance(grid, dict) else figure_ticks(member.config)
+    for grid in grids or [{}]:  # no grid recorded: counts exact, nothing read off a grid
         for column in columns:
-            value = tolerance(column, ticks)
+            value = tolerance(column, grid if isinstance(grid, dict) else {})
             found[column] = value if found.get(column) is None else max(found[column], value or 0)
     return dict(sorted(found.items()))
+
+
+def tolerance(column: str, grid: Mapping[str, Any]) -> float | None:
+    """The marking tolerance of a measured column: the value one minor grid step represents.
+
+    Voltages (`*_mv`) and times (`*_ms`) are read off the grid to a minor step; a count must be
+    exact; anything else (a rate in Hz) is computed from readings, not read off, so it has none.
+    """
+    if column.endswith("_count"):
+        return 0
+    step = grid.get("voltage_minor_mv") if column.endswith("_mv") else grid.get("time_minor_ms")
+    return float(step) if column.endswith(("_mv", "_ms")) and isinstance(step, int | float) else None
 
 
 def answer_csv(key: dict[str, Any]) -> str:

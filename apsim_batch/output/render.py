@@ -57,7 +57,6 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     """
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from ..figure.layout import draw_layers
-    from ..figure.ticks import figure_grid
     from ..trace.waveform import synthesize
 
     config, name = loaded.config, loaded.name
@@ -96,7 +95,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": measurements.as_dict(),
         "phases": [phase.as_dict() for phase in found_phases],
-        "grid": figure_grid(config, layers),  # what one grid step represents: the answer keys' tolerances
+        "grid": layers.grid.as_dict(),  # the figure's grid steps: what the answer keys' tolerances are
         "refractory": None if refractory is None else refractory.as_dict(),
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),
