@@ -1,5 +1,5 @@
 """`python -m apsim_batch`: the same command as `apsim-batch`."""
 
-from .cli.commands import main
+from .cli import main
 
 main()

@@ -1,6 +1,6 @@
 """Every user-facing failure, each with its exit code; a problem is located data (file, line, field path).
 
-The CLI converts these in one place (`cli.commands.user_errors`); anything else that escapes is a bug
+The CLI converts these in one place (`cli.guard.user_errors`); anything else that escapes is a bug
 and keeps its traceback.
 """
 
@@ -45,7 +45,15 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         parts = [where, self.context, self.field, self.message]
-        return ": ".join(part for part in parts if part)
+        # One problem is one line: a file name or key with a newline or ESC must not forge another.
+        return ": ".join(one_line(part) for part in parts if part)
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (newlines included) written as escapes like \\x0a."""
+    if text.isprintable():
+        return text
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in text)
 
 
 class FieldError(ValueError):
@@ -69,6 +77,10 @@ class UsageError(ApsimError):
     exit_code = EXIT_USAGE
 
 
+class ScanError(ApsimError):
+    """A folder of configs could not be read completely; nothing is rendered or pruned from a partial scan."""
+
+
 class ConfigError(ApsimError):
     """A config file could not be read or validated; holds every problem found, not just the first."""
 
@@ -83,6 +95,18 @@ class RenderError(ApsimError):
 
 class LockedError(ApsimError):
     """Another run holds the outputs folder's lock."""
+
+
+class OutputsFolderError(ApsimError):
+    """The outputs folder cannot be used: --out names a file, a dangling link, or cannot be created."""
+
+
+class UnsafePathError(ApsimError):
+    """Something in the outputs folder is a link or special file apsim-batch did not make; nothing goes through it."""
+
+    def __init__(self, path: object, why: str):
+        self.path, self.why = path, why
+        super().__init__(f"{path}: {why}")
 
 
 class MergeError(ApsimError):

@@ -153,12 +153,22 @@ def test_fail_fast_on_invalid_config_renders_nothing(cli, tmp_path):
     assert not (tmp_path / "outputs/a").exists()
 
 
-def test_fail_fast_stops_after_a_crash_and_verbose_shows_its_traceback(cli, tmp_path):
+def test_fail_fast_stops_after_a_crash_and_verbose_shows_its_traceback(cli, tmp_path, monkeypatch):
+    from apsim_batch.trace import waveform
+
+    real = waveform.synthesize
+
+    def crash_for_b(model):  # a bug in one render (b's duration is unique among the three)
+        if model.duration_ms == 2.0:
+            raise ZeroDivisionError("a bug")
+        return real(model)
+
+    monkeypatch.setattr(waveform, "synthesize", crash_for_b)
     fast_configs(tmp_path / "configs", "a", "b", "c")
-    write(tmp_path / "outputs/b", "a file where the folder b should go\n")
+    write(tmp_path / "configs/b.yaml", (tmp_path / "configs/b.yaml").read_text() + "waveform: {duration_ms: 2.0}\n")
     code, out, err = cli("run", "configs", "--jobs", "1", "--fail-fast", cwd=tmp_path)
     assert code == 1 and "1 rendered, 0 up to date, 1 failed, 1 not rendered" in out
-    assert "✗ configs/b.yaml: render crashed: FileExistsError" in err and "Traceback" not in err
+    assert "✗ configs/b.yaml: render crashed: ZeroDivisionError" in err and "Traceback" not in err
     assert not (tmp_path / "outputs/c").exists()
     code, out, err = cli("run", "configs", "--jobs", "1", "--verbose")
     assert code == 1 and "1 rendered, 1 up to date, 1 failed" in out
@@ -309,7 +319,7 @@ def test_symlinked_render_folder_is_not_followed(cli, tmp_path):
     (tmp_path / "outputs").mkdir()
     (tmp_path / "outputs/a").symlink_to(target)
     code, out, err = cli("run", "configs", "--jobs", "1", cwd=tmp_path)
-    assert code == 1 and "is a symbolic link; refusing to write through it" in err
+    assert code == 1 and "outputs/a: is a link apsim-batch did not make; nothing is written through it" in err
     assert "✓ b: rendered" in out
     assert sorted(p.name for p in target.iterdir()) == [".a.partial-1.png", "manifest.json"]
     assert (target / "manifest.json").read_text() == '{"keep": true}\n'

@@ -79,7 +79,8 @@ def test_dask_reports_failures_like_local_processes(tmp_path, cluster, cli):
     assert same(out) == same(local[1])
     assert err.splitlines() == [
         "✗ configs/broken.yaml:2: waveform.samples: must be at least 2 (got 1)",
-        f"✗ configs/epsilon.yaml: {tmp_path / 'outputs' / 'epsilon'} is a symbolic link; refusing to write through it",
+        f"✗ configs/epsilon.yaml: {tmp_path / 'outputs' / 'epsilon'}: is a link apsim-batch did not make; nothing is"
+        " written through it (remove it and run again)",
     ]
     assert out.splitlines()[0].startswith("✓ delta: rendered in ")
     assert "1 rendered, 0 up to date, 2 failed (outputs in outputs/)" in out
@@ -119,8 +120,8 @@ def render_killing_first_worker(job: Job) -> Outcome:
 
 
 def render_killing_every_worker(job: Job) -> Outcome:
+    (job.out_dir / job.name).mkdir(parents=True, exist_ok=True)  # atomic_path creates its temporary at once
     with atomic_path(job.out_dir / job.name / f"{job.name}.gif") as temp:
-        (job.out_dir / job.name).mkdir(exist_ok=True)
         temp.write_bytes(b"GIF89a half a GIF")
         os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")

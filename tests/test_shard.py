@@ -218,7 +218,7 @@ def test_merge_refuses_conflicting_renders(tmp_path, cli):
     code, _, err = cli("merge", "out-a", "out-a-copy", "out-b", "--out", "merged")
     assert code == 1
     assert err == (
-        "Error: render 'delta' differs between out-a and out-b (cache_key, config, config_sha256, files, "
+        "Error: render 'delta' differs between out-a and out-b (cache_key, config, config_from_outputs, config_sha256, files, "
         "parameters); merge outputs of one batch, rendered with the same options\n"
     )
     assert not (tmp_path / "merged").exists()
@@ -263,11 +263,12 @@ def test_every_shard_reports_an_invalid_config_and_a_failed_render_is_missing_fr
     assert out.startswith("✓ merged 1 renders")
     assert err.splitlines() == [  # each failure once, though the broken config failed every shard
         "✗ configs/broken.yaml:2: waveform.samples: must be at least 2 (got 1)",
-        "✗ configs/epsilon.yaml: shard-3/epsilon is a symbolic link; refusing to write through it",
+        "✗ configs/epsilon.yaml: shard-3/epsilon: is a link apsim-batch did not make; nothing is written through it"
+        " (remove it and run again)",
     ]
     assert json.loads((work / "merged" / "manifest.json").read_text())["renders"][0]["name"] == "delta"
     gallery = (work / "merged" / "index.html").read_text()
-    assert "Failed in the last run (2)" in gallery and "shard-3/epsilon is a symbolic link" in gallery
+    assert "Failed in the last run (2)" in gallery and "shard-3/epsilon: is a link apsim-batch did not make" in gallery
 
 
 @pytest.mark.slow

@@ -297,7 +297,8 @@ def test_many_invalid_variants_are_summarized(tmp_path):
         ),
         (
             "  mode: random\n  count: 3\n  seed: 1\n  fields:\n    plot.line_color: [red, blue]\n",
-            "4: variants.count: random mode draws distinct variants, and these fields allow only 2 (got count 3)",
+            "4: variants.count: random mode draws distinct variants, and after rounding these fields allow only 2"
+            " (got count 3)",
         ),
         (
             "  mode: random\n  count: 3\n  seed: -1\n  fields: {plot.line_color: [red]}\n",

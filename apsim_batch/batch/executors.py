@@ -122,6 +122,10 @@ def render_job(job: Job) -> Outcome:
         result = render(job.loaded, job.out_dir, job.formats)
     except ApsimError as exc:
         return Outcome.of_job(job, f"{job.loaded.source}: {exc}", seconds=time.perf_counter() - started)
+    except OSError as exc:  # the environment (a read-only folder, a full disk), not a bug: one line
+        where = exc.filename or job.out_dir / job.name
+        message = f"{job.loaded.source}: cannot write {where}: {exc.strerror or exc}"
+        return Outcome.of_job(job, message, seconds=time.perf_counter() - started, detail=traceback.format_exc())
     except Exception as exc:  # a bug or an encoder crash: report it, keep the others going
         message = f"{job.loaded.source}: render crashed: {type(exc).__name__}: {exc}"
         return Outcome.of_job(job, message, seconds=time.perf_counter() - started, detail=traceback.format_exc())

@@ -14,25 +14,37 @@ order may differ from a single run's, which lists them as they finished).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import MergeError, UsageError
+from ..errors import ApsimError, MergeError, UsageError
 from ..names import MANIFEST, SHARD_FILE, check_output_name
 from ..output.files import (
     atomic_path,
+    check_render_folder,
     file_matches,
     output_folder,
     output_lock,
+    prepare_out_dir,
     remove_partial_files,
+    set_folder,
     write_bytes_atomic,
 )
 from ..output.gallery import write_gallery
 from ..output.manifest import read_manifest, update_batch_manifest
+from ..output.nofollow import (
+    MAX_JSON_BYTES,
+    O_CLOEXEC,
+    O_NOFOLLOW,
+    O_NONBLOCK,
+    loads_capped,
+    read_untrusted,
+    unlink_entry,
+)
+from .run import sigterm_raises
 from .shard import ShardRecord, read_shard_record, record_shard
 
 
@@ -113,15 +125,9 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
                     "merge outputs of one batch, rendered with the same options"
                 )
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    copied = 0
-    with output_lock(out_dir):
-        remove_partial_files(out_dir)
-        for name in sorted(chosen):
-            copied += _copy_render(chosen[name], out_dir)
-        for name in sorted(sets):
-            copied += _copy_set(sets[name], out_dir)
-        update_batch_manifest(out_dir, {name: found.manifest for name, found in chosen.items()})
+    prepare_out_dir(out_dir)
+    with sigterm_raises(), output_lock(out_dir):
+        copied = _write(out_dir, chosen, sets)
         record_shard(out_dir, None, {})  # the merged folder is a whole batch, not a shard
         write_gallery(out_dir, [(source, error) for _, source, error in failures])  # as the unsharded run does
     return MergeResult(out_dir, tuple(folders), tuple(sorted(chosen)), copied, shard_count, failures, missing)
@@ -154,7 +160,7 @@ def _check_shards(records: dict[Path, ShardRecord | None]) -> int | None:
                 f"{folder} (shard {record.shard}) and {first_folder} (shard {first.shard}) were planned from "
                 "different configs or options; run every shard from the same configs with the same options"
             )
-    count = first.shard.count
+    count = first.shard.count  # at most MAX_SHARDS: read_shard_record refuses more
     present = {record.shard.index for _, record in sharded}
     absent = [f"{index}/{count}" for index in range(1, count + 1) if index not in present]
     if absent:
@@ -189,9 +195,9 @@ def _read_render(folder: Path, name: str, entry: dict[str, Any]) -> SourceRender
     try:
         if (folder / name).is_symlink():
             raise OSError("the render folder is a symbolic link")
-        raw = path.read_bytes()
-        manifest = json.loads(raw)
-    except (OSError, ValueError) as exc:
+        raw = read_untrusted(path, MAX_JSON_BYTES)
+        manifest = loads_capped(raw, path)
+    except (OSError, ValueError, ApsimError) as exc:
         raise MergeError(f"{path}: cannot read the render's manifest ({exc})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list) or not manifest["files"]:
         raise MergeError(f"{path}: not a render manifest (no 'files' list)")
@@ -238,7 +244,7 @@ def _check_file(folder: Path, name: str, record: Any, manifest_path: Path, depth
         path.stat()
     except OSError as exc:
         raise MergeError(f"{path}: cannot read it ({exc})") from None
-    if not file_matches(path, {"bytes": size, "sha256": sha256}):
+    if not file_matches(folder, {"path": relative.as_posix(), "bytes": size, "sha256": sha256}):
         raise MergeError(f"{path}: does not match the size and sha256 recorded in {manifest_path}; it is damaged")
 
 
@@ -262,12 +268,36 @@ def _check_same(first: SourceRender, second: SourceRender) -> None:
 # --- writing ---------------------------------------------------------------------------------
 
 
+def _write(out_dir: Path, chosen: dict[str, SourceRender], sets: dict[str, SourceSet]) -> int:
+    """Copy every render and set into `out_dir` (holding its lock); returns the number of files copied.
+
+    As in a run: the top-level entries of the renders about to be replaced go first, and each
+    render's own manifest goes before its files and comes back after them, so an interrupted
+    merge leaves manifests that list only files matching their sha256.
+    """
+    for name in sorted({*chosen, *sets}):  # a planted link refuses the merge before anything is written
+        check_render_folder(out_dir, name)
+    remove_partial_files(out_dir)
+    update_batch_manifest(out_dir, {}, dropped=set(chosen))
+    copied = 0
+    try:
+        for name in sorted(chosen):
+            copied += _copy_render(chosen[name], out_dir)
+        for name in sorted(sets):
+            copied += _copy_set(sets[name], out_dir)
+    finally:  # stopped or not, no temporary outlives the merge
+        remove_partial_files(out_dir)
+    update_batch_manifest(out_dir, {name: found.manifest for name, found in chosen.items()})
+    return copied
+
+
 def _copy_render(found: SourceRender, out_dir: Path) -> int:
     """Copy one render's files, each checked against its recorded hash, then its manifest."""
-    output_folder(out_dir, found.name)
+    folder = output_folder(out_dir, found.name)
+    unlink_entry(folder / MANIFEST)  # gone before any file changes; written again after the last one
     for record in found.manifest["files"]:
         _copy_verified(found.source / record["path"], out_dir / record["path"], record["sha256"])
-    write_bytes_atomic(out_dir / found.name / MANIFEST, found.manifest_bytes)
+    write_bytes_atomic(folder / MANIFEST, found.manifest_bytes)
     return len(found.manifest["files"])
 
 
@@ -276,7 +306,7 @@ def _copy_set(found: SourceSet, out_dir: Path) -> int:
     output_folder(out_dir, found.name)
     for record in found.files:
         target = out_dir / record["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
+        set_folder(out_dir, *PurePosixPath(record["path"]).parts[:-1])  # checked: no planted links
         _copy_verified(found.source / record["path"], target, record["sha256"])
     return len(found.files)
 
@@ -285,7 +315,8 @@ def _copy_verified(source: Path, target: Path, sha256: str) -> None:
     """Copy under a temporary name; move into place only if the copied bytes have the recorded hash."""
     digest = hashlib.sha256()
     with atomic_path(target) as temp:
-        with open(source, "rb") as src, open(temp, "wb") as dst:
+        src_fd = os.open(source, os.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        with os.fdopen(src_fd, "rb") as src, open(temp, "wb") as dst:
             for block in iter(lambda: src.read(1 << 20), b""):
                 digest.update(block)
                 dst.write(block)

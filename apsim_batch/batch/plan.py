@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from ..config.load import LoadedConfig
 from ..config.paths import Override
 from ..config.variants import load_renders
-from ..errors import ConfigError, Problem, UsageError
+from ..errors import ConfigError, Problem, ScanError, UsageError
 from ..output.manifest import cache_key, resolved_parameters, selected_formats
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -109,10 +110,7 @@ def find_configs(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], l
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            # is_symlink: a dangling link named *.yaml is listed, so it fails visibly instead of vanishing
-            in_folder = sorted(
-                p for p in path.rglob("*") if p.suffix in CONFIG_SUFFIXES and (p.is_symlink() or not p.is_dir())
-            )
+            in_folder = _configs_in(path)
             if not in_folder:
                 message = f"{path}: no .yaml or .yml configs in this folder"
                 empty.append(Outcome.failed(path.name, str(path), message))
@@ -123,7 +121,36 @@ def find_configs(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], l
             raise UsageError(f"{path}: no such file or folder")
     if not found and empty:
         raise UsageError("; ".join(o.error or "" for o in empty))
-    return list(dict.fromkeys(found)), empty
+    # One file named twice (configs/a.yaml and /home/me/configs/a.yaml) is one config, not a clash.
+    unique: dict[str, Path] = {}
+    for item in found:
+        unique.setdefault(os.path.realpath(item), item)
+    return list(unique.values()), empty
+
+
+def _configs_in(folder: Path) -> list[Path]:
+    """Config files under `folder` (any depth, without recursion), sorted; links to folders are not
+    entered, and a folder that cannot be read fails the whole scan: skipping it would make its
+    renders look stale to --prune."""
+    found, folders = [], [folder]
+    while folders:
+        current = folders.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as exc:
+            raise ScanError(
+                f"{exc.filename or current}: cannot read this folder ({exc.strerror or exc});"
+                " nothing was rendered or pruned"
+            ) from None
+        for entry in entries:
+            # a link named *.yaml (even a dangling or a folder one) is listed, so it fails visibly
+            if Path(entry.name).suffix.lower() in CONFIG_SUFFIXES and (
+                entry.is_symlink() or not entry.is_dir(follow_symlinks=False)
+            ):
+                found.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+    return sorted(found)
 
 
 def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -149,6 +176,9 @@ def load_all(
             loaded.extend(load_renders(path, overrides, student=student))
         except ConfigError as exc:
             failed.append(Outcome.failed(path.stem, str(path), str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one config's surprise must not end the batch
+            error = str(Problem(str(path), f"cannot load this config ({type(exc).__name__}: {exc})"))
+            failed.append(Outcome.failed(path.stem, str(path), error, detail=traceback.format_exc()))
     loaded, clashes = _without_name_clashes(loaded)
     loaded, set_clashes = _without_set_folder_clashes(loaded)
     return loaded, failed + clashes + set_clashes

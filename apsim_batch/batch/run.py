@@ -19,15 +19,17 @@ from ..config.load import LoadedConfig
 from ..config.paths import Override
 from ..errors import Terminated
 from ..names import MANIFEST
-from ..output.answers import remove_set, set_source
+from ..output.answers import remove_set, set_config
 from ..output.files import (
     output_lock,
+    prepare_out_dir,
     remove_partial_files,
     remove_render_folders,
     render_folders,
 )
 from ..output.gallery import write_gallery
 from ..output.manifest import (
+    config_of,
     missing_formats,
     read_manifest,
     resolved_parameters,
@@ -61,21 +63,21 @@ def find_stale(
 ) -> list[str]:
     """Render folders and variant-set folders whose config no longer exists (or no longer produces them).
 
-    Only folders apsim-batch made (they hold a manifest.json, or a set's answer key) are considered, and only when the
-    config the manifest names lies inside the paths this run scanned, so `run configs/a.yaml`
+    Only folders apsim-batch made (they hold a manifest.json, or a set's answer key) are considered, and
+    only when the config the manifest names (by its path from the outputs folder, so the answer is the
+    same from any working directory) lies inside the paths this run scanned, so `run configs/a.yaml`
     never calls the renders of other configs stale. `names` are this run's output names and
     `kept_sources` the configs that exist but failed to load (their old renders stay).
     """
-    scopes = [Path(p).resolve() for p in scanned]
+    scopes = [Path(os.path.realpath(p)) for p in scanned]
     produced = {name.lower() for name in names}
-    kept = {Path(s).resolve() for s in kept_sources}
+    kept = {Path(os.path.realpath(s)) for s in kept_sources}
     stale = []
     for folder in render_folders(out_dir):
         manifest = read_manifest(folder / MANIFEST)
-        source = manifest.get("config") if manifest is not None else set_source(out_dir, folder.name)
-        if folder.name.lower() in produced or not isinstance(source, str):
+        config = config_of(manifest, out_dir) if manifest is not None else set_config(out_dir, folder.name)
+        if config is None or folder.name.lower() in produced:
             continue
-        config = Path(source).resolve()
         in_scope = any(config == scope or scope in config.parents for scope in scopes)
         if in_scope and config not in kept:
             stale.append(folder.name)
@@ -95,7 +97,7 @@ def _set_outcomes(out_dir: Path, loaded: list[LoadedConfig], done: list[Outcome]
 
 
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
+def sigterm_raises() -> Iterator[None]:
     """Turn SIGTERM into an exception in the main thread, so a stopped run cleans up like Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -152,8 +154,8 @@ def run_batch(
         on_plan(len(invalid) + len(loaded))
     for outcome in invalid:
         run.report(outcome)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with _sigterm_raises(), output_lock(out_dir):
+    prepare_out_dir(out_dir)
+    with sigterm_raises(), output_lock(out_dir):
         remove_partial_files(out_dir)
         try:
             run.skip_up_to_date([Job(item, out_dir, chosen) for item in loaded], force)

@@ -19,18 +19,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..errors import ApsimError
 from ..names import SHARD_FILE
 from ..output.files import write_json
 from ..output.manifest import file_record
 
 ASSIGNMENT = "sha256 of the render name (UTF-8) as a big-endian integer, mod count, plus 1"
+MAX_SHARDS = 1000  # far beyond any CI matrix; a shard.json claiming 10**15 is refused, not enumerated
+MAX_SHARD_RECORD_BYTES = 16 * 1024 * 1024
 _SHARD_SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 
@@ -52,6 +56,8 @@ class Shard:
     def __post_init__(self) -> None:
         if not 1 <= self.index <= self.count:
             raise ValueError(f"use K/N with 1 <= K <= N, e.g. 2/3 (got {self})")
+        if self.count > MAX_SHARDS:
+            raise ValueError(f"at most {MAX_SHARDS} shards (got {self.count})")
 
     @classmethod
     def parse(cls, text: str) -> Shard:
@@ -106,9 +112,11 @@ def record_shard(
             "shard": {"index": shard.index, "count": shard.count},
             "assignment": ASSIGNMENT,
             "batch_fingerprint": batch_fingerprint({name: key for name, (_, key) in planned.items()}),
+            # the whole batch, so a merge can check this record against its fingerprint and its split
+            "batch": {name: {"unit": unit, "cache_key": key} for name, (unit, key) in sorted(planned.items())},
             "renders": sorted(name for name, (unit, _) in planned.items() if shard.contains(unit)),
             "sets": {
-                name: [file_record(out_dir / file, out_dir) for file in files if (out_dir / file).is_file()]
+                name: [file_record(out_dir / file, out_dir) for file in files if os.path.isfile(out_dir / file)]
                 for name, files in sorted(set_files.items())
             },
             "failures": [{"name": name, "config": source, "error": error} for name, source, error in failures],
@@ -125,27 +133,41 @@ class ShardRecord:
     renders: tuple[str, ...]
     failures: tuple[tuple[str, str, str], ...]  # (render name, config source, error) of the shard run
     sets: dict[str, list[dict[str, Any]]]  # set name -> file records (path, bytes, sha256) of its folder
+    batch: dict[str, tuple[str, str]] = field(default_factory=dict)  # every render of the batch -> (unit, key)
 
 
 def read_shard_record(out_dir: Path) -> ShardRecord | None:
-    """The folder's `shard.json`, None if it has none; ValueError if it is unreadable or malformed."""
+    """The folder's `shard.json`, None if it has none; ValueError if it is unreadable, malformed or
+    inconsistent (its renders are not its share of the batch it records, or the batch does not hash
+    to its fingerprint). Read as untrusted input: a regular file, size- and depth-capped."""
+    from ..output.nofollow import load_json_untrusted
+
     path = out_dir / SHARD_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        data: Any = load_json_untrusted(path, MAX_SHARD_RECORD_BYTES)
         shard = Shard(int(data["shard"]["index"]), int(data["shard"]["count"]))
         fingerprint = data["batch_fingerprint"]
         renders = data["renders"]
         failures = tuple((str(f["name"]), str(f["config"]), str(f["error"])) for f in data["failures"])
         sets = data["sets"]
+        batch = {str(name): (str(v["unit"]), str(v["cache_key"])) for name, v in data["batch"].items()}
         if not isinstance(fingerprint, str) or not _all_str(renders) or not isinstance(sets, dict):
             raise TypeError("wrong types")
         if not all(isinstance(files, list) and all(isinstance(f, dict) for f in files) for files in sets.values()):
             raise TypeError("wrong types of set files")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ApsimError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a valid shard record ({type(exc).__name__}: {exc})") from None
-    return ShardRecord(shard, fingerprint, tuple(renders), failures, sets)
+    if batch_fingerprint({name: key for name, (_, key) in batch.items()}) != fingerprint:
+        raise ValueError(f"{path}: its batch does not match its fingerprint; the record is damaged")
+    share = sorted(name for name, (unit, _) in batch.items() if shard.contains(unit))
+    if sorted(renders) != share:
+        raise ValueError(
+            f"{path}: claims shard {shard}, but its renders are not that shard's share of its batch"
+            f" ({len(renders)} listed, {len(share)} expected); the record is damaged"
+        )
+    return ShardRecord(shard, fingerprint, tuple(renders), failures, sets, batch)
 
 
 def _all_str(items: Any) -> bool:

@@ -64,6 +64,9 @@ def watch(
         except ApsimError as exc:  # e.g. another run holds the outputs folder, or a file vanished
             echo(f"Error: {exc}")
             return
+        except OSError as exc:  # the environment (a full or read-only disk): say so, keep watching
+            echo(f"Error: {exc.filename or out}: {exc.strerror or exc}")
+            return
         if result.interrupted:  # run_batch stops cleanly on Ctrl-C and reports it; stop watching too
             raise KeyboardInterrupt
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Iterator
+import math
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -13,8 +12,9 @@ import typer
 
 from .. import __version__
 from ..batch import DEFAULT_TIMEOUT_S
-from ..errors import EXIT_INTERRUPTED, ApsimError, Terminated, UsageError
+from ..errors import UsageError
 from . import term
+from .guard import guarded_main, user_errors
 from .helptext import PreviewStudentOption, use_plain_help
 from .share import pack
 from .starter import templates
@@ -113,6 +113,12 @@ def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> An
     return DaskExecutor(scheduler=scheduler, workers=jobs)
 
 
+def _finite_seconds(value: float) -> float:
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"must be a finite number of seconds, or 0 for no limit (got {value})")
+    return value
+
+
 @app.command()
 def run(
     paths: PathsArg = None,
@@ -142,6 +148,7 @@ def run(
         typer.Option(
             "--timeout-s",
             min=0,
+            callback=_finite_seconds,
             help="Stop a render that takes longer than this many seconds and count it as failed (0: no limit).",
         ),
     ] = DEFAULT_TIMEOUT_S,
@@ -197,7 +204,7 @@ def run(
     overrides = _overrides(set_)
     chosen_shard = _shard(shard)
     reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
-    with user_errors(on_error=lambda: reporter.close(None)):
+    with user_errors(on_error=lambda: reporter.close(None), verbose=verbose):
         result = run_batch(
             paths or [Path("configs")],
             out,
@@ -219,27 +226,6 @@ def run(
     if json_summary:
         typer.echo(json.dumps(format_json(result), indent=2, ensure_ascii=False))
     raise typer.Exit(exit_code(result))
-
-
-@contextlib.contextmanager
-def user_errors(on_error: Callable[[], None] | None = None, *, interrupts: bool = True) -> Iterator[None]:
-    """The one place a user-facing error becomes one message and its exit code (no traceback).
-
-    With `interrupts`, Ctrl-C and SIGTERM are reported too: one that reaches here came before any
-    rendering began (a run that started rendering returns its result instead), so nothing was written.
-    """
-    caught = (ApsimError, KeyboardInterrupt, Terminated) if interrupts else ApsimError
-    try:
-        yield
-    except caught as exc:
-        if on_error is not None:
-            on_error()
-        if isinstance(exc, ApsimError):
-            term.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
-        term.echo(f"Interrupted ({signame}) before rendering began; nothing was written.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED[signame]) from None
 
 
 @app.command()
@@ -404,7 +390,8 @@ def merge(
     from ..batch.merge import merge_outputs
     from .report import format_merge
 
-    with user_errors():
+    interrupted = "while merging; every manifest lists only complete files: run the same merge again."
+    with user_errors(interrupted=interrupted):
         result = merge_outputs(sources, out)
     for line in format_merge(result):
         term.echo(line, err=line.startswith(term.FAIL))
@@ -416,4 +403,5 @@ use_plain_help(app)  # last: every command registered above gets it
 
 
 def main() -> None:
-    app()
+    """The entry point: the app, with terminals and pipes that cannot take every character or line."""
+    guarded_main(app)

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..batch.merge import MergeResult
     from ..output.pack import Packed
 
+MAX_PROBLEMS_SHOWN = 20  # per config: 5,000 unknown keys must not print 5,000 lines
+
 
 # --- pure formatting ---------------------------------------------------------------------------
 
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
     """The lines that report one finished config (pure, for tests and other front ends)."""
     if outcome.status == "failed":
-        return [f"✗ {line}" for line in (outcome.error or "failed").splitlines()]
+        return [f"✗ {line}" for line in error_lines(outcome.error or "failed")]
     if outcome.status == "skipped":
         return [f"· {outcome.name}: up to date"]
     if outcome.status == "cancelled":
@@ -38,6 +40,14 @@ def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
     formats = ", ".join(Path(f).suffix.lstrip(".") for f in outcome.files)
     lines = [f"✓ {outcome.name}: rendered in {outcome.seconds:.1f} s → {out_dir / outcome.name}/ ({formats})"]
     return lines + [f"  note: {note}" for note in outcome.notes]
+
+
+def error_lines(error: str) -> list[str]:
+    """One config's problems as lines, at most MAX_PROBLEMS_SHOWN of them, then how many more."""
+    lines = error.splitlines()
+    if len(lines) <= MAX_PROBLEMS_SHOWN:
+        return lines
+    return [*lines[:MAX_PROBLEMS_SHOWN], f"and {len(lines) - MAX_PROBLEMS_SHOWN:,} more"]
 
 
 def format_gallery(out: Path) -> list[str]:
@@ -65,7 +75,7 @@ def format_summary(result: BatchResult) -> list[str]:
         lines.append("Stopped at the first failure (--fail-fast).")
     if result.failures:
         lines.append("Failures:")
-        lines += [f"  {line}" for f in result.failures for line in (f.error or "").splitlines()]
+        lines += [f"  {line}" for f in result.failures for line in error_lines(f.error or "")]
     if result.stale:
         lines.append(f"Stale (their config is gone; --prune removes them): {', '.join(result.stale)}")
     if result.pruned:
@@ -246,10 +256,12 @@ class LiveReporter(PlainReporter):
         self.running.pop(outcome.name, None)
         style = {"failed": "red", "rendered": "green", "cancelled": "yellow"}.get(outcome.status, "dim")
         console = self.errors if outcome.status == "failed" else self.progress.console
+        from .term import clean
+
         for line in format_outcome(outcome, self.out_dir):
-            console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+            console.print(clean(line), style=style, markup=False, highlight=False, soft_wrap=True)
         if outcome.status == "failed" and self.verbose and outcome.detail:
-            self.errors.print(outcome.detail.rstrip(), markup=False, highlight=False, soft_wrap=True)
+            self.errors.print(clean(outcome.detail.rstrip()), markup=False, highlight=False, soft_wrap=True)
         if outcome.status != "answer_key":  # answer keys come on top of the planned renders
             self.progress.advance(self.task)
         self._describe()

@@ -25,7 +25,7 @@ def pack(
     key. Example: apsim-batch pack ahp-class
     """
     from ..output.pack import pack_set
-    from .commands import user_errors  # the one place errors become messages and exit codes
+    from .guard import user_errors  # the one place errors become messages and exit codes
     from .report import format_pack
 
     with user_errors(interrupts=False):

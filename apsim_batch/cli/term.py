@@ -1,9 +1,14 @@
-"""Terminal output: one set of symbols and colours, plain text when not a terminal or NO_COLOR is set."""
+"""Terminal output: one set of symbols and colours, plain text when not a terminal or NO_COLOR is set.
+
+Text from configs and file names is data: every line printed here has its control characters
+escaped (so an ESC or OSC sequence cannot recolour, retitle or forge a line) and is capped in length.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from typing import IO
 
 import typer
@@ -12,6 +17,33 @@ OK, FAIL, SKIP, NOTE = "✓", "✗", "·", "note:"
 
 # The colour of a line follows its leading symbol, so every command colours the same way.
 _COLOURS = {OK: "green", FAIL: "red", SKIP: "bright_black", NOTE: "yellow", "Error:": "red", "Failures:": "red"}
+MAX_LINE_CHARS = 400  # a 1 MB key must not become a 1 MB line
+# Characters that reorder or hide text on a terminal without being control characters.
+_INVISIBLE = frozenset(
+    "\u061c\u200b\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def printable(text: str) -> str:
+    """`text` with every control character (newlines too) and bidi override written as an escape."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    if char == " " or not (unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _INVISIBLE):
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """`text` escaped to one printable line and cut to `limit` characters, saying how much was cut."""
+    line = printable(text)
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]}… ({len(line) - limit:,} more characters)"
 
 
 def use_colour(stream: IO[str] | None = None) -> bool:
@@ -31,7 +63,12 @@ def style(line: str, colour: bool) -> str:
     return typer.style(line, fg=fg) if fg else line
 
 
+def clean(text: str) -> str:
+    """Each line of `text` made safe to print: escaped and capped (newlines between lines are kept)."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
+
+
 def echo(line: str, err: bool = False) -> None:
-    """Print one line to stdout (or stderr), coloured when that stream is a terminal."""
+    """Print a line (or lines) to stdout or stderr, escaped and capped, coloured when that stream is a terminal."""
     stream = sys.stderr if err else sys.stdout
-    typer.echo(style(line, use_colour(stream)), err=err, color=use_colour(stream))
+    typer.echo(style(clean(line), use_colour(stream)), err=err, color=use_colour(stream))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ class LoadedConfig(BaseModel):
     name: str
     source: str
     source_sha256: str
+    # The file's absolute path with links resolved, taken when it is read (a Dask worker may run
+    # elsewhere): what the manifest's stable config identity is computed from. None for a dict.
+    source_real: str | None = None
     overrides: dict[str, Any] = {}  # --set path -> value, applied after the file
     variant: VariantInfo | None = None
 
@@ -74,7 +78,8 @@ def read_config(path: str | Path) -> tuple[LoadedConfig, Mapping[tuple, int]]:
     if config.name is None and (why := check_output_name(name)):
         raise ConfigError([Problem(source, f"the file name {name!r} {why}; rename the file or set it", 1, ("name",))])
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedConfig(config=config, name=name, source=source, source_sha256=sha), lines
+    real = os.path.realpath(path)
+    return LoadedConfig(config=config, name=name, source=source, source_sha256=sha, source_real=real), lines
 
 
 def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None) -> Config:

@@ -32,6 +32,10 @@ MAX_SAMPLES = 200_000
 MAX_FRAMES = 20_000
 MAX_TICKS = 200
 MAX_VARIANTS = 10_000  # per variant set; a grid is refused before it is expanded
+# Below this, sigma² underflows to 0 and exp(-0 / 0) makes the trace NaN at the centre.
+MIN_WIDTH_MS = 1e-150
+# Range values are rounded to 9 decimals, so a finer step only repeats values.
+MIN_STEP = 1e-9
 MAX_VARIANT_FIELDS = 20
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
@@ -51,6 +55,16 @@ class GaussianComponent(_Model):
     peak_mv: Mv | None = Field(
         None, description="Absolute voltage at the centre, in mV; amplitude = peak_mv - resting_mv."
     )
+
+    @field_validator("width_ms")
+    @classmethod
+    def _finite_trace(cls, value: float) -> float:
+        if value < MIN_WIDTH_MS:
+            raise ValueError(
+                f"must be at least {MIN_WIDTH_MS:g}: a narrower Gaussian's sigma² is 0 in floating point,"
+                f" which makes the trace not a number (got {value!r})"
+            )
+        return value
 
     @model_validator(mode="after")
     def _exactly_one_height(self) -> GaussianComponent:
@@ -205,6 +219,13 @@ class VariantField(_Model):
     step: Number | None = Field(
         None, gt=0, le=1e6, description="Range values are min + k * step (random rounds to it; grid needs it)."
     )
+
+    @field_validator("step")
+    @classmethod
+    def _resolvable_step(cls, value: float | None) -> float | None:
+        if value is not None and value < MIN_STEP:
+            raise ValueError(f"must be at least {MIN_STEP:g}: range values are rounded to 9 decimals (got {value!r})")
+        return value
 
     @model_validator(mode="before")
     @classmethod

@@ -43,6 +43,11 @@ class PlotConfig(_Model):
     x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
     y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
     annotation: str = Field("© Remy Cohan", max_length=120, description="Faint text at the lower right ('' for none).")
+    math_text: StrictBool = Field(
+        False,
+        description="Read $...$ in the title, axis labels and annotation as matplotlib mathtext; otherwise text is"
+        " drawn exactly as written.",
+    )
     line_color: str | None = Field(
         None,
         description="Colour of the voltage trace: a hex code or a CSS colour name"

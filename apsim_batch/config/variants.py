@@ -11,7 +11,6 @@ first 30), and adding a field leaves the other fields' values alone.
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 import math
 import re
@@ -24,13 +23,15 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, Problem
 from ..names import check_output_name
+from .draws import distinct_count, distinct_values, draw, field_size, field_values, identity, is_continuous
 from .load import LoadedConfig, VariantInfo, read_config
 from .messages import problems_from
-from .models import MAX_VARIANTS, Config, PlotConfig, VariantField, VariantSet
+from .models import MAX_VARIANTS, Config, PlotConfig, VariantSet
 from .paths import Override, apply_overrides, assign, parse_path, plain, related, resolve
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
 MAX_REPORTED = 10  # invalid variants listed one by one before summarizing the rest
+MAX_REDRAWS = 1000  # seeded redraws of a repeated random variant before taking the first unused one
 # Setting one of these replaces the other: a component has exactly one height.
 _EXCLUSIVE = {"amplitude_mv": "peak_mv", "peak_mv": "amplitude_mv"}
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]]+\])*)")
@@ -53,7 +54,7 @@ def set_size(spec: VariantSet) -> int:
     """How many variants the set makes, computed without expanding it."""
     if spec.mode == "random":
         return spec.count or 0
-    sizes = [_field_size(field) for field in spec.fields.values()]
+    sizes = [field_size(field) for field in spec.fields.values()]
     return math.prod(sizes) if spec.mode == "grid" else max(sizes)
 
 
@@ -152,7 +153,7 @@ def _check_spec(
         except ValueError as exc:
             line = _field_line(lines, path, block_line)
             problems.append(Problem(source, str(exc), line, ("variants", "fields", path)))
-        if spec.mode != "random" and field.values is None and field.step is None and not _all_int(field):
+        if spec.mode != "random" and is_continuous(field):
             problems.append(
                 Problem(
                     source,
@@ -164,7 +165,7 @@ def _check_spec(
     if problems:
         return problems
     if spec.mode == "zip":
-        sizes = {path: _field_size(field) for path, field in spec.fields.items()}
+        sizes = {path: field_size(field) for path, field in spec.fields.items()}
         if len(set(sizes.values())) > 1:
             listed = ", ".join(f"{path}: {size}" for path, size in sizes.items())
             return [
@@ -181,14 +182,15 @@ def _check_spec(
         return [
             Problem(
                 source,
-                f"random mode draws distinct variants, and these fields allow only {space:,.0f} (got count {size:,})",
+                f"random mode draws distinct variants, and after rounding these fields allow only {space:,}"
+                f" (got count {size:,})",
                 line,
                 ("variants", "count"),
             )
         ]
     if size > MAX_VARIANTS:
         if spec.mode == "grid":
-            product = " × ".join(f"{_field_size(f):,}" for f in spec.fields.values())
+            product = " × ".join(f"{field_size(f):,}" for f in spec.fields.values())
             what = f"a grid of {product} = {size:,} variants"
         else:
             what = f"{size:,} variants"
@@ -200,85 +202,59 @@ def _check_spec(
     return []
 
 
-def _field_size(field: VariantField) -> int:
-    if field.values is not None:
-        return len(field.values)
-    step = field.step if field.step is not None else 1
-    return math.floor((field.max - field.min) / step + 1e-9) + 1
-
-
-def _all_int(field: VariantField) -> bool:
-    return all(isinstance(x, int) for x in (field.min, field.max) if x is not None)
-
-
-def _range_value(field: VariantField, k: int) -> int | float:
-    """The k-th value of a range, rounded so 0.15 + 3 * 0.05 is 0.3, not 0.30000000000000004."""
-    step = field.step if field.step is not None else 1
-    value = field.min + k * step
-    return value if isinstance(value, int) else round(value, 9)
-
-
-def _unit(seed: int, index: int, path: str, attempt: int = 0) -> float:
-    """A uniform number in [0, 1) from (seed, variant index, field path, attempt), the same everywhere."""
-    redraw = f"\0{attempt}" if attempt else ""
-    digest = hashlib.sha256(f"apsim-batch variants\0{seed}\0{index}\0{path}{redraw}".encode()).digest()
-    return (int.from_bytes(digest[:8], "big") >> 11) / 2**53
-
-
-def _draw(field: VariantField, seed: int, index: int, path: str, attempt: int = 0) -> Any:
-    u = _unit(seed, index, path, attempt)
-    if field.values is not None:
-        return field.values[int(u * len(field.values))]
-    if field.step is not None or _all_int(field):
-        return _range_value(field, int(u * _field_size(field)))
-    return round(field.min + u * (field.max - field.min), 6)  # continuous: six decimals are plenty
-
-
 def _value_rows(spec: VariantSet) -> Iterator[dict[str, Any]]:
     """The varied values of each variant, in set order (grid: the first field varies slowest)."""
     paths = list(spec.fields)
     if spec.mode == "random":
-        # Distinct draws, so no two students get the same trace: a repeat is drawn again. Variant k
-        # depends only on the variants before it, so a larger count keeps the first ones.
-        seen: set[tuple] = set()
-        for index in range(spec.count or 0):
-            for attempt in itertools.count():
-                row = {path: _draw(spec.fields[path], spec.seed or 0, index, path, attempt) for path in paths}
-                key = tuple(_identity(v) for v in row.values())
-                if key not in seen:
-                    seen.add(key)
-                    yield row
-                    break
+        yield from _random_rows(spec, paths)
         return
-    columns = [_field_values(spec.fields[path]) for path in paths]
+    columns = [field_values(spec.fields[path]) for path in paths]
     rows = itertools.product(*columns) if spec.mode == "grid" else zip(*columns, strict=True)
     for row in rows:
         yield dict(zip(paths, row, strict=True))
 
 
-def _identity(value: Any) -> tuple[str, Any]:
-    """Compare drawn values by type and value (True is not 1)."""
-    return (type(value).__name__, value)
+def _random_rows(spec: VariantSet, paths: list[str]) -> Iterator[dict[str, Any]]:
+    """Distinct seeded draws, so no two students get the same trace.
+
+    A repeat is drawn again, at most MAX_REDRAWS times; after that the first unused combination
+    in order is taken, which exists because _check_spec refused a count above the distinct space.
+    Variant k depends only on the variants before it, so a larger count keeps the first ones.
+    """
+    seen: set[tuple] = set()
+    count, seed = spec.count or 0, spec.seed or 0
+    for index in range(count):
+        for attempt in range(MAX_REDRAWS):
+            row = {path: draw(spec.fields[path], seed, index, path, attempt) for path in paths}
+            if _row_key(row) not in seen:
+                break
+        else:
+            row = _first_unused(spec, paths, seen, count)
+        seen.add(_row_key(row))
+        yield row
 
 
-def _distinct_combinations(spec: VariantSet) -> float:
-    """How many different variants random mode can draw (infinity for continuous ranges)."""
-    total = 1.0
+def _row_key(row: dict[str, Any]) -> tuple:
+    return tuple(identity(v) for v in row.values())
+
+
+def _first_unused(spec: VariantSet, paths: list[str], seen: set[tuple], count: int) -> dict[str, Any]:
+    """The first combination not drawn yet; at most len(seen) + 1 rows are looked at."""
+    columns = [distinct_values(spec.fields[path], count) for path in paths]
+    for values in itertools.product(*columns):
+        row = dict(zip(paths, values, strict=True))
+        if _row_key(row) not in seen:
+            return row
+    raise AssertionError("a random set larger than its distinct space got past _check_spec")
+
+
+def _distinct_combinations(spec: VariantSet) -> int:
+    """How many different variants random mode can draw after rounding, counted up to `count`."""
+    limit = spec.count or 0
+    total = 1
     for field in spec.fields.values():
-        continuous = field.values is None and field.step is None and not _all_int(field)
-        total *= math.inf if continuous else len({_identity(v) for v in _field_values_capped(field)})
+        total = min(total * distinct_count(field, limit), limit)
     return total
-
-
-def _field_values_capped(field: VariantField) -> list[Any]:
-    """A field's possible values, or a stand-in list when there are more than any set may use."""
-    return list(range(MAX_VARIANTS + 1)) if _field_size(field) > MAX_VARIANTS else _field_values(field)
-
-
-def _field_values(field: VariantField) -> list[Any]:
-    if field.values is not None:
-        return list(field.values)
-    return [_range_value(field, k) for k in range(_field_size(field))]
 
 
 def _variant_problems(
@@ -330,6 +306,7 @@ def load_renders(path: str | Path, overrides: Sequence[Override] = (), *, studen
             name=variant.name,
             source=loaded.source,
             source_sha256=loaded.source_sha256,
+            source_real=loaded.source_real,
             overrides=recorded,
             variant=VariantInfo(
                 set_name=name,

@@ -93,6 +93,12 @@ def grid_steps(parts: Parts) -> GridSteps:
     )
 
 
+def user_text(config: Config) -> dict[str, bool]:
+    """Text properties for words from a config: drawn as written ("$5 and $10" stays so), never
+    through TeX, and read as mathtext only when the config sets plot.math_text."""
+    return {"parse_math": config.plot.math_text, "usetex": False}
+
+
 def decorate(parts: Parts) -> None:
     """Ticks, labels, title, reference lines, annotation, grid and panel decorations.
 
@@ -104,9 +110,10 @@ def decorate(parts: Parts) -> None:
     step = parts.grid.time_major_ms
     ax.set_xticks(np.arange(0, duration + step / 2, step))
     text = {} if not sizes.projector else {"fontsize": sizes.axis_label_pt}
-    parts.axes[-1].set_xlabel(plot.x_label, **text)
-    ax.set_ylabel(plot.y_label, **text)
-    ax.set_title(config.title, pad=6, **({} if not sizes.projector else {"fontsize": sizes.title_pt}))
+    parts.axes[-1].set_xlabel(plot.x_label, **text, **user_text(config))
+    ax.set_ylabel(plot.y_label, **text, **user_text(config))
+    title = {} if not sizes.projector else {"fontsize": sizes.title_pt}
+    ax.set_title(config.title, pad=6, **title, **user_text(config))
     if plot.rest_line:
         rest = _rest_level(config, float(parts.trace.voltage_mv[0]))
         ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)
@@ -122,6 +129,7 @@ def decorate(parts: Parts) -> None:
             va="bottom",
             alpha=0.3,
             zorder=3,
+            **user_text(config),
         )
     if sizes.projector:
         for each in parts.axes:

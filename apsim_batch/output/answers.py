@@ -29,12 +29,14 @@ from typing import Any
 from .. import __version__
 from ..config.load import LoadedConfig
 from ..config.models import GaussianWaveform
+from ..errors import ApsimError, UnsafePathError
 from ..names import INDEX, MANIFEST, PARTIAL_MARK
 from ..trace.measure import SPIKE_KEYS
 from .captions import describing_cue, vtt_text
-from .files import atomic_path, sha256_file, write_bytes_atomic, write_json
+from .files import atomic_path, file_matches, set_folder, sha256_file, write_bytes_atomic, write_json
 from .gallery import build_handout_page
-from .manifest import read_manifest
+from .manifest import CONFIG_FROM_OUTPUTS, config_from_outputs, config_of, read_manifest
+from .nofollow import inside_file, unlink_entry
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
@@ -72,7 +74,20 @@ def finish_sets(out_dir: Path, loaded: Iterable[LoadedConfig], manifests: dict[s
     for item in loaded:
         if item.variant is not None:
             sets.setdefault(item.variant.set_name, []).append(item)
-    return [_finish(out_dir, name, members, manifests) for name, members in sets.items()]
+    return [_finish_safely(out_dir, name, members, manifests) for name, members in sets.items()]
+
+
+def _finish_safely(
+    out_dir: Path, name: str, members: list[LoadedConfig], manifests: dict[str, dict[str, Any]]
+) -> SetResult:
+    """One set's answer key; a planted link, a read-only folder or a full disk fails this set alone."""
+    try:
+        return _finish(out_dir, name, members, manifests)
+    except ApsimError as exc:
+        error = f"{members[0].source}: {name}: no answer key: {exc}"
+    except OSError as exc:
+        error = f"{members[0].source}: {name}: no answer key: {exc.filename or out_dir}: {exc.strerror or exc}"
+    return SetResult(name, members[0].source, len(members), error=error)
 
 
 def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: dict[str, dict[str, Any]]) -> SetResult:
@@ -80,17 +95,20 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     teacher = out_dir / name / TEACHER
     missing = [m.variant.id for m in members if m.name not in manifests]
     if missing:
-        for stale in (teacher / ANSWER_CSV, teacher / ANSWER_JSON):
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
+        with contextlib.suppress(FileNotFoundError):  # no teacher folder: no stale key to remove
+            set_folder(out_dir, name, TEACHER, create=False)
+            for stale in (teacher / ANSWER_CSV, teacher / ANSWER_JSON):
+                unlink_entry(stale)
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         return SetResult(
             name, source, len(members), error=f"{source}: {name}: no answer key, because variants failed: {shown}"
         )
-    teacher.mkdir(parents=True, exist_ok=True)
+    set_folder(out_dir, name, TEACHER)
     _remove_partials(teacher)
     rows = [_row(m, manifests[m.name]) for m in members]
     key = answer_key(members, rows, [manifests[m.name].get("grid") for m in members])
+    if members[0].source_real is not None:  # the stable identity stale detection uses (see manifest.py)
+        key[CONFIG_FROM_OUTPUTS] = config_from_outputs(members[0].source_real, out_dir)
     write_json(teacher / ANSWER_JSON, key)
     write_bytes_atomic(teacher / ANSWER_CSV, answer_csv(key).encode("utf-8"))
     files = [teacher / ANSWER_JSON, teacher / ANSWER_CSV]
@@ -99,7 +117,7 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
         variants = [(m.variant.id, manifests[m.name]) for m in members]
         files += write_handouts(out_dir, name, variants, members[0].variant.exercise)
     else:
-        remove_handouts(out_dir / name / HANDOUTS, name)
+        remove_handouts(out_dir, name)
     return SetResult(
         name, source, len(members), tuple(f.relative_to(out_dir).as_posix() for f in files), handouts=student
     )
@@ -218,8 +236,7 @@ def write_handouts(
 ) -> list[Path]:
     """Copy each variant's pictures into the handout folder under names that reveal nothing, with
     captions that name nothing, the student page (index.html) and the folder's manifest."""
-    folder = out_dir / name / HANDOUTS
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = set_folder(out_dir, name, HANDOUTS)
     _remove_partials(folder)
     records: list[dict[str, Any]] = []
     shown = []
@@ -229,7 +246,7 @@ def write_handouts(
     keep = {path.name for path in written}
     for path in _handout_files(folder, name):
         if path.name not in keep:
-            path.unlink()
+            unlink_entry(path)
     write_bytes_atomic(folder / INDEX, build_handout_page(name, shown, exercise).encode("utf-8"))
     write_json(folder / MANIFEST, {"set": name, "variants": [vid for vid, _ in variants], "files": records})
     return [*written, folder / INDEX, folder / MANIFEST]
@@ -245,9 +262,12 @@ def _handout_variant(
         if fmt not in HANDOUT_FORMATS:
             continue
         target = folder / f"{name}-{vid}.{fmt}"
-        if not (target.is_file() and sha256_file(target) == record["sha256"]):
+        if not file_matches(out_dir, {**record, "path": target.relative_to(out_dir).as_posix()}):
+            source = inside_file(out_dir, record.get("path"))  # a manifest read back names anything
+            if source is None:
+                raise UnsafePathError(out_dir / str(record.get("path")), "is not a regular file inside the folder")
             with atomic_path(target) as temp:
-                shutil.copyfile(out_dir / record["path"], temp)
+                shutil.copyfile(source, temp)
         records.append({"path": target.name, "variant": vid, "format": fmt, "sha256": record["sha256"]})
         files[fmt] = {"path": target.name}
         if fmt == "mp4":
@@ -267,13 +287,17 @@ def _handout_captions(name: str, vid: str, mp4: dict[str, Any]) -> str:
     return vtt_text(describing_cue(seconds, text))
 
 
-def remove_handouts(folder: Path, name: str) -> None:
-    """Remove handouts this tool wrote for a set that is no longer a student set (other files stay)."""
-    if not folder.is_dir():
+def remove_handouts(out_dir: Path, name: str) -> None:
+    """Remove handouts this tool wrote for a set that is no longer a student set (other files stay).
+
+    Every folder on the way is checked first, so a set folder that is a planted link deletes nothing.
+    """
+    try:
+        folder = set_folder(out_dir, name, HANDOUTS, create=False)
+    except FileNotFoundError:
         return
     for path in [*_handout_files(folder, name), folder / INDEX, folder / MANIFEST]:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        unlink_entry(path)
     with contextlib.suppress(OSError):
         folder.rmdir()  # only when empty
 
@@ -287,6 +311,15 @@ def set_source(out_dir: Path, name: str) -> str | None:
     return key["config"] if key and isinstance(key.get("config"), str) and key.get("set") == name else None
 
 
+def set_config(out_dir: Path, name: str) -> Path | None:
+    """The config a set folder was made from, by its stable path from the outputs folder (None: not a
+    set folder, or an answer key written before that path was recorded)."""
+    if set_source(out_dir, name) is None:
+        return None
+    key = read_manifest(out_dir / name / TEACHER / ANSWER_JSON)
+    return config_of(key, out_dir) if key else None
+
+
 def remove_set(out_dir: Path, name: str) -> bool:
     """Remove what apsim-batch wrote for a set (answer key, handouts, packed zips); other files stay.
 
@@ -296,13 +329,12 @@ def remove_set(out_dir: Path, name: str) -> bool:
     if set_source(out_dir, name) is None:
         return False
     for path in [folder / TEACHER / ANSWER_CSV, folder / TEACHER / ANSWER_JSON]:
-        path.unlink(missing_ok=True)
+        unlink_entry(path)
     for zip_name in (STUDENT_ZIP, TEACHER_ZIP):
         path = folder / zip_name.format(set=name)
         if path.is_file() and not path.is_symlink():
-            path.unlink()
-    if not (folder / HANDOUTS).is_symlink():
-        remove_handouts(folder / HANDOUTS, name)
+            unlink_entry(path)
+    remove_handouts(out_dir, name)  # checks every folder on the way: a planted link deletes nothing
     for empty in (folder / TEACHER, folder):
         with contextlib.suppress(OSError):
             empty.rmdir()  # only when empty
@@ -311,7 +343,7 @@ def remove_set(out_dir: Path, name: str) -> bool:
 
 def _handout_files(folder: Path, name: str) -> list[Path]:
     pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(_HANDOUT_SUFFIXES)})")
-    return [p for p in folder.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
+    return [p for p in folder.iterdir() if pattern.fullmatch(p.name) and not p.is_dir()]
 
 
 def _remove_partials(folder: Path) -> None:

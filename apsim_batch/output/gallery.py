@@ -19,12 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..names import INDEX, MANIFEST, TEACHER_INDEX
+from ..names import INDEX, MANIFEST, TEACHER_INDEX, check_output_name
 from .files import write_bytes_atomic
 from .gallery_assets import CSS, JS
 from .gallery_cards import card, e, files_by_format, href, key_parameters, media, number, scalar_measurements, shown
 from .gallery_cards import variant_of as _variant
 from .manifest import read_manifest
+from .nofollow import inside_file
 
 __all__ = ["INDEX", "TEACHER_INDEX", "build_gallery", "group_renders", "key_parameters", "write_gallery"]
 _SET_FILES = (
@@ -190,12 +191,13 @@ def collect(out_dir: Path) -> list[dict[str, Any]]:
     names = [entry.get("name") for entry in top.get("renders", []) if isinstance(entry, dict)]
     found = []
     for name in names:
-        if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
+        if not isinstance(name, str) or check_output_name(name) is not None:
             continue
         manifest = read_manifest(out_dir / name / MANIFEST)
         if manifest is None or manifest.get("name") != name:
             continue  # the folder was deleted or replaced by hand: nothing to show or link
         files = manifest.get("files") if isinstance(manifest.get("files"), list) else []
+        # only regular files inside the folder: a planted manifest's absolute paths are never linked
         manifest["files"] = [r for r in files if isinstance(r, dict) and _on_disk(out_dir, r.get("path"))]
         found.append(manifest)
     return found
@@ -230,7 +232,7 @@ def handout_records(out_dir: Path, set_name: str, vid: str) -> list[dict[str, An
 
 
 def _on_disk(out_dir: Path, path: Any) -> bool:
-    return isinstance(path, str) and not path.startswith(("/", "..")) and (out_dir / path).is_file()
+    return inside_file(out_dir, path) is not None
 
 
 def set_files(out_dir: Path, set_name: str) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -13,8 +14,33 @@ from typing import Any
 
 from .. import __version__
 from ..config.models import Config
-from ..names import MANIFEST
+from ..errors import ApsimError
+from ..names import MANIFEST, check_output_name
 from .files import file_matches, sha256_file, write_json
+from .nofollow import load_json_untrusted
+
+# Where a render's config is, relative to the outputs folder (both with links resolved). A working
+# directory changes with every shell and CI step; the path from the outputs folder does not, so
+# stale detection and --prune give the same answer wherever a run starts.
+CONFIG_FROM_OUTPUTS = "config_from_outputs"
+
+
+def config_from_outputs(source: str | os.PathLike[str], out_dir: Path) -> str:
+    """The config's path relative to the outputs folder, e.g. '../configs/classic.yaml'."""
+    real = os.path.realpath(source)
+    try:
+        return Path(os.path.relpath(real, os.path.realpath(out_dir))).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return Path(real).as_posix()
+
+
+def config_of(manifest: dict[str, Any], out_dir: Path) -> Path | None:
+    """The config a render's manifest names, as an absolute path; None for a manifest without the
+    stable field (written by an older version), which is then never called stale."""
+    value = manifest.get(CONFIG_FROM_OUTPUTS)
+    if not isinstance(value, str) or not value or "\0" in value:
+        return None
+    return Path(os.path.normpath(os.path.join(os.path.realpath(out_dir), value)))
 
 
 def file_record(path: Path, out_dir: Path, **details: Any) -> dict[str, Any]:
@@ -137,14 +163,15 @@ def files_intact(entry: dict[str, Any], out_dir: Path) -> bool:
     records = entry.get("files")
     if not isinstance(records, list) or not records:
         return False
-    return all(isinstance(r, dict) and file_matches(out_dir / str(r.get("path")), r) for r in records)
+    return all(isinstance(r, dict) and file_matches(out_dir, r) for r in records)
 
 
 def read_manifest(path: Path) -> dict[str, Any] | None:
-    """A manifest's content, or None when it is missing or unreadable (it is then rebuilt)."""
+    """A manifest's content, or None when it is missing, unreadable, a link, a FIFO, huge or too deep
+    (it is then rebuilt): a manifest found in the outputs folder is untrusted input."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = load_json_untrusted(path)
+    except (OSError, ValueError, ApsimError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -159,16 +186,16 @@ def update_batch_manifest(
     """
     gone = set(dropped)
     existing = read_manifest(out_dir / MANIFEST) or {}
+    kept = existing.get("renders")
     entries = {
         entry["name"]: entry
-        for entry in existing.get("renders", [])
+        for entry in (kept if isinstance(kept, list) else [])
         if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] not in gone
-        if isinstance(entry.get("files"), list)
-        and all(
-            file_matches(out_dir / str(r.get("path")), r, hash_it=hash_kept)
-            for r in entry["files"]
-            if isinstance(r, dict)
-        )
+        # an entry read back is untrusted: a safe name, and files that are really there, inside the folder
+        if check_output_name(entry["name"]) is None
+        and isinstance(entry.get("files"), list)
+        and entry["files"]
+        and all(file_matches(out_dir, r, hash_it=hash_kept) for r in entry["files"])
     }
     entries.update(renders)
     summaries = [

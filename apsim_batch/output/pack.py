@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import PackError
 from ..names import MANIFEST
 from .answers import ANSWER_JSON, HANDOUTS, STUDENT_ZIP, TEACHER, TEACHER_ZIP
-from .files import atomic_path
+from .files import atomic_path, set_folder
 from .gallery import INDEX, build_gallery, collect, read_captions, set_files
 from .gallery_cards import variant_of
 from .manifest import read_manifest
@@ -61,8 +61,11 @@ def pack_set(out_dir: str | os.PathLike[str], set_name: str, dest: str | os.Path
     members = [m for m in collect(out) if (variant_of(m) or {}).get("set_name") == set_name]
     if not members:
         raise PackError(f"{out}: set {set_name!r} has no rendered variants listed in {MANIFEST}; run it again")
-    target = Path(dest) if dest is not None else out / set_name
-    target.mkdir(parents=True, exist_ok=True)
+    if dest is not None:
+        target = Path(dest)
+        target.mkdir(parents=True, exist_ok=True)
+    else:  # inside the outputs folder: checked, so a planted link at the set folder is refused
+        target = set_folder(out, set_name)
     student = _student_files(out, set_name)
     expected = _recorded_hashes(out / set_name / HANDOUTS, [read_manifest(out / set_name / HANDOUTS / MANIFEST) or {}])
     expected = {f"{set_name}/{HANDOUTS}/{path}": sha for path, sha in expected.items()}

@@ -17,8 +17,10 @@ from .captions import phase_cues, write_vtt
 from .encode import write_csv, write_png
 from .files import output_folder, write_json
 from .manifest import (
+    CONFIG_FROM_OUTPUTS,
     MADE_WITH,
     cache_key,
+    config_from_outputs,
     file_key,
     file_record,
     read_manifest,
@@ -100,6 +102,8 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "files": records,
         "notes": notes,
     }
+    if loaded.source_real is not None:  # a file, not a dict: the identity stale detection relies on
+        manifest[CONFIG_FROM_OUTPUTS] = config_from_outputs(loaded.source_real, out_dir)
     write_json(folder / MANIFEST, manifest)
     return RenderResult(name=name, folder=folder, manifest=manifest, notes=tuple(notes))
 
