@@ -7,7 +7,7 @@ background of "rest" in a fixed order, so a later, more specific rule wins where
 2. each spike: "rising" (threshold, or for a Gaussian the last rise through the band, to the peak),
    "falling" (peak back through rest; without an undershoot back into the band; under a sustained
    current that never lets it get there, to the trough), "ahp" (the whole time below rest, until back
-   within the band after the trough, or the next rise; a pulse arriving during it does not end it),
+   within the band after the trough, or the next rise; a pulse that fails during it does not end it),
    then, while a sustained current is on, "isi" up to the next spike's rise; after the last spike,
    "block" when the membrane stays on average 15 mV or more above rest, or "isi" when the trace ends
    within 1.5 mean intervals;
