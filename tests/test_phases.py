@@ -218,3 +218,21 @@ def test_render_manifest_lists_the_phases_with_labels(tmp_path):
 def test_every_shipped_config_tiles_into_phases(path):
     trace = synthesize(load_config(path).config.waveform)
     check_tiling(phases(trace, measure(trace)), trace.time_ms)
+
+
+def test_consumers_name_the_ramp_and_keep_slow_motion_from_the_threshold():
+    from apsim_batch.figure.measured import SHORT_LABELS
+    from apsim_batch.figure.pacing import spike_windows
+    from apsim_batch.figure.palette import phase_tint
+    from apsim_batch.output.captions import phase_cues
+
+    assert set(SHORT_LABELS) == set(PHASE_NAMES) and SHORT_LABELS["to_threshold"] == "to threshold"
+    # never the yellow of a failed response; the rising phase's tint starts at the threshold
+    assert phase_tint("to_threshold") not in (phase_tint("subthreshold"), phase_tint("rising"))
+    trace, m, found = shipped("hh_classic")
+    counts = np.arange(1, len(trace.time_ms) + 1)  # one sample a frame: a cue per phase
+    texts = [cue.text for cue in phase_cues(found, trace.time_ms, counts, fps=100)]
+    assert texts[1].startswith("Depolarization to threshold, 1 to 2.") and texts[2].startswith("Rising phase, 2.")
+    assert not any("ubthreshold" in text for text in texts)
+    ((start, _),) = spike_windows(trace, found)
+    assert start == m.spikes[0].threshold_time_ms  # slow motion starts at the threshold, not at the pulse
