@@ -236,3 +236,23 @@ def test_consumers_name_the_ramp_and_keep_slow_motion_from_the_threshold():
     assert not any("ubthreshold" in text for text in texts)
     ((start, _),) = spike_windows(trace, found)
     assert start == m.spikes[0].threshold_time_ms  # slow motion starts at the threshold, not at the pulse
+
+
+def test_hh_threshold_figure_never_names_the_failed_response_with_another_phase():
+    """No other phase's label lies over the failed response's columns: the figure keeps fails apart from fires."""
+    from apsim_batch.figure.layout import draw_parts
+    from apsim_batch.figure.measured import marked
+
+    config = load_config(ROOT / "configs" / "hh_threshold.yaml").config
+    trace = synthesize(config.waveform)
+    parts, _, timed = draw_parts(config, trace)
+    bands = marked(config, trace).phases
+    failed = next(b for b in bands if b.name == "subthreshold")
+    ramp = next(b for b in bands if b.name == "to_threshold")
+    cols = parts.voltage.transData.transform([(failed.start_ms, 0), (failed.end_ms, 0)])[:, 0]
+    bottom = parts.fig.bbox.height - parts.voltage.get_window_extent().y0  # the voltage axes' lowest row
+    others = {b.start_index for b in bands if b is not failed and b.name != "rest"}
+    labels = [m for m in timed if m.start in others and m.leader is None and m.box[2] > m.box[0] and m.box[3] <= bottom]
+    assert ramp.start_index in {mark.start for mark in labels}  # the ramp is named on its own band
+    for mark in labels:
+        assert mark.box[2] <= cols[0] or mark.box[0] >= cols[1], f"a label at {mark.box} lies over the failed response"
