@@ -17,6 +17,7 @@ from .canvas import Box
 
 GAP_PX = 4  # free space kept around every label
 TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's half-width
+AVOID_COST = 1.5  # per column of a label over a band it must not seem to name (more than a short name costs)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Request:
     start: int  # sample index that reveals it
     color: str  # its band's hue, for the box edge and the leader
     point: tuple[float, float] | None = None  # a point target (column, row): the leader ends there
+    avoid: tuple[tuple[float, float], ...] = ()  # columns of bands it must not seem to name, best left uncovered
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ def _score(request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occ
     off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
     centre_row = y0 + h / 2
     score = 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
+    for a0, a1 in request.avoid:  # e.g. "depolarization to threshold" laid over a response that fails
+        score = score + AVOID_COST * np.clip(np.minimum(x0 + w, a1) - np.maximum(x0, a0), 0, None)
     if request.point is None:  # a horizontal leader from the box to the band's near edge
         left = x0 + w < request.x0_px
         a = np.where(left, x0 + w, np.floor(request.x1_px)).astype(int)

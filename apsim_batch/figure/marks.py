@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 LABEL_PAD_PX = 3
 MARKER_PX = 10  # diameter of a threshold marker
 ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#A8A8A8"
+FAILED = ("subthreshold", "hyperpolarizing")  # no other phase's name may seem to name a response that fails
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     cols, rows = _rows(parts, ax, trace.time_ms, trace.voltage_mv)
     requests = []
     seen: set[str] = set()
+    spans = [(b, _rows(parts, ax, np.array([b.start_ms, b.end_ms]), np.zeros(2))[0]) for b in parts.marked.phases]
+    failed = lambda band: tuple((float(c[0]), float(c[1])) for b, c in spans if b is not band and b.name in FAILED)  # noqa: E731
     for band in parts.marked.phases:
         if band.name == "rest" and band.name in seen:
             continue  # the first rest band says what rest is; the others need no repeat
@@ -171,7 +174,8 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
         texts = (band.label, band.short_label) if band.name not in seen else (band.short_label,)
         seen.add(band.name)
         hue = PHASE_HUES.get(band.name, REFERENCE)
-        requests.append(Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.start_index, hue))
+        request = Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.start_index, hue, avoid=failed(band))
+        requests.append(request)
     if parts.marked.thresholds:
         time_ms, voltage_mv = parts.marked.thresholds[0]
         c, r = _rows(parts, ax, np.array([time_ms]), np.array([voltage_mv]))

@@ -23,6 +23,7 @@ SHORT_LABELS = {
     "rest": "rest",
     "subthreshold": "subthreshold",
     "hyperpolarizing": "hyperpol.",
+    "to_threshold": "to threshold",
     "rising": "rise",
     "falling": "fall",
     "ahp": "AHP",

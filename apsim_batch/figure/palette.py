@@ -45,8 +45,10 @@ CURVE_STYLE: dict[str, tuple[str, bool]] = {
 # Phase shading: pale tints, so the trace stays the strongest thing in its band. Their meaning
 # follows the ions (the upstroke is sodium's, the downstroke potassium's); both failed responses
 # (subthreshold, hyperpolarizing) share one tint. Every band also carries its name as text, so a
-# phase is never told by colour alone; the interspike interval and depolarization block stay
-# unshaded (more pale tints could not stay apart for colour-blind viewers: tests/test_palette.py).
+# phase is never told by colour alone; the depolarization to threshold, the interspike interval and
+# depolarization block stay unshaded (more pale tints could not stay apart for colour-blind viewers:
+# tests/test_palette.py). Unshaded, the ramp that leads to a spike never shares the yellow of a
+# response that fails, and the rising phase's tint starts exactly at the threshold it crosses.
 PHASE_TINT_ALPHA = 0.28
 PHASE_HUES: dict[str, str] = {
     "subthreshold": YELLOW,
@@ -73,7 +75,7 @@ def tint(color: str, alpha: float = PHASE_TINT_ALPHA) -> str:
 
 
 def phase_tint(name: str) -> str | None:
-    """The shading of a phase, or None for phases left unshaded (rest, interspike interval)."""
+    """The shading of a phase, or None for phases left unshaded (rest, to threshold, interspike interval, block)."""
     hue = PHASE_HUES.get(name)
     return None if hue is None else tint(hue)
 

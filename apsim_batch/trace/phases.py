@@ -7,7 +7,7 @@ background of "rest" in a fixed order, so a later, more specific rule wins where
 2. each spike: "rising" (threshold, or for a Gaussian the last rise through the band, to the peak),
    "falling" (peak back through rest; without an undershoot back into the band; under a sustained
    current that never lets it get there, to the trough), "ahp" (the whole time below rest, until back
-   within the band after the trough, or the next rise; a pulse arriving during it does not end it),
+   within the band after the trough, or the next rise; a pulse that fails during it does not end it),
    then, while a sustained current is on, "isi" up to the next spike's rise; after the last spike,
    "block" when the membrane stays on average 15 mV or more above rest, or "isi" when the trace ends
    within 1.5 mean intervals;
@@ -15,7 +15,14 @@ background of "rest" in a fixed order, so a later, more specific rule wins where
    or "hyperpolarizing", from its onset until the membrane is back within the band of rest for good
    (or, when it came during an AHP, until the trough where the AHP resumes), painted over rest, ahp,
    isi and responses but never over a spike's rising or falling phase;
-4. with a stimulus acting, never "rest": what is left of rest there becomes the response to it.
+4. with a stimulus acting, never "rest": what is left of rest there becomes the response to it;
+5. before each spike, "to_threshold" (the depolarization that leads to it): from the onset of the last
+   depolarizing stimulus since the previous spike's peak (without one, the start of the response that
+   runs into the rise: the trace leaving the band upward, as after an anode break) to the start of the
+   spike's rising phase, painted over rest, ahp and responses; it starts again after any return to
+   rest of 1 ms or more, and never covers a rising or falling phase, an interspike interval or a block
+   (under a sustained current the interval up to the next spike stays "isi"). "subthreshold" is thus
+   left only to responses that fail.
 Finally a pass through the band shorter than 1 ms between two responses joins the response before it,
 and pieces shorter than 1e-6 ms are dropped.
 """
@@ -31,11 +38,12 @@ if TYPE_CHECKING:
     from .measure import Measurements
     from .waveform import Trace
 
-PHASE_NAMES = ("rest", "subthreshold", "hyperpolarizing", "rising", "falling", "ahp", "isi", "block")
+PHASE_NAMES = ("rest", "subthreshold", "hyperpolarizing", "to_threshold", "rising", "falling", "ahp", "isi", "block")
 PHASE_LABELS = {
     "rest": "at rest",
     "subthreshold": "subthreshold response",
     "hyperpolarizing": "hyperpolarizing response",
+    "to_threshold": "depolarization to threshold",
     "rising": "rising phase",
     "falling": "falling phase",
     "ahp": "after-hyperpolarization",
@@ -47,11 +55,12 @@ BLOCK_MIN_MV = 15.0  # held this far above rest on average under current, with n
 MIN_REST_MS = 1.0  # a shorter pass through the rest band between two responses is not "at rest"
 MIN_PHASE_MS = 1e-6  # shorter pieces (a 1e-9 ms pulse) are not phases
 _RESPONSES = ("subthreshold", "hyperpolarizing")
+_KEEP = ("rising", "falling", "isi", "block")  # what a depolarization to threshold never covers
 
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase from start_ms to end_ms; `spike` indexes Measurements.spikes for rising, falling and ahp."""
+    """One phase from start_ms to end_ms; `spike` indexes Measurements.spikes for to_threshold, rising, falling, ahp."""
 
     name: str
     start_ms: float
@@ -267,6 +276,29 @@ def _no_rest_under_current(canvas: _Canvas, trace: Trace, m: Measurements) -> No
         canvas.paint(episode["onset_ms"], stop, name, over=frozenset({"rest"}))
 
 
+def _to_threshold(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float]) -> None:
+    """Rule 5: the depolarization that leads to each spike, from its cause to the start of the rise."""
+    t0 = float(trace.time_ms[0])
+    episodes = (m.stimulus or {}).get("episodes", [])
+    for k, onset in enumerate(onsets):
+        since = m.spikes[k - 1].peak_time_ms if k else t0
+        causes = [e["onset_ms"] for e in episodes if e["peak_ua_per_cm2"] > 0 and since <= e["onset_ms"] < onset]
+        if causes:
+            start = max(causes)
+        else:  # no stimulus of its own: the response that runs into the rise, if there is one
+            before = [p for p in canvas.pieces if p[1] == onset]
+            if not before or before[0][2] != "subthreshold":
+                continue
+            start = before[0][0]
+            for s, e, n, _ in reversed(canvas.pieces):  # the whole contiguous response
+                if e == start and n == "subthreshold":
+                    start = s
+        for s, e, n, _ in canvas.pieces:  # a return to rest, or a spike or interval of its own, comes first
+            if start < e <= onset and (n in _KEEP or (n == "rest" and e - s >= MIN_REST_MS)):
+                start = e
+        canvas.paint(start, onset, "to_threshold", k, over=frozenset({"rest", "ahp", *_RESPONSES}))
+
+
 def phases(trace: Trace, measurements: Measurements) -> list[Phase]:
     """The phases of the trace in time order, covering it from the first sample to the last."""
     t, v = np.asarray(trace.time_ms, dtype=float), np.asarray(trace.voltage_mv, dtype=float)
@@ -276,4 +308,5 @@ def phases(trace: Trace, measurements: Measurements) -> list[Phase]:
     onsets = _spike_phases(canvas, trace, measurements) if measurements.spikes else []
     _failed_stimuli(canvas, trace, measurements, onsets)
     _no_rest_under_current(canvas, trace, measurements)
+    _to_threshold(canvas, trace, measurements, onsets)
     return canvas.phases()
