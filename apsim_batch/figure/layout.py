@@ -243,6 +243,11 @@ def _timed_map(timed: list[Timed], shape: tuple[int, int]) -> np.ndarray:
 
 
 def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np.ndarray:
+    """For each pixel, the index of the sample whose arrival reveals it (see `_reveal_map`)."""
+    return _reveal_map(config, trace, timed)[0]
+
+
+def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[np.ndarray, Parts]:
     """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array.
 
     Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
@@ -278,7 +283,7 @@ def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np
         marks = _timed_map(list(timed), rgb.shape[:2])
         at_mark = marks >= 0
         reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
-    return np.minimum(reveal, points - 1)
+    return np.minimum(reveal, points - 1), parts
 
 
 def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
@@ -312,17 +317,42 @@ def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
     return tuple(out)
 
 
+def _artists(parts: Parts) -> list[Any]:
+    """Every artist added to the figure or its axes so far (axis, ticks and spines are the axes' own)."""
+    return [*parts.fig.get_children(), *(child for ax in parts.axes for child in ax.get_children())]
+
+
+def draw_base_and_full(config: Config, trace: Trace) -> tuple[np.ndarray, np.ndarray, list[Timed]]:
+    """`base` (no trace) and `full` (the whole trace), both drawn from one figure built once.
+
+    The figure gets the marks of an empty trace (the static captions) and is drawn as `base`;
+    those marks are then removed again, and the curves and every mark are added in the same order
+    `draw_parts` adds them, so `full` has exactly the artists, in exactly the order, of a figure
+    drawn from scratch: the same pixels, for one figure build instead of two.
+    """
+    fig, canvas = new_figure(config)
+    parts = build(fig, config, trace, decorated=True)
+    before = {id(artist) for artist in _artists(parts)}
+    draw_marks(parts, 0)
+    base = rgb_of(canvas)
+    for artist in _artists(parts):
+        if id(artist) not in before:
+            artist.remove()
+    shown = len(trace.time_ms)
+    for index, values, style in _curves(parts):
+        parts.axes[index].plot(trace.time_ms, values, **style)
+    timed = draw_marks(parts, shown)
+    return base, rgb_of(canvas), timed
+
+
 def draw_layers(config: Config, trace: Trace) -> Layers:
-    """Draw the figure three times (without, with the traces, as a reveal map): all a render needs."""
-    base, _ = _draw(config, trace, 0, with_overlay=False)
-    full, timed = _draw(config, trace, None, with_overlay=False)
-    reveal = draw_reveal_map(config, trace, timed)
+    """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
+    base, full, timed = draw_base_and_full(config, trace)
+    reveal, parts = _reveal_map(config, trace, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
-    fig, _ = new_figure(config)
-    parts = build(fig, config, trace, decorated=False)
-    panels = panel_geometry(parts)
+    panels = panel_geometry(parts)  # the reveal map's axes are where the figure's are
     overlay = cursor_from_panels(config, trace, panels, base.shape[:2]) if config.plot.tip_marker else None
     note = parts.vrange.note()
     return Layers(
