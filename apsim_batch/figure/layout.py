@@ -1,11 +1,12 @@
 """The figure: its axes and panels, drawn as the two layers and the reveal map the frame stream needs.
 
-matplotlib draws the figure only twice: once without the trace (`base`) and once with the whole
-trace (`full`). Frame k is `full` where the trace has already passed and `base` elsewhere, so
+The figure is built once per render and drawn twice: once without the trace (`base`) and once
+with the whole trace (`full`). Frame k is `full` where the trace has already passed and `base` elsewhere, so
 each new frame only copies the newly revealed pixels. Layering
 stays right (the annotation above the trace, reference lines below it) because both layers were
-drawn by matplotlib with the real z-order. A third, index-coloured drawing says which sample
-reveals each pixel of a curve, so even the near-vertical upstroke appears segment by segment.
+drawn by matplotlib with the real z-order. A third drawing of the same figure, with everything
+hidden but index-coloured curves, says which sample reveals each pixel of a curve, so even the
+near-vertical upstroke appears segment by segment.
 The only approximation is the line cap at the very tip; tests bound it against a full redraw.
 """
 
@@ -248,6 +249,38 @@ def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np
 
 
 def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[np.ndarray, Parts]:
+    """The reveal map drawn on a figure of its own (see `_reveal_pixels`), and that figure's parts."""
+    fig, _ = new_figure(config)
+    fig.patch.set_facecolor("black")
+    parts = build(fig, config, trace, decorated=False)
+    for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
+        ax.spines[:].set_visible(False)
+        ax.tick_params(which="both", length=0)
+    return _reveal_pixels(parts, timed), parts
+
+
+def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> np.ndarray:
+    """The reveal map drawn on the figure the layers were just drawn from, instead of a new one.
+
+    Everything but the axes' backgrounds is hidden (ticks and labels too: the index-coloured lines
+    are clipped to their axes, and outside them every pixel is revealed by its column anyway), so
+    the axes stay exactly where they were drawn and no tick is laid out again.
+    """
+    from matplotlib import rcParams
+
+    parts.fig.patch.set_facecolor("black")
+    for artist in parts.fig.get_children():
+        if artist is not parts.fig.patch and artist not in parts.axes:
+            artist.set_visible(False)
+    for ax in parts.axes:
+        for child in ax.get_children():
+            if child is not ax.patch:
+                child.set_visible(False)
+        ax.patch.set_facecolor(rcParams["axes.facecolor"])  # as a new figure's; axes with a curve turn black
+    return _reveal_pixels(parts, timed)
+
+
+def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
     """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array.
 
     Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
@@ -257,15 +290,10 @@ def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[
     """
     from matplotlib.collections import LineCollection
 
-    fig, canvas = new_figure(config)
-    fig.patch.set_facecolor("black")
-    parts = build(fig, config, trace, decorated=False)
+    trace = parts.trace
     points = len(trace.time_ms)
     arrival = np.arange(1, points)[::-1]  # segment i is complete when sample i + 1 arrives
     colors = _index_colors(arrival)
-    for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
-        ax.spines[:].set_visible(False)
-        ax.tick_params(which="both", length=0)
     for index, values, style in _curves(parts):
         xy = np.column_stack([trace.time_ms, values])
         segments = np.stack([xy[:-1], xy[1:]], axis=1)[::-1]
@@ -274,7 +302,7 @@ def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[
         parts.axes[index].add_collection(
             LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
         )
-    rgb = rgb_of(canvas).astype(np.int64)
+    rgb = rgb_of(parts.fig.canvas).astype(np.int64)
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
     by_column = np.searchsorted(sample_x, np.arange(rgb.shape[1]) + 0.5)
@@ -283,7 +311,7 @@ def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[
         marks = _timed_map(list(timed), rgb.shape[:2])
         at_mark = marks >= 0
         reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
-    return np.minimum(reveal, points - 1), parts
+    return np.minimum(reveal, points - 1)
 
 
 def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
@@ -322,7 +350,7 @@ def _artists(parts: Parts) -> list[Any]:
     return [*parts.fig.get_children(), *(child for ax in parts.axes for child in ax.get_children())]
 
 
-def draw_base_and_full(config: Config, trace: Trace) -> tuple[np.ndarray, np.ndarray, list[Timed]]:
+def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray, np.ndarray, list[Timed]]:
     """`base` (no trace) and `full` (the whole trace), both drawn from one figure built once.
 
     The figure gets the marks of an empty trace (the static captions) and is drawn as `base`;
@@ -342,17 +370,17 @@ def draw_base_and_full(config: Config, trace: Trace) -> tuple[np.ndarray, np.nda
     for index, values, style in _curves(parts):
         parts.axes[index].plot(trace.time_ms, values, **style)
     timed = draw_marks(parts, shown)
-    return base, rgb_of(canvas), timed
+    return parts, base, rgb_of(canvas), timed
 
 
 def draw_layers(config: Config, trace: Trace) -> Layers:
     """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
-    base, full, timed = draw_base_and_full(config, trace)
-    reveal, parts = _reveal_map(config, trace, timed)
+    parts, base, full, timed = draw_base_and_full(config, trace)
+    reveal = _reveal_on_drawn(parts, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
-    panels = panel_geometry(parts)  # the reveal map's axes are where the figure's are
+    panels = panel_geometry(parts)
     overlay = cursor_from_panels(config, trace, panels, base.shape[:2]) if config.plot.tip_marker else None
     note = parts.vrange.note()
     return Layers(
