@@ -353,7 +353,7 @@ def _artists(parts: Parts) -> list[Any]:
 def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray, np.ndarray, list[Timed]]:
     """`base` (no trace) and `full` (the whole trace), both drawn from one figure built once.
 
-    The figure gets the marks of an empty trace (the static captions) and is drawn as `base`;
+    The figure gets the marks of an empty trace (the static captions, if any) and is drawn as `base`;
     those marks are then removed again, and the curves and every mark are added in the same order
     `draw_parts` adds them, so `full` has exactly the artists, in exactly the order, of a figure
     drawn from scratch: the same pixels, for one figure build instead of two.
@@ -361,7 +361,10 @@ def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray,
     fig, canvas = new_figure(config)
     parts = build(fig, config, trace, decorated=True)
     before = {id(artist) for artist in _artists(parts)}
-    draw_marks(parts, 0)
+    # Before the trace arrives only the currents panel's captions are drawn (and all-NaN off-axis
+    # flags, which paint nothing): without that panel the labels need not be placed twice.
+    if any(spec.name == "currents" for spec in parts.specs):
+        draw_marks(parts, 0)
     base = rgb_of(canvas)
     for artist in _artists(parts):
         if id(artist) not in before:
