@@ -299,9 +299,8 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
         segments = np.stack([xy[:-1], xy[1:]], axis=1)[::-1]
         width = style["linewidth"] + 2 * 72 / DPI  # one extra pixel each side
         parts.axes[index].set_facecolor("black")
-        parts.axes[index].add_collection(
-            LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
-        )
+        lines = LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
+        parts.axes[index].add_collection(lines, autolim=False)  # the limits are set: skip measuring every segment
     rgb = rgb_of(parts.fig.canvas).astype(np.int64)
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
