@@ -28,6 +28,7 @@ from .measured import Marked, marked
 from .overlay import cursor_from_panels
 from .palette import voltage_color
 from .panels import PanelSpec, panel_specs
+from .reveal_index import index_colors, timed_map
 from .style import TypeSizes, type_sizes
 
 PANEL_GAP = 0.12  # space between stacked axes, relative to their mean height (original type)
@@ -216,33 +217,6 @@ def draw_figure(config: Config, trace: Trace, revealed: int | None = None) -> np
     return _draw(config, trace, revealed)[0]
 
 
-def _index_colors(values: np.ndarray) -> np.ndarray:
-    return np.column_stack([(values >> 16) & 255, (values >> 8) & 255, values & 255]) / 255
-
-
-def _timed_map(timed: list[Timed], shape: tuple[int, int]) -> np.ndarray:
-    """Per pixel, the sample that reveals a mark appearing whole there (-1 where there is none).
-
-    A label's box is on whole pixels; its leader is widened to 3 px to cover its anti-aliasing.
-    The earliest mark wins where two meet.
-    """
-    marks = np.full(shape, -1, dtype=np.int64)
-    height, width = shape
-    for mark in sorted(timed, key=lambda m: -m.start):  # the earliest painted last, so it wins
-        x0, y0, x1, y1 = mark.box
-        marks[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = mark.start
-        if mark.leader is not None:
-            (ax, ay), (bx, by) = mark.leader
-            n = int(np.ceil(np.hypot(bx - ax, by - ay) * 4)) + 2
-            cols, rows = np.linspace(ax, bx, n), np.linspace(ay, by, n)
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    r = np.clip(np.floor(rows + dr * 1.2).astype(int), 0, height - 1)
-                    c = np.clip(np.floor(cols + dc * 1.2).astype(int), 0, width - 1)
-                    marks[r, c] = mark.start
-    return marks
-
-
 def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np.ndarray:
     """For each pixel, the index of the sample whose arrival reveals it (see `_reveal_map`)."""
     return _reveal_map(config, trace, timed)[0]
@@ -293,7 +267,7 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
     trace = parts.trace
     points = len(trace.time_ms)
     arrival = np.arange(1, points)[::-1]  # segment i is complete when sample i + 1 arrives
-    colors = _index_colors(arrival)
+    colors = index_colors(arrival)
     for index, values, style in _curves(parts):
         xy = np.column_stack([trace.time_ms, values])
         segments = np.stack([xy[:-1], xy[1:]], axis=1)[::-1]
@@ -307,7 +281,7 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
     by_column = np.searchsorted(sample_x, np.arange(rgb.shape[1]) + 0.5)
     reveal = np.where(on_curve > 0, on_curve, by_column[None, :])
     if timed:
-        marks = _timed_map(list(timed), rgb.shape[:2])
+        marks = timed_map(list(timed), rgb.shape[:2])
         at_mark = marks >= 0
         reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
     return np.minimum(reveal, points - 1)
@@ -349,10 +323,23 @@ def _artists(parts: Parts) -> list[Any]:
     return [*parts.fig.get_children(), *(child for ax in parts.axes for child in ax.get_children())]
 
 
+def _static_marks(parts: Parts) -> None:
+    """What `draw_marks(parts, 0)` draws that shows: the currents panel's captions, there before the trace.
+
+    (It also adds all-NaN off-axis flags, which paint nothing.) Only these are drawn, so the voltage
+    and stimulus labels are placed once per render, not twice; tests compare with `draw_parts(.., 0)`.
+    """
+    from .marks import _current_captions, _draw_labels
+
+    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
+        if spec.name == "currents":
+            _draw_labels(parts, ax, _current_captions(parts, spec, ax), 0)
+
+
 def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray, np.ndarray, list[Timed]]:
     """`base` (no trace) and `full` (the whole trace), both drawn from one figure built once.
 
-    The figure gets the marks of an empty trace (the static captions, if any) and is drawn as `base`;
+    The figure gets the marks of an empty trace (`_static_marks`) and is drawn as `base`;
     those marks are then removed again, and the curves and every mark are added in the same order
     `draw_parts` adds them, so `full` has exactly the artists, in exactly the order, of a figure
     drawn from scratch: the same pixels, for one figure build instead of two.
@@ -360,10 +347,7 @@ def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray,
     fig, canvas = new_figure(config)
     parts = build(fig, config, trace, decorated=True)
     before = {id(artist) for artist in _artists(parts)}
-    # Before the trace arrives only the currents panel's captions are drawn (and all-NaN off-axis
-    # flags, which paint nothing): without that panel the labels need not be placed twice.
-    if any(spec.name == "currents" for spec in parts.specs):
-        draw_marks(parts, 0)
+    _static_marks(parts)
     base = rgb_of(canvas)
     for artist in _artists(parts):
         if id(artist) not in before:
