@@ -154,9 +154,9 @@ def startup(runs: int) -> dict[str, dict[str, Any]]:
         rows = []
         for line in traced.stderr.splitlines():
             if line.startswith("import time:") and "|" in line and "self [us]" not in line:
-                self_us, cumulative_us, module = (part.strip() for part in line[len("import time:") :].split("|"))
-                rows.append((int(self_us), int(cumulative_us), module))
-        top = [(m, c) for s, c, m in rows if not m.startswith(" ")]  # top-level imports: cumulative
+                self_us, cumulative_us, module = line[len("import time:") :].split("|")
+                rows.append((int(self_us), int(cumulative_us), module.rstrip()[1:]))  # keeps the nesting indent
+        top = [(m, c) for s, c, m in rows if not m.startswith(" ")]  # imported by the command itself: cumulative
         heaviest = sorted(top, key=lambda r: -r[1])[:4]
         found[name] = {
             "wall_s": statistics.median(walls),
