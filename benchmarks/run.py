@@ -1,6 +1,6 @@
 """Benchmark apsim-batch against matplotlib's own way, on the same machine in one run.
 
-    python benchmarks/run.py            # the full benchmark (about 5-10 minutes on 2 cores)
+    python benchmarks/run.py            # the full benchmark (about 14 minutes on 2 cores)
     python benchmarks/run.py --quick    # fewer runs, shorter long render, smaller batch: for checking the script
                                         # (prints only: a quick check never rewrites RESULTS.md)
 
