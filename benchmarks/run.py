@@ -1,10 +1,11 @@
 """Benchmark apsim-batch against matplotlib's own way, on the same machine in one run.
 
-    python benchmarks/run.py            # the full benchmark (about 5-10 minutes on 2 cores)
+    python benchmarks/run.py            # the full benchmark (about 14 minutes on 2 cores)
     python benchmarks/run.py --quick    # fewer runs, shorter long render, smaller batch: for checking the script
                                         # (prints only: a quick check never rewrites RESULTS.md)
 
-Renders configs/classic.yaml with `apsim-batch` and the original figure with `FuncAnimation.save`
+Also measures the issue-16 targets side by side (benchmarks/targets.py: warm render, class set, watch mode,
+start-up, cost model). Renders configs/classic.yaml with `apsim-batch` and the original figure with `FuncAnimation.save`
 (benchmarks/matplotlib_way.py: PillowWriter for GIF, FFMpegWriter for MP4), each measurement in its
 own process so whole-process times include starting Python and every import. Prints a table and
 rewrites its own section of benchmarks/RESULTS.md (between the BEGIN/END markers; anything outside
@@ -29,6 +30,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import targets  # noqa: E402  (benchmarks/targets.py: the issue's other targets)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 BEGIN = "<!-- BEGIN benchmarks/run.py: this part is rewritten by every run; write other sections outside it -->"
@@ -37,11 +41,10 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.e
 CLASSIC = (ROOT / "configs" / "classic.yaml").read_text(encoding="utf-8")
 
 # Targets from the issue (2-core machine).
-GIF_SPEEDUP = 20
-MP4_SPEEDUP = 10
+GIF_SPEEDUP = 30
+MP4_SPEEDUP = 15
 PRODUCTION_SHARE = 0.30
 MEMORY_GROWTH = 1.25
-BATCH_SPEEDUP = 1.7
 LONG_FRAMES = 10_000
 
 
@@ -280,8 +283,6 @@ def kb(size_bytes: int) -> str:
 def run(quick: bool) -> str:
     runs, mpl_runs = (2, 1) if quick else (5, 3)
     long_frames = 2_500 if quick else LONG_FRAMES
-    batch_size = 8 if quick else 40
-    batch_runs = 1 if quick else 2
     split_repeats = 1 if quick else 3
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -352,27 +353,11 @@ def run(quick: bool) -> str:
             long_frames: child_json("memory", str(long_config), str(tmp / "mem")),
         }
 
-        print("batch throughput ...", flush=True)
-        batch_dir = tmp / "batch"
-        for i in range(batch_size):
-            write_config(batch_dir, f"variant_{i:02d}", amplitude_mv=90 + i, center_ms=2 + (i % 10) / 10)
-        batch = medians(
-            batch_runs,
-            {
-                f"jobs{jobs}": (
-                    apsim(
-                        "run", batch_dir, "--out", tmp / "batch_out", "--force", "--format", "gif,mp4", "--jobs", jobs
-                    ),
-                    batch_runs,
-                )
-                for jobs in (1, 2)
-            },
-        )
+        found = targets.collect(quick, tmp)
 
     gif_ratio = whole["mpl_gif"] / whole["gif"]
     gif50_ratio = whole["mpl_gif50"] / whole["gif50"]
     mp4_ratio = whole["mpl_mp4"] / whole["mp4"]
-    batch_ratio = batch["jobs1"] / batch["jobs2"]
     growth = memory[long_frames]["python_kb"] / memory[250]["python_kb"]
     ffmpeg_growth = memory[long_frames]["ffmpeg_kb"] / memory[250]["ffmpeg_kb"]
     shares = {fmt: (s["setup_s"] + s["stream_s"]) / s["encode_s"] for fmt, s in split.items()}
@@ -434,7 +419,8 @@ def run(quick: bool) -> str:
     say("### Producing frames vs encoding them (classic, in one warm process)")
     say()
     say(
-        "Production = synthesizing the trace, the three matplotlib draws (and the GIF palette), then composing"
+        "Production = synthesizing the trace, building the figure once and drawing it three times (base, full,"
+        " reveal map; and the GIF palette), then composing"
         " every frame. Encoder only = encoding the same frames already held in memory."
         f" Medians of {split_repeats} rounds."
     )
@@ -463,18 +449,8 @@ def run(quick: bool) -> str:
         f" {verdict(growth <= MEMORY_GROWTH)}); ffmpeg's grows {ffmpeg_growth:.2f}x."
     )
     say()
-    say(f"### Batch throughput: {batch_size} variants of classic, GIF + MP4 each")
-    say()
-    say("| `--jobs` | wall time | configs per second |")
-    say("| --- | --- | --- |")
-    for jobs in (1, 2):
-        seconds = batch[f"jobs{jobs}"]
-        say(f"| {jobs} | {seconds:.1f} s | {batch_size / seconds:.2f} |")
-    say()
-    say(
-        f"`--jobs 2` gives {batch_ratio:.2f}x the throughput of `--jobs 1` (target >= {BATCH_SPEEDUP}x:"
-        f" {verdict(batch_ratio >= BATCH_SPEEDUP)}); median of {batch_runs} run(s)."
-    )
+    for line in targets.markdown(found, os.cpu_count() or 1):
+        say(line)
     say()
     say("### Where a target is missed, by how much and what limits it")
     say()
@@ -502,7 +478,7 @@ def run(quick: bool) -> str:
                 if fmt == "gif"
                 else ""
             )
-            fixed = "the three matplotlib draws and the palette" if fmt == "gif" else "the three matplotlib draws"
+            fixed = "the figure's build, its three Agg draws" + (" and the palette" if fmt == "gif" else "")
             missed.append(
                 f"- {fmt.upper()} production: {shares[fmt]:.0%} of the encoder-only time instead of at most"
                 f" {PRODUCTION_SHARE:.0%}.{why} Composing all {s['frames']} frames takes"
@@ -512,12 +488,6 @@ def run(quick: bool) -> str:
             )
     if growth > MEMORY_GROWTH:
         missed.append(f"- Memory: the Python process grows {growth:.2f}x from 250 to {long_frames:,} frames.")
-    if batch_ratio < BATCH_SPEEDUP:
-        missed.append(
-            f"- Batch: `--jobs 2` is {batch_ratio:.2f}x `--jobs 1`, {1 - batch_ratio / BATCH_SPEEDUP:.0%} short."
-            " With `--jobs 1` ffmpeg's x264 threads already use the second core while Python draws and"
-            " composes, so a second render process has less idle CPU to take; other load on the machine counts too."
-        )
     if not gif_size_ok:
         missed.append("- GIF size: ours is larger than matplotlib's for the same frames.")
     for line in missed or ["Every target is met in this run."]:

@@ -1,11 +1,12 @@
 """The figure: its axes and panels, drawn as the two layers and the reveal map the frame stream needs.
 
-matplotlib draws the figure only twice: once without the trace (`base`) and once with the whole
-trace (`full`). Frame k is `full` where the trace has already passed and `base` elsewhere, so
+The figure is built once per render and drawn twice: once without the trace (`base`) and once
+with the whole trace (`full`). Frame k is `full` where the trace has already passed and `base` elsewhere, so
 each new frame only copies the newly revealed pixels. Layering
 stays right (the annotation above the trace, reference lines below it) because both layers were
-drawn by matplotlib with the real z-order. A third, index-coloured drawing says which sample
-reveals each pixel of a curve, so even the near-vertical upstroke appears segment by segment.
+drawn by matplotlib with the real z-order. A third drawing of the same figure, with everything
+hidden but index-coloured curves, says which sample reveals each pixel of a curve, so even the
+near-vertical upstroke appears segment by segment.
 The only approximation is the line cap at the very tip; tests bound it against a full redraw.
 """
 
@@ -27,6 +28,7 @@ from .measured import Marked, marked
 from .overlay import cursor_from_panels
 from .palette import voltage_color
 from .panels import PanelSpec, panel_specs
+from .reveal_index import index_colors, timed_map
 from .style import TypeSizes, type_sizes
 
 PANEL_GAP = 0.12  # space between stacked axes, relative to their mean height (original type)
@@ -215,34 +217,44 @@ def draw_figure(config: Config, trace: Trace, revealed: int | None = None) -> np
     return _draw(config, trace, revealed)[0]
 
 
-def _index_colors(values: np.ndarray) -> np.ndarray:
-    return np.column_stack([(values >> 16) & 255, (values >> 8) & 255, values & 255]) / 255
-
-
-def _timed_map(timed: list[Timed], shape: tuple[int, int]) -> np.ndarray:
-    """Per pixel, the sample that reveals a mark appearing whole there (-1 where there is none).
-
-    A label's box is on whole pixels; its leader is widened to 3 px to cover its anti-aliasing.
-    The earliest mark wins where two meet.
-    """
-    marks = np.full(shape, -1, dtype=np.int64)
-    height, width = shape
-    for mark in sorted(timed, key=lambda m: -m.start):  # the earliest painted last, so it wins
-        x0, y0, x1, y1 = mark.box
-        marks[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = mark.start
-        if mark.leader is not None:
-            (ax, ay), (bx, by) = mark.leader
-            n = int(np.ceil(np.hypot(bx - ax, by - ay) * 4)) + 2
-            cols, rows = np.linspace(ax, bx, n), np.linspace(ay, by, n)
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    r = np.clip(np.floor(rows + dr * 1.2).astype(int), 0, height - 1)
-                    c = np.clip(np.floor(cols + dc * 1.2).astype(int), 0, width - 1)
-                    marks[r, c] = mark.start
-    return marks
-
-
 def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np.ndarray:
+    """For each pixel, the index of the sample whose arrival reveals it (see `_reveal_map`)."""
+    return _reveal_map(config, trace, timed)[0]
+
+
+def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[np.ndarray, Parts]:
+    """The reveal map drawn on a figure of its own (see `_reveal_pixels`), and that figure's parts."""
+    fig, _ = new_figure(config)
+    fig.patch.set_facecolor("black")
+    parts = build(fig, config, trace, decorated=False)
+    for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
+        ax.spines[:].set_visible(False)
+        ax.tick_params(which="both", length=0)
+    return _reveal_pixels(parts, timed), parts
+
+
+def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> np.ndarray:
+    """The reveal map drawn on the figure the layers were just drawn from, instead of a new one.
+
+    Everything but the axes' backgrounds is hidden (ticks and labels too: the index-coloured lines
+    are clipped to their axes, and outside them every pixel is revealed by its column anyway), so
+    the axes stay exactly where they were drawn and no tick is laid out again.
+    """
+    from matplotlib import rcParams
+
+    parts.fig.patch.set_facecolor("black")
+    for artist in parts.fig.get_children():
+        if artist is not parts.fig.patch and artist not in parts.axes:
+            artist.set_visible(False)
+    for ax in parts.axes:
+        for child in ax.get_children():
+            if child is not ax.patch:
+                child.set_visible(False)
+        ax.patch.set_facecolor(rcParams["axes.facecolor"])  # as a new figure's; axes with a curve turn black
+    return _reveal_pixels(parts, timed)
+
+
+def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
     """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array.
 
     Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
@@ -252,30 +264,24 @@ def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np
     """
     from matplotlib.collections import LineCollection
 
-    fig, canvas = new_figure(config)
-    fig.patch.set_facecolor("black")
-    parts = build(fig, config, trace, decorated=False)
+    trace = parts.trace
     points = len(trace.time_ms)
     arrival = np.arange(1, points)[::-1]  # segment i is complete when sample i + 1 arrives
-    colors = _index_colors(arrival)
-    for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
-        ax.spines[:].set_visible(False)
-        ax.tick_params(which="both", length=0)
+    colors = index_colors(arrival)
     for index, values, style in _curves(parts):
         xy = np.column_stack([trace.time_ms, values])
         segments = np.stack([xy[:-1], xy[1:]], axis=1)[::-1]
         width = style["linewidth"] + 2 * 72 / DPI  # one extra pixel each side
         parts.axes[index].set_facecolor("black")
-        parts.axes[index].add_collection(
-            LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
-        )
-    rgb = rgb_of(canvas).astype(np.int64)
+        lines = LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
+        parts.axes[index].add_collection(lines, autolim=False)  # the limits are set: skip measuring every segment
+    rgb = rgb_of(parts.fig.canvas).astype(np.int64)
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
     by_column = np.searchsorted(sample_x, np.arange(rgb.shape[1]) + 0.5)
     reveal = np.where(on_curve > 0, on_curve, by_column[None, :])
     if timed:
-        marks = _timed_map(list(timed), rgb.shape[:2])
+        marks = timed_map(list(timed), rgb.shape[:2])
         at_mark = marks >= 0
         reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
     return np.minimum(reveal, points - 1)
@@ -312,16 +318,54 @@ def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
     return tuple(out)
 
 
+def _artists(parts: Parts) -> list[Any]:
+    """Every artist added to the figure or its axes so far (axis, ticks and spines are the axes' own)."""
+    return [*parts.fig.get_children(), *(child for ax in parts.axes for child in ax.get_children())]
+
+
+def _static_marks(parts: Parts) -> None:
+    """What `draw_marks(parts, 0)` draws that shows: the currents panel's captions, there before the trace.
+
+    (It also adds all-NaN off-axis flags, which paint nothing.) Only these are drawn, so the voltage
+    and stimulus labels are placed once per render, not twice; tests compare with `draw_parts(.., 0)`.
+    """
+    from .marks import _current_captions, _draw_labels
+
+    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
+        if spec.name == "currents":
+            _draw_labels(parts, ax, _current_captions(parts, spec, ax), 0)
+
+
+def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray, np.ndarray, list[Timed]]:
+    """`base` (no trace) and `full` (the whole trace), both drawn from one figure built once.
+
+    The figure gets the marks of an empty trace (`_static_marks`) and is drawn as `base`;
+    those marks are then removed again, and the curves and every mark are added in the same order
+    `draw_parts` adds them, so `full` has exactly the artists, in exactly the order, of a figure
+    drawn from scratch: the same pixels, for one figure build instead of two.
+    """
+    fig, canvas = new_figure(config)
+    parts = build(fig, config, trace, decorated=True)
+    before = {id(artist) for artist in _artists(parts)}
+    _static_marks(parts)
+    base = rgb_of(canvas)
+    for artist in _artists(parts):
+        if id(artist) not in before:
+            artist.remove()
+    shown = len(trace.time_ms)
+    for index, values, style in _curves(parts):
+        parts.axes[index].plot(trace.time_ms, values, **style)
+    timed = draw_marks(parts, shown)
+    return parts, base, rgb_of(canvas), timed
+
+
 def draw_layers(config: Config, trace: Trace) -> Layers:
-    """Draw the figure three times (without, with the traces, as a reveal map): all a render needs."""
-    base, _ = _draw(config, trace, 0, with_overlay=False)
-    full, timed = _draw(config, trace, None, with_overlay=False)
-    reveal = draw_reveal_map(config, trace, timed)
+    """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
+    parts, base, full, timed = draw_base_and_full(config, trace)
+    reveal = _reveal_on_drawn(parts, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
-    fig, _ = new_figure(config)
-    parts = build(fig, config, trace, decorated=False)
     panels = panel_geometry(parts)
     overlay = cursor_from_panels(config, trace, panels, base.shape[:2]) if config.plot.tip_marker else None
     note = parts.vrange.note()
