@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,8 +29,20 @@ def alpha_sprite(draw: Callable[[Any], Any], size_px: tuple[int, int]) -> np.nda
     return 1 - gray / 255
 
 
+def _frozen(alpha: np.ndarray) -> np.ndarray:
+    alpha.setflags(write=False)  # cached and shared between renders: nobody may draw into it
+    return alpha
+
+
+# Sprites depend only on their text and sizes, so a worker renders each once for all its renders
+# (about 0.1 CPU-s of every Hodgkin–Huxley render otherwise); the bytes drawn are the same.
+@functools.lru_cache(maxsize=512)
 def text_sprite(text: str, font_px: int, line_px: int, family: str = "DejaVu Sans") -> np.ndarray:
     """A label as an alpha mask one line tall and as wide as the text (mathtext allowed)."""
+    return _frozen(_text_sprite(text, font_px, line_px, family))
+
+
+def _text_sprite(text: str, font_px: int, line_px: int, family: str) -> np.ndarray:
     if not text:
         return np.zeros((line_px, 0))
     from matplotlib.backends.backend_agg import RendererAgg
@@ -50,19 +63,29 @@ def levels(alpha: np.ndarray, count: int = ALPHA_LEVELS) -> np.ndarray:
 
 def glyph_cells(chars: str, font_px: int, line_px: int) -> dict[str, np.ndarray]:
     """One monospaced cell per character, as alpha masks of equal size (alpha in a few levels)."""
+    return dict(_glyph_cells(chars, font_px, line_px))
+
+
+@functools.lru_cache(maxsize=64)
+def _glyph_cells(chars: str, font_px: int, line_px: int) -> dict[str, np.ndarray]:
     cell_w = int(round(font_px * MONO_ADVANCE))
     size_pt = font_px * 72 / DPI
     return {
-        char: levels(
-            alpha_sprite(
-                lambda f, c=char: f.text(0.5, BASELINE, c, ha="center", va="baseline", family=MONO, fontsize=size_pt),
-                (line_px, cell_w),
+        char: _frozen(
+            levels(
+                alpha_sprite(
+                    lambda f, c=char: f.text(
+                        0.5, BASELINE, c, ha="center", va="baseline", family=MONO, fontsize=size_pt
+                    ),
+                    (line_px, cell_w),
+                )
             )
         )
         for char in chars
     }
 
 
+@functools.lru_cache(maxsize=64)
 def disc_sprite(size_px: int, radius_px: float) -> np.ndarray:
     from matplotlib.patches import Circle
 
@@ -70,7 +93,7 @@ def disc_sprite(size_px: int, radius_px: float) -> np.ndarray:
         centre = (size_px / 2, size_px / 2)
         fig.add_artist(Circle(centre, radius_px, transform=None, facecolor="black", edgecolor="none"))
 
-    return levels(alpha_sprite(draw, (size_px, size_px)))
+    return _frozen(levels(alpha_sprite(draw, (size_px, size_px))))
 
 
 def stamp(region: np.ndarray, alpha: np.ndarray, rgb: np.ndarray, x: int, y: int) -> None:
