@@ -195,3 +195,40 @@ def test_no_label_hides_under_the_slow_motion_badge(drawn):
     box = (x, y, x + badge.rgb.shape[1], y + badge.rgb.shape[0])
     for text, _, label in texts_of(parts):
         assert not overlap(box, label), f"{name}: {text!r} {label} lies under the badge {box}"
+
+
+def touches(mark, cols: np.ndarray, rows: np.ndarray, reach_px: float) -> bool:
+    """Whether a label's leader ends on the polyline (cols, rows), or, without one, its box lies within reach."""
+    if mark.leader is not None:
+        end_col, end_row = mark.leader[1]
+        return bool((np.hypot(cols - end_col, rows - end_row) <= 1.5).any())
+    x0, y0, x1, y1 = mark.box
+    dx = np.maximum(0, np.maximum(x0 - cols, cols - x1))
+    dy = np.maximum(0, np.maximum(y0 - rows, rows - y1))
+    return bool((np.hypot(dx, dy) <= reach_px).any())
+
+
+@pytest.mark.slow
+def test_a_label_of_an_unshaded_phase_points_at_the_trace_in_its_phase(drawn):
+    """Rest, the depolarization to threshold and an interval have no shading: their label touches the trace there.
+
+    Either the label's box lies right beside the trace inside the phase, or its leader ends on it
+    there (an earlier leader ended in empty space above the ramp, level with the peak).
+    """
+    from apsim_batch.figure.labels import TOUCH_PX
+    from apsim_batch.figure.palette import PHASE_HUES
+
+    name, config, trace, parts, image, timed = drawn
+    height = image.shape[0]
+    for band in marked(config, trace).phases:
+        if band.name in PHASE_HUES or band.name == "rest" and band.start_index > 0:
+            continue  # a shaded band is named over its shading; rest only once
+        inside = (trace.time_ms >= band.start_ms) & (trace.time_ms <= band.end_ms)
+        xy = parts.voltage.transData.transform(np.column_stack([trace.time_ms[inside], trace.voltage_mv[inside]]))
+        cols, rows = xy[:, 0], height - xy[:, 1]
+        dense = np.linspace(0, len(cols) - 1, 20 * len(cols))
+        cols, rows = np.interp(dense, np.arange(len(cols)), cols), np.interp(dense, np.arange(len(rows)), rows)
+        candidates = [mark for mark in timed if mark.start == band.start_index]
+        assert any(touches(mark, cols, rows, TOUCH_PX + 1) for mark in candidates), (
+            f"{name}: the {band.label} label is not at its trace"
+        )

@@ -18,6 +18,10 @@ from .canvas import Box
 GAP_PX = 4  # free space kept around every label
 TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's half-width
 AVOID_COST = 1.5  # per column of a label over a band it must not seem to name (more than a short name costs)
+TOUCH_PX = 10  # a label this close to the trace it names needs no leader
+CROSSING_COST = 3000.0  # a leader across the trace or another label points at the wrong thing: never worth it
+SHORT_NAME_COST = 100.0  # the first label of a kind gives the full name, for a longer leader if need be
+REPAIR_ROUNDS = 6  # at most this many labels left out or crossing something are moved to the front
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Request:
     start: int  # sample index that reveals it
     color: str  # its band's hue, for the box edge and the leader
     point: tuple[float, float] | None = None  # a point target (column, row): the leader ends there
+    # an unshaded band names the trace itself: its (columns, rows) in the band, for a leader that ends on it
+    path: tuple[np.ndarray, np.ndarray] | None = None
     avoid: tuple[tuple[float, float], ...] = ()  # columns of bands it must not seem to name, best left uncovered
 
 
@@ -51,6 +57,11 @@ class Occupancy:
         self.taken = np.zeros(shape, dtype=bool)
         self.area = area
         self._table: np.ndarray | None = None
+
+    def copy(self) -> Occupancy:
+        other = Occupancy(self.taken.shape, self.area)
+        other.taken = self.taken.copy()
+        return other
 
     def mark_box(self, box: Box, margin: int = 0) -> None:
         h, w = self.taken.shape
@@ -104,45 +115,142 @@ def _candidates(request: Request, w: int, h: int, area: Box) -> tuple[np.ndarray
     return gx.ravel(), gy.ravel()
 
 
+def _targets(request: Request, x0: np.ndarray, w: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Where a leader from each candidate box may end: the point, or the trace at a few places in the band."""
+    if request.point is not None:
+        return [(np.full(len(x0), request.point[0], float), np.full(len(x0), request.point[1], float))]
+    if request.path is None:
+        return []
+    cols, rows = request.path
+    inset = 0.25 * (request.x1_px - request.x0_px)  # not at the band's edge, where the next phase begins
+    low, high = request.x0_px + inset, request.x1_px - inset
+    columns = [np.clip(x0 + w / 2, low, high)]  # straight below or above the box, or at the band's near side
+    columns += [np.full(len(x0), c, float) for c in np.linspace(low, high, 5)]
+    return [(c, np.interp(c, cols, rows)) for c in columns]
+
+
+def _gaps(x0: np.ndarray, y0: np.ndarray, w: int, h: int, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Distance from each box to its target point (0 inside)."""
+    dx = np.maximum(0, np.maximum(x0 - px, px - (x0 + w)))
+    dy = np.maximum(0, np.maximum(y0 - py, py - (y0 + h)))
+    return np.hypot(dx, dy)
+
+
+def _leader_starts(x0, y0, w: int, h: int, px, py) -> tuple[np.ndarray, np.ndarray]:
+    """Where a leader leaves each box for its target: a side at mid height, or the top/bottom above/below it."""
+    beside = (px < x0) | (px > x0 + w)
+    sx = np.where(px < x0, x0, np.where(px > x0 + w, x0 + w, px))
+    sy = np.where(beside, y0 + h / 2, np.where(py < y0, y0, y0 + h))
+    return sx.astype(float), sy.astype(float)
+
+
+def _reach(
+    request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occupancy: Occupancy
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """For a point or trace target: each box's cheapest leader (cost, end column, end row); None for a shaded band."""
+    targets = _targets(request, x0, w)
+    if not targets:
+        return None
+    best = (np.full(len(x0), np.inf), np.zeros(len(x0)), np.zeros(len(x0)))
+    hh, ww = occupancy.taken.shape
+    for px, py in targets:
+        gap = _gaps(x0, y0, w, h, px, py)
+        sx, sy = _leader_starts(x0, y0, w, h, px, py)
+        # the leader's pixels from the box up to just short of the target (which sits on the trace)
+        keep = np.clip(1.0 - (TOUCH_PX + 2) / np.maximum(gap, 1e-9), 0.0, 1.0)
+        steps = int(np.ceil(gap.max(initial=0.0) / 2)) + 2  # every 2 px: the trace is wider than that
+        along = np.linspace(0.0, 1.0, steps)[None, :] * keep[:, None]
+        cols = np.clip((sx[:, None] + (px - sx)[:, None] * along).astype(int), 0, ww - 1)
+        rows = np.clip((sy[:, None] + (py - sy)[:, None] * along).astype(int), 0, hh - 1)
+        crossing = (gap > TOUCH_PX) & occupancy.taken[rows, cols].any(axis=1)
+        cost = 0.5 * gap + CROSSING_COST * crossing
+        better = cost < best[0]
+        best = (np.where(better, cost, best[0]), np.where(better, px, best[1]), np.where(better, py, best[2]))
+    return best
+
+
 def _score(request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occupancy: Occupancy) -> np.ndarray:
     """Distance from what the label names (off its band counts most), and a leader crossing anything."""
     off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
-    centre_row = y0 + h / 2
-    score = 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
-    for a0, a1 in request.avoid:  # e.g. "depolarization to threshold" laid over a response that fails
-        score = score + AVOID_COST * np.clip(np.minimum(x0 + w, a1) - np.maximum(x0, a0), 0, None)
-    if request.point is None:  # a horizontal leader from the box to the band's near edge
+    reach = _reach(request, x0, y0, w, h, occupancy)
+    if reach is not None:  # a point or the trace in the band: a leader straight to it
+        score = 2.0 * off_band + reach[0]
+    else:  # a shaded band: a horizontal leader into the band
+        centre_row = y0 + h / 2
+        score = 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
         left = x0 + w < request.x0_px
         a = np.where(left, x0 + w, np.floor(request.x1_px)).astype(int)
         b = np.where(left, np.ceil(request.x0_px), x0).astype(int)
         row = centre_row.astype(int)
         crossing = (off_band > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
-        score = score + 300.0 * crossing  # a leader across the trace points at the wrong part of it
+        score = score + CROSSING_COST * crossing
+    for a0, a1 in request.avoid:  # e.g. "depolarization to threshold" laid over a response that fails
+        score = score + AVOID_COST * np.clip(np.minimum(x0 + w, a1) - np.maximum(x0, a0), 0, None)
     return score
 
 
-def _leader(request: Request, box: Box) -> tuple[tuple[float, float], tuple[float, float]] | None:
+def _leader(request: Request, box: Box, occupancy: Occupancy) -> tuple[tuple[float, float], tuple[float, float]] | None:
     x0, y0, x1, y1 = box
-    mid_row = (y0 + y1) / 2
-    if request.point is not None:
-        px, py = request.point
-        if x0 - 2 <= px <= x1 + 2 and y0 - 2 <= py <= y1 + 2:
+    bx, by = np.array([x0]), np.array([y0])
+    reach = _reach(request, bx, by, x1 - x0, y1 - y0, occupancy)
+    if reach is not None:
+        px, py = reach[1], reach[2]
+        touch = 2 if request.point is not None else TOUCH_PX  # a marker is named only from its box
+        if _gaps(bx, by, x1 - x0, y1 - y0, px, py)[0] <= touch:
             return None
-        start_x = x0 if px < x0 else x1 if px > x1 else px
-        start_y = mid_row if px < x0 or px > x1 else (y0 if py < y0 else y1)
-        return (start_x, start_y), (px, py)
+        sx, sy = _leader_starts(bx, by, x1 - x0, y1 - y0, px, py)
+        return (float(sx[0]), float(sy[0])), (float(px[0]), float(py[0]))
     if x1 >= request.x0_px and x0 <= request.x1_px:
         return None  # on its band already
     target = (request.x0_px + request.x1_px) / 2
-    return (x1 if target > x1 else x0, mid_row), (target, mid_row)
+    return (x1 if target > x1 else x0, (y0 + y1) / 2), (target, (y0 + y1) / 2)
+
+
+@dataclass
+class _Layout:
+    placed: list[Placed]
+    missing: list[Request]
+    costs: dict[int, float]  # id(request) -> its score
+
+    @property
+    def cost(self) -> float:
+        return sum(self.costs.values()) + 10 * CROSSING_COST * len(self.missing)
+
+    @property
+    def bad(self) -> list[Request]:
+        """Requests left out or placed only with a leader across something."""
+        crossing = [p.request for p in self.placed if self.costs[id(p.request)] >= CROSSING_COST]
+        return self.missing + crossing
 
 
 def place(
     requests: list[Request], occupancy: Occupancy, text_size: dict[str, tuple[int, int]]
 ) -> tuple[list[Placed], list[Request]]:
-    """Place labels one by one (narrowest band first); return the placed ones and any left out."""
+    """Place labels one by one, narrowest band first; return the placed ones and any left out.
+
+    Greedy placement can wall a label's target in with labels placed before it; so a label left out,
+    or placed only with a leader across something, is tried again at the front of the order, and
+    the new layout kept when it costs less.
+    """
     order = sorted(requests, key=lambda r: (r.x1_px - r.x0_px, r.x0_px))
-    placed, missing = [], []
+    best = current = _place_in_order(order, occupancy, text_size)
+    tried: set[int] = set()
+    for _ in range(REPAIR_ROUNDS):  # a short walk from the greedy layout, keeping the cheapest seen
+        bad = [r for r in current.bad if id(r) not in tried]
+        if not bad:
+            break
+        tried.add(id(bad[0]))
+        order = [bad[0], *(r for r in order if r is not bad[0])]
+        current = _place_in_order(order, occupancy, text_size)
+        if current.cost < best.cost:
+            best = current
+    best.placed.sort(key=lambda p: (p.request.start, p.box[0]))
+    return best.placed, best.missing
+
+
+def _place_in_order(order: list[Request], occupancy: Occupancy, text_size: dict[str, tuple[int, int]]) -> _Layout:
+    occupancy = occupancy.copy()
+    layout = _Layout([], [], {})
     for request in order:
         best: tuple[float, Placed] | None = None
         for rank, text in enumerate(request.texts):
@@ -153,23 +261,22 @@ def place(
             ok = occupancy.free(x0 - GAP_PX, y0 - GAP_PX, w + 2 * GAP_PX, h + 2 * GAP_PX)
             if not ok.any():
                 continue
-            # the full name is worth a longer leader
-            scores = _score(request, x0[ok], y0[ok], w, h, occupancy) + 100.0 * rank
+            scores = _score(request, x0[ok], y0[ok], w, h, occupancy) + SHORT_NAME_COST * rank
             i = int(np.argmin(scores))
             box = (int(x0[ok][i]), int(y0[ok][i]), int(x0[ok][i]) + w, int(y0[ok][i]) + h)
             if best is None or scores[i] < best[0]:
-                best = (float(scores[i]), Placed(request, text, box, _leader(request, box)))
+                best = (float(scores[i]), Placed(request, text, box, _leader(request, box, occupancy)))
         if best is None:
-            missing.append(request)
+            layout.missing.append(request)
             continue
         chosen = best[1]
         occupancy.mark_box(chosen.box)
         if chosen.leader is not None:
             (ax, ay), (bx, by) = chosen.leader
             occupancy.mark_polyline(np.array([ax, bx]), np.array([ay, by]), 1.5)
-        placed.append(chosen)
-    placed.sort(key=lambda p: (p.request.start, p.box[0]))
-    return placed, missing
+        layout.placed.append(chosen)
+        layout.costs[id(request)] = best[0]
+    return layout
 
 
 def spread(wanted: list[float], heights: list[int], low: float, high: float) -> list[float]:

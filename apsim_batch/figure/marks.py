@@ -173,8 +173,11 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
         # a kind's first band is named in full, the later ones (the next spikes) in short
         texts = (band.label, band.short_label) if band.name not in seen else (band.short_label,)
         seen.add(band.name)
-        hue = PHASE_HUES.get(band.name, REFERENCE)
-        request = Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.start_index, hue, avoid=failed(band))
+        hue = PHASE_HUES.get(band.name)
+        # an unshaded band (rest, the way to threshold, an interval) has only the trace to point at
+        path = None if hue is not None else _band_path(parts, band.start_ms, band.end_ms)
+        request = Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.start_index, hue or REFERENCE,
+                          avoid=failed(band), path=path)  # fmt: skip
         requests.append(request)
     if parts.marked.thresholds:
         time_ms, voltage_mv = parts.marked.thresholds[0]
@@ -183,6 +186,14 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     requests += _refractory_requests(parts)
     requests += _clip_requests(parts, cols)
     return occupancy, requests
+
+
+def _band_path(parts: Parts, start_ms: float, end_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """The trace between two times in image pixels, its ends interpolated (a band may fall between samples)."""
+    t, v = parts.trace.time_ms, parts.trace.voltage_mv
+    inner = (t > start_ms) & (t < end_ms)
+    times = np.concatenate([[start_ms], t[inner], [end_ms]])
+    return _rows(parts, parts.voltage, times, np.interp(times, t, v))
 
 
 def _refractory_requests(parts: Parts) -> list[Request]:
