@@ -8,7 +8,7 @@ from PIL import Image
 
 from apsim_batch import load_config
 from apsim_batch.figure.cursor import MINUS, Line, text_px
-from apsim_batch.figure.layout import draw_layers
+from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.overlay import CURSOR_RGB
 from apsim_batch.figure.stream import overlaid, stream
 from apsim_batch.trace.waveform import synthesize
@@ -69,6 +69,24 @@ def test_readouts_stay_beside_the_tip_inside_their_axes(name):
         moves = np.count_nonzero(np.any(np.diff(readout.xy, axis=0) != 0, axis=1))
         assert moves <= 40  # they jump now and then, not with every sample
     assert len(cursor.spans) == len(layers.panels)
+
+
+@pytest.mark.parametrize("name", HH_CONFIGS)
+def test_readouts_never_cover_a_label_already_shown(name):
+    """A readout steps above or below a phase name or pulse size rather than hide it while the tip passes."""
+    config = load_config(CONFIGS / f"{name}.yaml").config.model_copy()
+    config = config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": True})})
+    trace = synthesize(config.waveform)
+    parts, _, timed = draw_parts(config, trace)
+    layers = draw_layers(config, trace)
+    assert timed, "a Hodgkin–Huxley figure names its phases"
+    for readout in layers.overlay.readouts:
+        h, w = readout.shape
+        for mark in timed:
+            x0, y0, x1, y1 = mark.box
+            x, y = readout.xy[mark.start :, 0], readout.xy[mark.start :, 1]
+            covered = (x < x1) & (x0 < x + w) & (y < y1) & (y0 < y + h)
+            assert not covered.any(), f"{name}: a readout covers the label at {mark.box} from sample {mark.start}"
 
 
 def test_readouts_print_new_values_a_few_times_a_second(classic_hh):

@@ -204,7 +204,8 @@ def _draw(
     parts, rgb, timed = draw_parts(config, trace, revealed)
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
-        cursor_from_panels(config, trace, panel_geometry(parts), rgb.shape[:2]).draw(rgb, shown)
+        labels = [(mark.start, mark.box) for mark in timed]
+        cursor_from_panels(config, trace, panel_geometry(parts), rgb.shape[:2], labels).draw(rgb, shown)
     return rgb, timed
 
 
@@ -367,7 +368,8 @@ def draw_layers(config: Config, trace: Trace) -> Layers:
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
     panels = panel_geometry(parts)
-    overlay = cursor_from_panels(config, trace, panels, base.shape[:2]) if config.plot.tip_marker else None
+    labels = [(mark.start, mark.box) for mark in timed]
+    overlay = cursor_from_panels(config, trace, panels, base.shape[:2], labels) if config.plot.tip_marker else None
     note = parts.vrange.note()
     return Layers(
         base=base,

@@ -27,11 +27,15 @@ def _math_label(name: str) -> str:
     return f"${base}_\\mathrm{{{sub}}}$"
 
 
-def cursor_from_panels(config: Config, trace: Trace, panels: Sequence[Any], shape: tuple[int, int]) -> Cursor:
+def cursor_from_panels(
+    config: Config, trace: Trace, panels: Sequence[Any], shape: tuple[int, int],
+    labels: Sequence[tuple[int, Box]] = (),
+) -> Cursor:  # fmt: skip
     """The cursor from the figure's panel geometry (`Layers.panels`: voltage first, then each panel).
 
     Each panel has `box` (image pixels), `to_pixel(time_ms, values)` and `curves` of (name, colour,
     values); its readout lists those curves in their colours, at one width so digits align.
+    `labels` (the sample each appears at, and its box) are the figure's labels readouts keep off.
     """
     from matplotlib.colors import to_rgb
 
@@ -45,7 +49,7 @@ def cursor_from_panels(config: Config, trace: Trace, panels: Sequence[Any], shap
     tip_xy = np.column_stack([columns, rows])
     voltage_curves = getattr(panels[0], "curves", ())
     dot = voltage_curves[0][1] if voltage_curves else config.plot.line_color  # the trace's own colour
-    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in panels], lines, shape, dot)
+    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in panels], lines, shape, dot, labels)
 
 
 def _cursor(
@@ -56,6 +60,7 @@ def _cursor(
     panel_lines: list[list[tuple[str, np.ndarray, str, str, Any]]],
     shape: tuple[int, int],
     dot_color: str | None = None,
+    labels: Sequence[tuple[int, Box]] = (),
 ) -> Cursor:
     """Pre-render the sprites and place them: `tip_xy` (float pixels per sample), axes boxes, panel readouts."""
     from matplotlib.colors import to_rgb
@@ -90,8 +95,16 @@ def _cursor(
         dot_core=disc_sprite(d, d / 2 - 2.0),
         dot_rgb=np.array(to_rgb(dot_color or config.plot.line_color)) * 255,
         glyphs=glyph_cells(VALUE_CHARS, font_px, line_px),
-        readouts=tuple(replace(r, xy=place(r, tip_xy, boxes[0], d // 2 + 4, JUMP_EM * font_px)) for r in readouts),
+        readouts=tuple(
+            replace(r, xy=place(r, tip_xy, boxes[0], d // 2 + 4, JUMP_EM * font_px, _within(labels, r.axes)))
+            for r in readouts
+        ),
     )
+
+
+def _within(labels: Sequence[tuple[int, Box]], axes: Box) -> list[tuple[int, Box]]:
+    x0, y0, x1, y1 = axes
+    return [(start, box) for start, box in labels if box[0] < x1 and x0 < box[2] and box[1] < y1 and y0 < box[3]]
 
 
 def slow_badge(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Badge:
