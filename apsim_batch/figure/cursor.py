@@ -218,7 +218,11 @@ class Badge:
 
 
 def make_badge(text: str, axes: Box, font_px: int) -> Badge:
-    """The badge at the top left inside the voltage axes, dark text on pale yellow with a frame."""
+    """The badge at the top right inside the voltage axes, dark text on pale yellow with a frame.
+
+    Top right, because the top left is where a trace's first spike and the labels of the way to its
+    threshold crowd (HH figures start with a pulse soon after the start).
+    """
     line_px = int(round(font_px * 1.3))
     label = text_sprite(text, font_px, line_px)
     pad = max(3, font_px // 4)
@@ -227,4 +231,4 @@ def make_badge(text: str, axes: Box, font_px: int) -> Badge:
     stamp(rgb, label, np.zeros(3), pad, pad)
     rgb[[0, -1], :] = 120.0
     rgb[:, [0, -1]] = 120.0
-    return Badge(rgb, (axes[0] + 4, axes[1] + 4))
+    return Badge(rgb, (axes[2] - 4 - rgb.shape[1], axes[1] + 4))

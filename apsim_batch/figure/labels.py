@@ -20,7 +20,8 @@ TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's 
 AVOID_COST = 1.5  # per column of a label over a band it must not seem to name (more than a short name costs)
 TOUCH_PX = 10  # a label this close to the trace it names needs no leader
 CROSSING_COST = 3000.0  # a leader across the trace or another label points at the wrong thing: never worth it
-SHORT_NAME_COST = 100.0  # the first label of a kind gives the full name, for a longer leader if need be
+SHORT_NAME_COST = 150.0  # the first label of a kind gives the full name, for a longer leader if need be
+LEADER_CHUNK = 32  # candidate boxes whose leaders are traced first (then twice as many each time)
 REPAIR_ROUNDS = 6  # at most this many labels left out or crossing something are moved to the front
 
 
@@ -51,22 +52,30 @@ class Placed:
 
 
 class Occupancy:
-    """Which pixels of an area are taken, with O(1) box queries through a summed-area table."""
+    """Which pixels of an area are taken, with O(1) box queries through a summed-area table.
+
+    `taken` is where no label may sit; `blocks` is the part of it no leader may cross (a reference
+    line such as E_Na is no place for a label, but a leader may cross it, as in any textbook figure).
+    """
 
     def __init__(self, shape: tuple[int, int], area: Box):
         self.taken = np.zeros(shape, dtype=bool)
+        self.blocks = np.zeros(shape, dtype=bool)
         self.area = area
         self._table: np.ndarray | None = None
 
     def copy(self) -> Occupancy:
         other = Occupancy(self.taken.shape, self.area)
-        other.taken = self.taken.copy()
+        other.taken, other.blocks = self.taken.copy(), self.blocks.copy()
         return other
 
-    def mark_box(self, box: Box, margin: int = 0) -> None:
+    def mark_box(self, box: Box, margin: int = 0, crossable: bool = False) -> None:
         h, w = self.taken.shape
         x0, y0, x1, y1 = box
-        self.taken[max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)] = True
+        where = slice(max(0, y0 - margin), min(h, y1 + margin)), slice(max(0, x0 - margin), min(w, x1 + margin))
+        self.taken[where] = True
+        if not crossable:
+            self.blocks[where] = True
         self._table = None
 
     def mark_polyline(self, cols: np.ndarray, rows: np.ndarray, radius: float) -> None:
@@ -81,11 +90,19 @@ class Occupancy:
         ys = np.interp(t, np.arange(len(rows)), rows)
         h, w = self.taken.shape
         inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
-        line = np.zeros_like(self.taken)
-        line[ys[inside].astype(int), xs[inside].astype(int)] = True
+        if not inside.any():
+            return
+        cols_px, rows_px = xs[inside].astype(int), ys[inside].astype(int)
         r = int(np.ceil(radius))
+        # dilate only the line's own bounding box (a leader is a few pixels wide, not the whole frame)
+        c0, r0 = max(0, cols_px.min() - r), max(0, rows_px.min() - r)
+        c1, r1 = min(w, cols_px.max() + r + 1), min(h, rows_px.max() + r + 1)
+        line = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        line[rows_px - r0, cols_px - c0] = True
         yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-        self.taken |= binary_dilation(line, structure=(xx**2 + yy**2) <= radius**2)
+        wide = binary_dilation(line, structure=(xx**2 + yy**2) <= radius**2)
+        self.taken[r0:r1, c0:c1] |= wide
+        self.blocks[r0:r1, c0:c1] |= wide
         self._table = None
 
     def free(self, x0: np.ndarray, y0: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -93,14 +110,14 @@ class Occupancy:
         return self.taken_in(x0, y0, x0 + w, y0 + h) == 0
 
     def taken_in(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
-        """How many pixels are taken in each box [x0, x1) x [y0, y1) (clipped to the grid)."""
-        if self._table is None:
-            self._table = np.zeros((self.taken.shape[0] + 1, self.taken.shape[1] + 1), dtype=np.int32)
-            self._table[1:, 1:] = self.taken.cumsum(0).cumsum(1)
+        """How many pixels are taken in each box [x0, x1) x [y0, y1) (clipped to the area)."""
+        ax0, ay0, ax1, ay1 = self.area
+        if self._table is None:  # over the area only: every query lies inside it
+            self._table = np.zeros((ay1 - ay0 + 1, ax1 - ax0 + 1), dtype=np.int32)
+            self._table[1:, 1:] = self.taken[ay0:ay1, ax0:ax1].cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)
         s = self._table
-        h, w = self.taken.shape
-        x0, x1 = np.clip(x0, 0, w), np.clip(x1, 0, w)
-        y0, y1 = np.clip(y0, 0, h), np.clip(y1, 0, h)
+        x0, x1 = np.clip(x0 - ax0, 0, ax1 - ax0), np.clip(x1 - ax0, 0, ax1 - ax0)
+        y0, y1 = np.clip(y0 - ay0, 0, ay1 - ay0), np.clip(y1 - ay0, 0, ay1 - ay0)
         return s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]
 
 
@@ -158,35 +175,52 @@ def _reach(
         sx, sy = _leader_starts(x0, y0, w, h, px, py)
         # the leader's pixels from the box up to just short of the target (which sits on the trace)
         keep = np.clip(1.0 - (TOUCH_PX + 2) / np.maximum(gap, 1e-9), 0.0, 1.0)
-        steps = int(np.ceil(gap.max(initial=0.0) / 2)) + 2  # every 2 px: the trace is wider than that
+        steps = int(np.ceil(gap.max(initial=0.0) / 2)) + 2  # every 2 px: a leader is 3 px wide, the trace more
         along = np.linspace(0.0, 1.0, steps)[None, :] * keep[:, None]
         cols = np.clip((sx[:, None] + (px - sx)[:, None] * along).astype(int), 0, ww - 1)
         rows = np.clip((sy[:, None] + (py - sy)[:, None] * along).astype(int), 0, hh - 1)
-        crossing = (gap > TOUCH_PX) & occupancy.taken[rows, cols].any(axis=1)
+        crossing = (gap > TOUCH_PX) & occupancy.blocks[rows, cols].any(axis=1)
         cost = 0.5 * gap + CROSSING_COST * crossing
         better = cost < best[0]
         best = (np.where(better, cost, best[0]), np.where(better, px, best[1]), np.where(better, py, best[2]))
     return best
 
 
-def _score(request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occupancy: Occupancy) -> np.ndarray:
-    """Distance from what the label names (off its band counts most), and a leader crossing anything."""
+def _cheapest(
+    request: Request, x0: np.ndarray, y0: np.ndarray, w: int, h: int, occupancy: Occupancy
+) -> tuple[float, int]:
+    """The best candidate box, as (score, index): near what it names (off its band counts most), no leader crossing.
+
+    Tracing a leader is the costly part, so it is done only for the candidates that could still
+    win: in order of their score without it, a chunk at a time, until no later one can beat the best.
+    """
     off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
-    reach = _reach(request, x0, y0, w, h, occupancy)
-    if reach is not None:  # a point or the trace in the band: a leader straight to it
-        score = 2.0 * off_band + reach[0]
-    else:  # a shaded band: a horizontal leader into the band
+    score = 2.0 * off_band
+    for a0, a1 in request.avoid:  # e.g. "depolarization to threshold" laid over a response that fails
+        score = score + AVOID_COST * np.clip(np.minimum(x0 + w, a1) - np.maximum(x0, a0), 0, None)
+    if request.point is None and request.path is None:  # a shaded band: a horizontal leader into it
         centre_row = y0 + h / 2
-        score = 2.0 * off_band + 0.5 * np.abs(centre_row - request.anchor_row)
         left = x0 + w < request.x0_px
         a = np.where(left, x0 + w, np.floor(request.x1_px)).astype(int)
         b = np.where(left, np.ceil(request.x0_px), x0).astype(int)
         row = centre_row.astype(int)
         crossing = (off_band > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
-        score = score + CROSSING_COST * crossing
-    for a0, a1 in request.avoid:  # e.g. "depolarization to threshold" laid over a response that fails
-        score = score + AVOID_COST * np.clip(np.minimum(x0 + w, a1) - np.maximum(x0, a0), 0, None)
-    return score
+        score = score + 0.5 * np.abs(centre_row - request.anchor_row) + CROSSING_COST * crossing
+        i = int(np.argmin(score))
+        return float(score[i]), i
+    # a point or the trace in the band: a leader straight to it
+    nearest = np.min([_gaps(x0, y0, w, h, px, py) for px, py in _targets(request, x0, w)], axis=0)
+    lower = score + 0.5 * nearest
+    order = np.argsort(lower, kind="stable")
+    best, start, size = (np.inf, -1), 0, LEADER_CHUNK
+    while start < len(order) and lower[order[start]] < best[0]:
+        chunk = order[start : start + size]
+        start, size = start + size, 2 * size  # walled in: look further afield, in fewer, larger steps
+        exact = score[chunk] + _reach(request, x0[chunk], y0[chunk], w, h, occupancy)[0]
+        k = int(np.argmin(exact))
+        if exact[k] < best[0]:
+            best = (float(exact[k]), int(chunk[k]))
+    return best
 
 
 def _leader(request: Request, box: Box, occupancy: Occupancy) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -261,11 +295,11 @@ def _place_in_order(order: list[Request], occupancy: Occupancy, text_size: dict[
             ok = occupancy.free(x0 - GAP_PX, y0 - GAP_PX, w + 2 * GAP_PX, h + 2 * GAP_PX)
             if not ok.any():
                 continue
-            scores = _score(request, x0[ok], y0[ok], w, h, occupancy) + SHORT_NAME_COST * rank
-            i = int(np.argmin(scores))
+            score, i = _cheapest(request, x0[ok], y0[ok], w, h, occupancy)
+            score += SHORT_NAME_COST * rank
             box = (int(x0[ok][i]), int(y0[ok][i]), int(x0[ok][i]) + w, int(y0[ok][i]) + h)
-            if best is None or scores[i] < best[0]:
-                best = (float(scores[i]), Placed(request, text, box, _leader(request, box, occupancy)))
+            if best is None or score < best[0]:
+                best = (score, Placed(request, text, box, _leader(request, box, occupancy)))
         if best is None:
             layout.missing.append(request)
             continue

@@ -15,6 +15,7 @@ import numpy as np
 from .canvas import DPI, Box
 from .decorate import reversal_levels
 from .labels import TRACE_MARGIN_PX, Occupancy, Placed, Request, place
+from .overlay import badge_box
 from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS
 from .panels import pulse_onsets_ms
 
@@ -142,13 +143,11 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
         c, row = _rows(parts, ax, np.array([r.reference_ms, r.relative_end_ms]), np.full(2, _bar_level(parts)))
         occupancy.mark_box((int(c[0]), int(row[0]) - 6, int(c[1]) + 1, int(row[0]) + 6))
     box = parts.image_box(ax)
-    slowdown = parts.config.animation.spike_slowdown
-    if slowdown > 1:  # the 'slow ×N' badge appears at the top left inside these axes (cursor.make_badge)
-        w, h = _text_size(parts, f"slow \u00d7{slowdown:g}")
-        occupancy.mark_box((box[0], box[1], box[0] + int(w * 1.3) + 8, box[1] + int(h * 1.3) + 8))
+    if parts.config.animation.spike_slowdown > 1:  # the 'slow ×N' badge appears on slowed frames
+        occupancy.mark_box(badge_box((height, width), parts.config.animation.spike_slowdown, box), margin=2)
     for level in reversal_levels(parts.config):  # a label on E_Na's line would hide where it is
         row = int(_rows(parts, ax, np.array([0.0]), np.array([level]))[1][0])
-        occupancy.mark_box((box[0], row - 2, box[2], row + 3))
+        occupancy.mark_box((box[0], row - 2, box[2], row + 3), crossable=True)
     for text in ax.texts:  # the annotation
         extent = text.get_window_extent(parts.fig.canvas.get_renderer())
         occupancy.mark_box((int(extent.x0), int(height - extent.y1), int(extent.x1) + 1, int(height - extent.y0) + 1))

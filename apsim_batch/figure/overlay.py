@@ -86,6 +86,8 @@ def _cursor(
             readouts.append(make_readout(box, lines, False, font_px))
     line_width_px = config.plot.line_width_pt * DPI / 72
     d = int(np.ceil(line_width_px * 2.2 + 6)) | 1
+    if config.animation.spike_slowdown > 1:  # the badge is there on slowed frames: keep clear of it always
+        labels = [*labels, (0, badge_box(shape, config.animation.spike_slowdown, boxes[0]))]
     return Cursor(
         tip_xy=tip_xy,
         spans=tuple((top + 1, bottom - 1) for _, top, _, bottom in boxes),
@@ -110,3 +112,10 @@ def _within(labels: Sequence[tuple[int, Box]], axes: Box) -> list[tuple[int, Box
 def slow_badge(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Badge:
     """The 'slow ×N' badge inside the voltage axes, whose pixel box is `voltage_box`."""
     return make_badge(f"slow \u00d7{slowdown:g}", voltage_box, text_px(shape[0]))
+
+
+def badge_box(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Box:
+    """Where the slow-motion badge lies, in image pixels: labels and readouts keep clear of it."""
+    badge = slow_badge(shape, slowdown, voltage_box)
+    (x, y), (h, w) = badge.xy, badge.rgb.shape[:2]
+    return (x, y, x + w, y + h)
