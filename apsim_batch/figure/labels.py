@@ -3,8 +3,11 @@
 Placement is done on a pixel occupancy grid of the axes: the trace (widened by a margin), markers
 and every label placed so far are marked, and a summed-area table answers "is this box free?" for
 all candidate positions at once. Each label takes the free spot closest to what it names; when
-that spot is not on its band a leader line joins them. Everything is computed from fonts and
-geometry only, so a label never moves during the animation.
+that spot is not on its band a leader line joins them: into a shaded band, or, for a point (a
+threshold marker) or an unshaded band (rest, the way to threshold), straight to the point or to
+the trace in the band, never across the trace or another label where a clean place exists.
+Labels are placed greedily, narrowest band first, and one that got walled in is retried first.
+Everything is computed from fonts and geometry only, so a label never moves during the animation.
 """
 
 from __future__ import annotations
