@@ -154,10 +154,9 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
     return occupancy
 
 
-def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
+def _voltage_labels(parts: Parts) -> tuple[Occupancy | None, list[Request]]:
     """Every label of the voltage axes: each phase band's name, 'threshold', refractory periods, off-axis flags."""
     ax, trace = parts.voltage, parts.trace
-    occupancy = _voltage_occupancy(parts)
     cols, rows = _rows(parts, ax, trace.time_ms, trace.voltage_mv)
     requests = []
     seen: set[str] = set()
@@ -184,7 +183,7 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
         requests.append(Request(("threshold",), c[0], c[0], r[0], _index(parts, time_ms), "black", (c[0], r[0])))
     requests += _refractory_requests(parts)
     requests += _clip_requests(parts, cols)
-    return occupancy, requests
+    return (_voltage_occupancy(parts) if requests else None), requests  # no labels, nothing to avoid
 
 
 def _band_path(parts: Parts, start_ms: float, end_ms: float) -> tuple[np.ndarray, np.ndarray]:
@@ -268,7 +267,7 @@ def _stimulus_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     return occupancy, requests
 
 
-def _draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy, list[Request]], shown: int) -> list[Timed]:
+def _draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Request]], shown: int) -> list[Timed]:
     from matplotlib.lines import Line2D
 
     occupancy, requests = found
