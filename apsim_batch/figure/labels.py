@@ -20,7 +20,6 @@ from .canvas import Box
 
 GAP_PX = 4  # free space kept around every label
 TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's half-width
-AVOID_COST = 1.5  # per column of a label over a band it must not seem to name (more than a short name costs)
 TOUCH_PX = 10  # a label this close to the trace it names needs no leader
 CROSSING_COST = 3000.0  # a leader across the trace or another label points at the wrong thing: never worth it
 SHORT_NAME_COST = 150.0  # the first label of a kind gives the full name, for a longer leader if need be
@@ -41,7 +40,7 @@ class Request:
     point: tuple[float, float] | None = None  # a point target (column, row): the leader ends there
     # an unshaded band names the trace itself: its (columns, rows) in the band, for a leader that ends on it
     path: tuple[np.ndarray, np.ndarray] | None = None
-    avoid: tuple[tuple[float, float], ...] = ()  # columns of bands it must not seem to name, best left uncovered
+    avoid: tuple[tuple[float, float], ...] = ()  # columns of bands it must not seem to name: never covered if avoidable
 
 
 @dataclass(frozen=True)
@@ -215,8 +214,8 @@ def _cheapest(
     """
     off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
     score = 2.0 * off_band
-    for a0, a1 in request.avoid:  # e.g. "depolarization to threshold" laid over a response that fails
-        score = score + AVOID_COST * np.clip(np.minimum(x0 + w, a1) - np.maximum(x0, a0), 0, None)
+    for a0, a1 in request.avoid:  # "to threshold" over a response that fails would name the wrong thing
+        score = score + CROSSING_COST * ((np.minimum(x0 + w, a1) - np.maximum(x0, a0)) > 0)
     if request.point is None and request.path is None:  # a shaded band: a horizontal leader into it
         centre_row = y0 + h / 2
         left = x0 + w < request.x0_px
