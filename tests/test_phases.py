@@ -238,23 +238,26 @@ def test_consumers_name_the_ramp_and_keep_slow_motion_from_the_threshold():
     assert start == m.spikes[0].threshold_time_ms  # slow motion starts at the threshold, not at the pulse
 
 
-def test_hh_threshold_figure_never_names_the_failed_response_with_another_phase():
-    """No other phase's label lies over the failed response's columns: the figure keeps fails apart from fires."""
+@pytest.mark.parametrize("name", ["hh_threshold", "hh_refractory"])
+def test_no_phase_label_lies_over_a_response_that_fails(name):
+    """No other phase's label lies over a failed response's columns: the figure keeps fails apart from fires."""
     from apsim_batch.figure.layout import draw_parts
     from apsim_batch.figure.measured import marked
 
-    config = load_config(ROOT / "configs" / "hh_threshold.yaml").config
+    config = load_config(ROOT / "configs" / f"{name}.yaml").config
     trace = synthesize(config.waveform)
     parts, _, timed = draw_parts(config, trace)
     bands = marked(config, trace).phases
-    failed = next(b for b in bands if b.name == "subthreshold")
-    ramp = next(b for b in bands if b.name == "to_threshold")
-    cols = parts.voltage.transData.transform([(failed.start_ms, 0), (failed.end_ms, 0)])[:, 0]
+    columns = lambda band: parts.voltage.transData.transform([(band.start_ms, 0), (band.end_ms, 0)])[:, 0]  # noqa: E731
     bottom = parts.fig.bbox.height - parts.voltage.get_window_extent().y0  # the voltage axes' lowest row
-    others = {b.start_index for b in bands if b is not failed and b.name != "rest"}
-    labels = [m for m in timed if m.start in others and m.box[2] > m.box[0] and m.box[3] <= bottom]
-    ramp_cols = parts.voltage.transData.transform([(ramp.start_ms, 0), (ramp.end_ms, 0)])[:, 0]
-    on_ramp = [m for m in labels if m.start == ramp.start_index and m.box[0] < ramp_cols[1] and m.box[2] > ramp_cols[0]]
-    assert on_ramp  # the ramp is named on its own band (its leader, if any, ends on the ramp: test_labels)
-    for mark in labels:
-        assert mark.box[2] <= cols[0] or mark.box[0] >= cols[1], f"a label at {mark.box} lies over the failed response"
+    names = {text for b in bands if b.name not in ("rest", "subthreshold") for text in (b.label, b.short_label)}
+    labels = [m for m in timed if m.text in names and m.box[3] <= bottom]
+    ramp = next(b for b in bands if b.name == "to_threshold")
+    r0, r1 = columns(ramp)
+    assert any(m.start == ramp.start_index and m.box[0] < r1 and m.box[2] > r0 for m in labels)  # named on its band
+    failed = [b for b in bands if b.name == "subthreshold"]
+    assert failed
+    for band in failed:
+        f0, f1 = columns(band)
+        for mark in labels:
+            assert mark.box[2] <= f0 or mark.box[0] >= f1, f"a label at {mark.box} lies over the failed response"

@@ -35,6 +35,7 @@ class Timed:
     start: int
     box: Box
     leader: tuple[tuple[float, float], tuple[float, float]] | None = None
+    text: str = ""  # the words shown (a label's), so a mark can be told apart from the others
 
 
 def _index(parts: Parts, time_ms: float) -> int:
@@ -279,7 +280,7 @@ def _draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Requ
     timed = []
     for label in placed:
         if label.request.start >= 0:  # a negative start: a static label, in every frame
-            timed.append(Timed(label.request.start, label.box, label.leader))
+            timed.append(Timed(label.request.start, label.box, label.leader, label.text))
         if label.request.start >= shown:
             continue
         _text_artist(parts, label, height)
