@@ -232,3 +232,28 @@ def test_a_label_of_an_unshaded_phase_points_at_the_trace_in_its_phase(drawn):
         assert any(touches(mark, cols, rows, TOUCH_PX + 1) for mark in candidates), (
             f"{name}: the {band.label} label is not at its trace"
         )
+
+
+@pytest.mark.slow
+def test_a_label_of_a_shaded_phase_lies_mostly_over_its_shading_or_points_into_it(drawn):
+    """A label only touching its band, or lying mostly over the next one, seems to name the wrong phase.
+
+    ("rise" sat over the falling phase's blue on hh_classic, touching the orange by 2 px.) So the
+    label spans the band's middle, or at least half of it lies over the band, or its leader ends inside.
+    """
+    from apsim_batch.figure.palette import PHASE_HUES
+
+    name, config, trace, parts, image, timed = drawn
+    for band in marked(config, trace).phases:
+        if band.name not in PHASE_HUES:
+            continue
+        b0, b1 = parts.voltage.transData.transform([(band.start_ms, 0), (band.end_ms, 0)])[:, 0]
+        marks = [m for m in timed if m.start == band.start_index and m.text in (band.label, band.short_label)]
+        assert marks, f"{name}: the {band.label} from {band.start_ms:.2f} ms has no label"
+        (mark,) = marks
+        x0, _, x1, _ = mark.box
+        if mark.leader is not None:
+            assert b0 <= mark.leader[1][0] <= b1, f"{name}: the {mark.text!r} leader ends outside its band"
+        else:
+            mostly = 2 * max(0.0, min(x1, b1) - max(x0, b0)) >= x1 - x0
+            assert x0 <= (b0 + b1) / 2 <= x1 or mostly, f"{name}: {mark.text!r} at {mark.box} is off its band"

@@ -3,9 +3,10 @@
 Placement is done on a pixel occupancy grid of the axes: the trace (widened by a margin), markers
 and every label placed so far are marked, and a summed-area table answers "is this box free?" for
 all candidate positions at once. Each label takes the free spot closest to what it names; when
-that spot is not on its band a leader line joins them: into a shaded band, or, for a point (a
-threshold marker) or an unshaded band (rest, the way to threshold), straight to the point or to
-the trace in the band, never across the trace or another label where a clean place exists.
+that spot is not over its band (across its middle, or mostly over it) a leader joins them: into
+a shaded band, or, for a point (a threshold marker) or an unshaded band (rest, the way to
+threshold), straight to the point or to the trace in the band, never across the trace or another
+label where a clean place exists.
 Labels are placed greedily, narrowest band first, and one that got walled in is retried first.
 Everything is computed from fonts and geometry only, so a label never moves during the animation.
 """
@@ -20,6 +21,7 @@ from .canvas import Box
 
 GAP_PX = 4  # free space kept around every label
 TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's half-width
+INSIDE_PX = 12  # a leader into a wide shaded band ends this far inside it
 TOUCH_PX = 10  # a label this close to the trace it names needs no leader
 CROSSING_COST = 3000.0  # a leader across the trace or another label points at the wrong thing: never worth it
 SHORT_NAME_COST = 150.0  # the first label of a kind gives the full name, for a longer leader if need be
@@ -215,14 +217,14 @@ def _cheapest(
     off_band = np.maximum(0, np.maximum(request.x0_px - (x0 + w), x0 - request.x1_px))
     score = 2.0 * off_band
     for a0, a1 in request.avoid:  # "to threshold" over a response that fails would name the wrong thing
-        score = score + CROSSING_COST * ((np.minimum(x0 + w, a1) - np.maximum(x0, a0)) > 0)
+        score = score + CROSSING_COST * (_overlap(x0, w, a0, a1) > 0)
     if request.point is None and request.path is None:  # a shaded band: a horizontal leader into it
         centre_row = y0 + h / 2
-        left = x0 + w < request.x0_px
-        a = np.where(left, x0 + w, np.floor(request.x1_px)).astype(int)
-        b = np.where(left, np.ceil(request.x0_px), x0).astype(int)
+        led, start, end = _into_band(request, x0, w)
+        stop = end - np.sign(end - start) * (TRACE_MARGIN_PX + 4)  # it may end at the trace, not cross it
+        a, b = np.minimum(start, stop).astype(int), np.ceil(np.maximum(start, stop)).astype(int)
         row = centre_row.astype(int)
-        crossing = (off_band > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
+        crossing = led & ((stop - start) * (end - start) > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
         score = score + 0.5 * np.abs(centre_row - request.anchor_row) + CROSSING_COST * crossing
         i = int(np.argmin(score))
         return float(score[i]), i
@@ -252,10 +254,32 @@ def _leader(request: Request, box: Box, occupancy: Occupancy) -> tuple[tuple[flo
             return None
         sx, sy = _leader_starts(bx, by, x1 - x0, y1 - y0, px, py)
         return (float(sx[0]), float(sy[0])), (float(px[0]), float(py[0]))
-    if x1 >= request.x0_px and x0 <= request.x1_px:
+    led, start, end = _into_band(request, bx, x1 - x0)
+    if not led[0]:
         return None  # on its band already
-    target = (request.x0_px + request.x1_px) / 2
-    return (x1 if target > x1 else x0, (y0 + y1) / 2), (target, (y0 + y1) / 2)
+    return (float(start[0]), (y0 + y1) / 2), (float(end[0]), (y0 + y1) / 2)
+
+
+def _overlap(x0: np.ndarray, w: int, c0: float, c1: float) -> np.ndarray:
+    """How many columns of each box [x0, x0 + w) lie in [c0, c1]."""
+    return np.clip(np.minimum(x0 + w, c1) - np.maximum(x0, c0), 0, None)
+
+
+def _into_band(request: Request, x0: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a shaded band's label boxes: which need a leader, and the columns where it starts and ends.
+
+    A box names its band by itself only when it spans the band's middle or lies mostly over the
+    band; one that merely touches it, or lies mostly over another phase's shading ("rise" over the
+    falling phase's blue), points into it. The leader runs from the box's near side to just inside
+    the band (to its middle if the box already reaches into it, or the band is narrow).
+    """
+    middle = (request.x0_px + request.x1_px) / 2
+    off = (x0 + w < request.x0_px) | (x0 > request.x1_px)
+    across = (x0 <= middle) & (x0 + w >= middle)
+    led = ~across & (2 * _overlap(x0, w, request.x0_px, request.x1_px) < w)
+    start = np.where(x0 > middle, x0, x0 + w).astype(float)
+    low, high = min(request.x0_px + INSIDE_PX, middle), max(request.x1_px - INSIDE_PX, middle)
+    return led, start, np.where(off, np.clip(start, low, high), middle)  # a box over the band: to its middle
 
 
 @dataclass
