@@ -8,8 +8,9 @@ import numpy as np
 
 from ..config.models import Config, GaussianWaveform, HodgkinHuxleyWaveform
 from .axes_fit import GridSteps, minor_step, time_tick_ms
-from .canvas import DPI
+from .canvas import DPI, overlaps
 from .labels import spread
+from .overlay import badge_box
 from .palette import GRID_MAJOR, GRID_MINOR, POTASSIUM, REFERENCE, SODIUM
 from .panels import PanelSpec
 from .style import TypeSizes
@@ -120,7 +121,7 @@ def decorate(parts: Parts) -> None:
     if plot.zero_line:
         ax.axhline(y=0, color="black", linestyle="-", alpha=0.5, zorder=0)
     if plot.annotation:
-        ax.annotate(
+        note = ax.annotate(
             plot.annotation,
             (0.97, 0.03),
             xycoords="axes fraction",
@@ -131,6 +132,7 @@ def decorate(parts: Parts) -> None:
             zorder=3,
             **user_text(config),
         )
+        _clear_of_lines(parts, note)
     if sizes.projector:
         for each in parts.axes:
             each.tick_params(labelsize=sizes.tick_pt)
@@ -142,6 +144,40 @@ def decorate(parts: Parts) -> None:
         _decorate_panel(parts, spec, panel_ax)
     _reversal_lines(parts)
     _end_labels(parts)
+
+
+def _clear_of_lines(parts: Parts, note: Any) -> None:
+    """Keep E_Na's and E_K's lines, the trace and the slow-motion badge out of the annotation (E_K at
+    -77 mV ran through it in hh_classic): the lower right corner, else the upper one, else beside a line."""
+    levels = reversal_levels(parts.config)
+    if not levels:
+        return
+    ax, trace = parts.voltage, parts.trace
+    low, high = parts.vrange.limits
+    renderer = parts.fig.canvas.get_renderer()
+    margin_px = 0.2 * note.get_window_extent(renderer).height  # kept clear above and below the text
+    gap = (margin_px + 3) / ax.get_window_extent().height  # from a line to the text, in axes fractions
+    spots = [(0.03, "bottom"), (0.97, "top")]
+    for fraction in ((level - low) / (high - low) for level in levels):
+        spots += [(fraction + gap, "bottom"), (fraction - gap, "top")]
+    height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
+    slowdown = parts.config.animation.spike_slowdown
+    badge = badge_box((height, width), slowdown, parts.image_box(ax)) if slowdown > 1 else None
+
+    def clear() -> bool:
+        e = note.get_window_extent(renderer)
+        if badge is not None and overlaps(badge, (e.x0, height - e.y1, e.x1, height - e.y0)):
+            return False
+        (t0, v0), (t1, v1) = ax.transData.inverted().transform([(e.x0, e.y0 - margin_px), (e.x1, e.y1 + margin_px)])
+        under = trace.voltage_mv[(trace.time_ms >= t0) & (trace.time_ms <= t1)]
+        crossed = any(v0 <= level <= v1 for level in levels) or np.any((under >= v0) & (under <= v1))
+        return low <= v0 and v1 <= high and not crossed
+
+    for y, va in [*spots, spots[0]]:  # nowhere clear: where it always was
+        note.xy = note.xyann = (0.97, y)  # the point and the text (the same without an arrow)
+        note.set_verticalalignment(va)
+        if clear():
+            return
 
 
 def _grid(parts: Parts) -> None:

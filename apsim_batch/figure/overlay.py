@@ -10,7 +10,7 @@ import numpy as np
 
 from ..config.models import Config
 from ..trace.waveform import Trace
-from .canvas import DPI, Box
+from .canvas import DPI, Box, overlaps
 from .cursor import VALUE_CHARS, Badge, Cursor, make_badge, make_readout, place, text_px, value_format
 from .sprites import disc_sprite, glyph_cells
 
@@ -105,8 +105,7 @@ def _cursor(
 
 
 def _within(labels: Sequence[tuple[int, Box]], axes: Box) -> list[tuple[int, Box]]:
-    x0, y0, x1, y1 = axes
-    return [(start, box) for start, box in labels if box[0] < x1 and x0 < box[2] and box[1] < y1 and y0 < box[3]]
+    return [(start, box) for start, box in labels if overlaps(box, axes)]
 
 
 def slow_badge(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Badge:
