@@ -161,8 +161,7 @@ def _clear_of_lines(parts: Parts, note: Any) -> None:
     for fraction in ((level - low) / (high - low) for level in levels):
         spots += [(fraction + gap, "bottom"), (fraction - gap, "top")]
     height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
-    slowdown = parts.config.animation.spike_slowdown
-    badge = badge_box((height, width), slowdown, parts.image_box(ax)) if slowdown > 1 else None
+    badge = badge_box((height, width), parts.config.animation.spike_slowdown, parts.image_box(ax))
 
     def clear() -> bool:
         e = note.get_window_extent(renderer)

@@ -144,8 +144,9 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
         c, row = _rows(parts, ax, np.array([r.reference_ms, r.relative_end_ms]), np.full(2, _bar_level(parts)))
         occupancy.mark_box((int(c[0]), int(row[0]) - 6, int(c[1]) + 1, int(row[0]) + 6))
     box = parts.image_box(ax)
-    if parts.config.animation.spike_slowdown > 1:  # the 'slow ×N' badge appears on slowed frames
-        occupancy.mark_box(badge_box((height, width), parts.config.animation.spike_slowdown, box), margin=2)
+    badge = badge_box((height, width), parts.config.animation.spike_slowdown, box)
+    if badge is not None:
+        occupancy.mark_box(badge, margin=2)
     for level in reversal_levels(parts.config):  # a label on E_Na's line would hide where it is
         row = int(_rows(parts, ax, np.array([0.0]), np.array([level]))[1][0])
         occupancy.mark_box((box[0], row - 2, box[2], row + 3), crossable=True)

@@ -86,8 +86,9 @@ def _cursor(
             readouts.append(make_readout(box, lines, False, font_px))
     line_width_px = config.plot.line_width_pt * DPI / 72
     d = int(np.ceil(line_width_px * 2.2 + 6)) | 1
-    if config.animation.spike_slowdown > 1:  # the badge is there on slowed frames: keep clear of it always
-        labels = [*labels, (0, badge_box(shape, config.animation.spike_slowdown, boxes[0]))]
+    badge = badge_box(shape, config.animation.spike_slowdown, boxes[0])
+    if badge is not None:
+        labels = [*labels, (0, badge)]
     return Cursor(
         tip_xy=tip_xy,
         spans=tuple((top + 1, bottom - 1) for _, top, _, bottom in boxes),
@@ -113,8 +114,13 @@ def slow_badge(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Bad
     return make_badge(f"slow \u00d7{slowdown:g}", voltage_box, text_px(shape[0]))
 
 
-def badge_box(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Box:
-    """Where the slow-motion badge lies, in image pixels: labels and readouts keep clear of it."""
+def badge_box(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Box | None:
+    """Where the slow-motion badge lies, in image pixels (None: no badge, the spikes play at normal speed).
+
+    Labels, readouts and the annotation keep clear of it on every frame, since slowed frames show it.
+    """
+    if slowdown <= 1:
+        return None
     badge = slow_badge(shape, slowdown, voltage_box)
     (x, y), (h, w) = badge.xy, badge.rgb.shape[:2]
     return (x, y, x + w, y + h)
