@@ -109,7 +109,10 @@ class AxonExperiment(_Model):
         501, ge=2, le=MAX_SAMPLES, description="Evenly spaced times at which the whole axon is kept, ends included."
     )
     time_step_us: StrictFloat = Field(
-        5, gt=0, le=1000, description="Solver time step, in µs (Crank–Nicolson; halving it is checked in the tests)."
+        5,
+        gt=0,
+        le=1000,
+        description="Solver time step, in µs (TR-BDF2, second order; halving it is checked in the tests).",
     )
     space_step_um: StrictFloat | None = Field(
         None,

@@ -82,6 +82,7 @@ class AxonResult:
     position_mm: np.ndarray  # compartment midpoints
     voltage_mv: np.ndarray  # (time, position)
     node_mm: np.ndarray  # positions of the nodes of Ranvier (empty for a bare axon)
+    stimulus_mm: float  # where the stimulating electrode injects: the middle of its compartment
     sites: tuple[Site, ...]
     propagation: Propagation
     resting_mv: float
@@ -125,6 +126,7 @@ def simulate_axon(experiment: AxonExperiment, detection_mv: float = DETECTION_MV
         position_mm=cable.center_um / 1000,
         voltage_mv=run.voltage_mv,
         node_mm=cable.center_um[cable.active] / 1000 if experiment.myelin else np.empty(0),
+        stimulus_mm=float(cable.center_um[_nearest(cable, experiment.stimulus.site_mm)] / 1000),
         sites=sites,
         propagation=measure_propagation(cable, run, experiment.stimulus.site_mm, sites, experiment.myelin is not None),
         resting_mv=run.resting_mv,
