@@ -7,7 +7,7 @@ import pytest
 
 from apsim_batch.config.axon import AxonExperiment
 from apsim_batch.config.clamp import VoltageClampExperiment
-from apsim_batch.trace.axon import build_cable, simulate_axon
+from apsim_batch.trace.axon import build_cable, node_membrane, simulate_axon
 from apsim_batch.trace.clamp import simulate_clamp
 from apsim_batch.trace.hodgkin_huxley import resting_potential
 
@@ -74,6 +74,71 @@ def test_neuron_conducts_the_hh_1952_axon_at_our_velocity_and_peak():
     assert ours.propagation.site_velocities_m_per_s[0] == pytest.approx(theirs, rel=1e-3)  # measured: 4e-5
     for site, v in zip(ours.sites, traces, strict=True):
         assert site.peak_mv == pytest.approx(np.array(v).max(), abs=0.05)  # measured: 0.001 mV
+
+
+def _neuron_fibre(h, experiment: AxonExperiment, at_nodes, rest_mv: float) -> list:
+    """Nodes (one `hh` segment each) and internodes (`pas`, the sheath's capacitance and leak), end to end."""
+    myelin = experiment.myelin
+    layers = myelin.membranes_in_sheath(experiment.diameter_um)
+    nodes = (
+        int(
+            (experiment.length_mm * 1000 - myelin.node_length_um)
+            // (myelin.node_length_um + myelin.internode_um(experiment.diameter_um))
+        )
+        + 1
+    )
+    sections = []
+    for i in range(2 * nodes - 1):
+        if i % 2 == 0:
+            section = _hh_section(h, at_nodes, L=myelin.node_length_um, diam=experiment.diameter_um, nseg=1)
+        else:
+            section = h.Section(name="internode")
+            section.L, section.diam = myelin.internode_um(experiment.diameter_um), experiment.diameter_um
+            section.nseg = myelin.internode_segments
+            section.insert("pas")
+            section.cm = experiment.membrane.capacitance_uf_per_cm2 / layers
+            for seg in section:
+                seg.pas.g, seg.pas.e = experiment.membrane.g_leak_ms_per_cm2 / layers / 1000, rest_mv
+        section.Ra = experiment.axial_resistivity_ohm_cm
+        if sections:
+            section.connect(sections[-1](1))
+        sections.append(section)
+    return sections
+
+
+@pytest.mark.slow
+def test_neuron_conducts_a_myelinated_fibre_like_ours():
+    """The same nodes and internodes as NEURON sections: arrivals at the nodes and their peaks agree."""
+    from neuron import h
+
+    h.load_file("stdrun.hoc")
+    experiment = AxonExperiment(
+        model="axon",
+        diameter_um=10,
+        length_mm=10,
+        myelin={},
+        recording_sites_mm=(3, 7),
+        duration_ms=1,
+        stimulus={"pulses": [{"onset_ms": 0.1, "duration_ms": 0.2, "amplitude_na": 10}]},
+    )
+    ours = simulate_axon(experiment)
+    rest = resting_potential(experiment.membrane)
+    sections = _neuron_fibre(h, experiment, node_membrane(experiment), rest)
+    pulse = experiment.stimulus.pulses[0]
+    electrode = h.IClamp(sections[0](0.5))
+    electrode.delay, electrode.dur, electrode.amp = pulse.onset_ms, pulse.duration_ms, pulse.amplitude_na
+    period_mm = ours.node_mm[1] - ours.node_mm[0]
+    time = h.Vector().record(h._ref_t)
+    traces = [h.Vector().record(sections[2 * round(s.recorded_mm / period_mm)](0.5)._ref_v) for s in ours.sites]
+    h.celsius, h.dt, h.secondorder = experiment.temperature_c, experiment.time_step_us / 1000, 2
+    h.finitialize(rest)
+    h.continuerun(experiment.duration_ms)
+    t = np.array(time)
+    for site, v in zip(ours.sites, traces, strict=True):
+        assert site.arrival_ms == pytest.approx(
+            _upward_crossing(t, np.array(v), ours.detection_mv), abs=1e-4
+        )  # measured: 7e-6 ms
+        assert site.peak_mv == pytest.approx(np.array(v).max(), abs=0.05)  # measured: 0.012 mV
 
 
 @pytest.mark.slow

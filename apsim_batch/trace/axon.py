@@ -111,7 +111,7 @@ def simulate_axon(experiment: AxonExperiment, detection_mv: float = DETECTION_MV
     time_ms = np.linspace(0, experiment.duration_ms, experiment.samples)
     run = solve(
         cable,
-        _node_membrane(experiment),
+        node_membrane(experiment),
         experiment.axial_resistivity_ohm_cm,
         experiment.temperature_c,
         _injection(experiment, cable),
@@ -139,7 +139,7 @@ def simulate_axon(experiment: AxonExperiment, detection_mv: float = DETECTION_MV
     )
 
 
-def _node_membrane(experiment: AxonExperiment):
+def node_membrane(experiment: AxonExperiment):
     """The membrane at the active compartments: nodes of Ranvier carry `node_conductance_factor` × the channels."""
     membrane = experiment.membrane
     if experiment.myelin is None:
