@@ -126,9 +126,14 @@ class AxonExperiment(_Model):
         length_um = self.length_mm * 1000
         for i, site in enumerate(self.recording_sites_mm):
             if site > self.length_mm:
-                raise FieldError(("recording_sites_mm", i), f"must lie on the axon, 0 to {self.length_mm:g} mm")
+                raise FieldError(
+                    ("recording_sites_mm", i), f"must lie on the axon, 0 to {self.length_mm:g} mm (got {site:g})"
+                )
         if self.stimulus.site_mm > self.length_mm:
-            raise FieldError(("stimulus", "site_mm"), f"must lie on the axon, 0 to {self.length_mm:g} mm")
+            raise FieldError(
+                ("stimulus", "site_mm"),
+                f"must lie on the axon, 0 to {self.length_mm:g} mm (got {self.stimulus.site_mm:g})",
+            )
         if (steps := self.duration_ms * 1000 / self.time_step_us) > MAX_TIME_STEPS:
             raise FieldError(("time_step_us",), f"makes {steps:,.0f} steps; at most {MAX_TIME_STEPS:,} are allowed")
         if self.myelin is None and self.space_step_um is not None and length_um / self.space_step_um > MAX_COMPARTMENTS:

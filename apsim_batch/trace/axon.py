@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config.axon import AxonExperiment
+from ..config.axon import MAX_COMPARTMENTS, AxonExperiment
+from ..errors import RenderError
 from .cable import Cable, CableRun, myelinated_cable, solve, uniform_cable
 from .hodgkin_huxley import resting_potential, steady_gates
 from .measure import DETECTION_MV
 
 STEPS_PER_LENGTH_CONSTANT = 100  # a bare axon's default space step: halving it moves the velocity < 0.1% (tested)
+MAX_SNAPSHOT_VALUES = 20_000_000  # samples × compartments kept for drawing: 160 MB of float64
 STEADY_STRETCH = (0.25, 0.75)  # the velocity is fitted over this part of the way from the stimulus to the far end
 
 
@@ -32,6 +34,12 @@ def build_cable(experiment: AxonExperiment) -> Cable:
     myelin = experiment.myelin
     if myelin is None:
         step = experiment.space_step_um or length_constant_um(experiment) / STEPS_PER_LENGTH_CONSTANT
+        if length_um / step > MAX_COMPARTMENTS:
+            raise RenderError(
+                f"space_step_um: the default step, λ/{STEPS_PER_LENGTH_CONSTANT} = {step:.3g} µm, makes"
+                f" {length_um / step:,.0f} compartments; at most {MAX_COMPARTMENTS:,} are allowed (give a larger"
+                " space_step_um or a shorter length_mm)"
+            )
         return uniform_cable(length_um, experiment.diameter_um, step)
     layers = myelin.membranes_in_sheath(experiment.diameter_um)
     return myelinated_cable(
@@ -108,6 +116,11 @@ def _injection(experiment: AxonExperiment, cable: Cable):
 def simulate_axon(experiment: AxonExperiment, detection_mv: float = DETECTION_MV) -> AxonResult:
     """Run the experiment from rest and measure the impulse."""
     cable = build_cable(experiment)
+    if experiment.samples * len(cable.center_um) > MAX_SNAPSHOT_VALUES:
+        raise RenderError(
+            f"samples: {experiment.samples:,} snapshots of {len(cable.center_um):,} compartments are more than"
+            f" {MAX_SNAPSHOT_VALUES:,} values; give fewer samples"
+        )
     time_ms = np.linspace(0, experiment.duration_ms, experiment.samples)
     run = solve(
         cable,
