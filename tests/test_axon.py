@@ -171,8 +171,8 @@ def test_runs_too_big_to_keep_are_refused_before_they_start():
         RenderError, match=r"^space_step_um: the default step, λ/100 = 3.23 µm, makes 30,974 compartments"
     ):
         simulate_axon(axon(diameter_um=1, length_mm=100))
-    with pytest.raises(RenderError, match=r"^samples: 20,000 snapshots of 1,000 compartments"):
-        simulate_axon(axon(space_step_um=50, samples=20_000))
+    with pytest.raises(RenderError, match=r"^samples: 20,000 snapshots of 1,250 compartments"):
+        simulate_axon(axon(space_step_um=40, samples=20_000))
 
 
 def test_length_constant_is_the_resting_cables():
