@@ -74,3 +74,15 @@ def test_the_doc_names_every_field_of_the_experiments():
     models = (AxonExperiment, Myelin, AxonStimulus, PointPulse, VoltageClampExperiment, StepRange)
     missing = [f"{m.__name__}.{name}" for m in models for name in m.model_fields if name not in text]
     assert not missing
+
+
+@pytest.mark.parametrize("model", list(MODELS.values()), ids=lambda m: m.__name__)
+def test_experiments_describe_every_field_and_travel_to_worker_processes(model):
+    import pickle
+
+    schema = model.model_json_schema()
+    for name, definition in [(model.__name__, schema), *schema.get("$defs", {}).items()]:
+        for field, spec in definition["properties"].items():
+            assert spec.get("description"), f"{name}.{field}"
+    example = next(load(p) for p in EXAMPLES if load(p).__class__ is model)
+    assert pickle.loads(pickle.dumps(example)) == example

@@ -51,7 +51,7 @@ class VoltageClampExperiment(_Model):
     step_range: StepRange = Field(
         default_factory=_classic_family, description="Step potentials as start/stop/step (used when steps_mv is none)."
     )
-    pre_step_ms: StrictFloat = Field(1, ge=0, le=1000, description="Time at the holding potential before the step.")
+    pre_step_ms: StrictFloat = Field(1, ge=0, le=1000, description="Time held before the step, in ms.")
     step_duration_ms: StrictFloat = Field(10, gt=0, le=1000, description="How long each step lasts, in ms.")
     post_step_ms: StrictFloat = Field(
         2, ge=0, le=1000, description="Time back at the holding potential after the step (tail currents), in ms."
