@@ -61,6 +61,10 @@ def test_hh_1952_squid_axon_conducts_at_18_8_m_per_s():
     assert [s.peak_mv for s in result.sites] == pytest.approx([25.6] * 4, abs=0.3)
     assert p.spike_duration_ms == pytest.approx(0.50, abs=0.02) and p.wavelength_mm == pytest.approx(9.3, abs=0.3)
     assert p.internodal_time_ms is None and result.node_mm.size == 0
+    # the wavelength seen directly: the stretch above the detection level in a snapshot mid-way
+    when = np.searchsorted(result.time_ms, result.sites[2].arrival_ms)
+    above = result.position_mm[result.voltage_mv[when] >= result.detection_mv]
+    assert above.max() - above.min() == pytest.approx(p.wavelength_mm, abs=2 * result.space_step_um / 1000)
     check_rules(result)
 
 
