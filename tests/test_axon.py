@@ -21,6 +21,11 @@ def pulse(amplitude_na: float) -> dict:
     return {"pulses": [{"onset_ms": 0.1, "duration_ms": 0.2, "amplitude_na": amplitude_na}]}
 
 
+def squid_pulse_for(diameter_um: float) -> dict:
+    """The squid's 50 µA scaled as a cable's input conductance, d^1.5: as far above threshold for any bare axon."""
+    return pulse(50_000 * (diameter_um / 476) ** 1.5)
+
+
 def velocity(**fields) -> float:
     found = simulate_axon(axon(**fields)).propagation.velocity_m_per_s
     assert found is not None, fields
@@ -79,7 +84,10 @@ def test_halving_the_space_and_time_steps_moves_the_velocity_by_less_than_a_tent
 
 def test_bare_axon_velocity_grows_as_the_square_root_of_diameter():
     diameters = np.array([60.0, 120, 240, 476])
-    found = [velocity(diameter_um=d, length_mm=20, recording_sites_mm=[8, 12], duration_ms=4) for d in diameters]
+    found = [
+        velocity(diameter_um=d, length_mm=20, recording_sites_mm=[8, 12], duration_ms=4, stimulus=squid_pulse_for(d))
+        for d in diameters
+    ]
     exponent = np.polyfit(np.log(diameters), np.log(found), 1)[0]
     assert exponent == pytest.approx(0.5, abs=0.01)
 
@@ -107,7 +115,14 @@ def test_myelinated_velocity_grows_about_linearly_with_diameter_and_beats_a_bare
         period_mm = np.diff(result.node_mm).mean()
         # the internodal time is the time one node-to-node jump takes
         assert p.internodal_time_ms == pytest.approx(period_mm / p.velocity_m_per_s, rel=0.01)
-    bare = velocity(diameter_um=8, length_mm=10, recording_sites_mm=[3, 7], duration_ms=5, space_step_um=30)
+    bare = velocity(
+        diameter_um=8,
+        length_mm=10,
+        recording_sites_mm=[3, 7],
+        duration_ms=5,
+        space_step_um=30,
+        stimulus=squid_pulse_for(8),
+    )
     assert found[2] > 5 * bare
 
 
@@ -142,7 +157,7 @@ def _random_axons(count: int, seed: int = 1952) -> list[dict]:
         if i % 2 == 0:
             d = float(np.round(np.exp(rng.uniform(np.log(20), np.log(500))), 1))
             length_mm = float(np.round(5 * 7.04 * np.sqrt(d / 476), 2))  # five resting length constants
-            fields = {"space_step_um": length_mm * 1000 / 300, "stimulus": pulse(50_000 * (d / 476) ** 1.5)}
+            fields = {"space_step_um": length_mm * 1000 / 300, "stimulus": squid_pulse_for(d)}
         else:
             d = float(np.round(rng.uniform(2, 20), 1))
             length_mm = float(np.round(d * 1.5, 2))  # about ten internodes
@@ -177,6 +192,16 @@ def test_runs_too_big_to_keep_are_refused_before_they_start():
         simulate_axon(axon(diameter_um=1, length_mm=100))
     with pytest.raises(RenderError, match=r"^samples: 20,000 snapshots of 1,250 compartments"):
         simulate_axon(axon(space_step_um=40, samples=20_000))
+
+
+def test_a_stimulus_no_membrane_could_take_is_refused_in_one_line():
+    thin = {"diameter_um": 5, "length_mm": 5, "recording_sites_mm": [2], "duration_ms": 1}
+    with pytest.raises(
+        RenderError, match=r"^stimulus.pulses: the membrane at 0.0\d+ mm reached [\d,]+ mV at 0.1\d* ms"
+    ):
+        simulate_axon(axon(**thin))  # the squid's 50 µA into a 5 µm axon
+    with pytest.raises(RenderError, match=r"reached -[\d,]+ mV.*lower amplitude_na for this axon$"):
+        simulate_axon(axon(**thin, stimulus=pulse(-50_000)))
 
 
 def test_length_constant_is_the_resting_cables():

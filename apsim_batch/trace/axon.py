@@ -8,7 +8,7 @@ import numpy as np
 
 from ..config.axon import MAX_COMPARTMENTS, AxonExperiment
 from ..errors import RenderError
-from .cable import Cable, CableRun, myelinated_cable, solve, uniform_cable
+from .cable import Cable, CableRun, Overdriven, myelinated_cable, solve, uniform_cable
 from .hodgkin_huxley import resting_potential, steady_gates
 from .measure import DETECTION_MV
 
@@ -122,17 +122,20 @@ def simulate_axon(experiment: AxonExperiment, detection_mv: float = DETECTION_MV
             f" {MAX_SNAPSHOT_VALUES:,} values; give fewer samples"
         )
     time_ms = np.linspace(0, experiment.duration_ms, experiment.samples)
-    run = solve(
-        cable,
-        node_membrane(experiment),
-        experiment.axial_resistivity_ohm_cm,
-        experiment.temperature_c,
-        _injection(experiment, cable),
-        experiment.duration_ms,
-        experiment.time_step_us / 1000,
-        time_ms,
-        detection_mv,
-    )
+    try:
+        run = solve(
+            cable,
+            node_membrane(experiment),
+            experiment.axial_resistivity_ohm_cm,
+            experiment.temperature_c,
+            _injection(experiment, cable),
+            experiment.duration_ms,
+            experiment.time_step_us / 1000,
+            time_ms,
+            detection_mv,
+        )
+    except Overdriven as exc:
+        raise RenderError(f"stimulus.pulses: {exc}; lower amplitude_na for this axon") from None
     sites = tuple(_site(cable, run, s) for s in experiment.recording_sites_mm)
     return AxonResult(
         time_ms=time_ms,

@@ -17,6 +17,11 @@ from ..errors import RenderError
 from .hodgkin_huxley import rates, resting_potential, steady_gates
 
 UM_PER_CM = 1e4
+PLAUSIBLE_MV = 500  # no membrane survives beyond this; past it the rates overflow and the run means nothing
+
+
+class Overdriven(RenderError):
+    """The injected current took a compartment beyond ±PLAUSIBLE_MV."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,12 @@ def solve(
         gates = _gate_step(v[cable.active], gates, dt, temperature_c)
         g, g_e = _membrane_terms(cable, membrane, gates, area, rest)
         v_new = stepper.step(v, g, g_e + injected_ua((k + 0.5) * dt))
+        if not np.all(np.abs(v_new) <= PLAUSIBLE_MV):
+            i = int(np.argmax(np.nan_to_num(np.abs(v_new), nan=np.inf)))
+            raise Overdriven(
+                f"the membrane at {cable.center_um[i] / 1000:g} mm reached {v_new[i]:,.0f} mV at {(k + 1) * dt:g} ms,"
+                f" beyond the ±{PLAUSIBLE_MV} mV any membrane can hold"
+            )
         recorder.step(k * dt, dt, v, v_new)
         v = v_new
     return recorder.result(rest)
