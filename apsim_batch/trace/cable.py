@@ -112,20 +112,28 @@ def _gate_step(v: np.ndarray, gates: np.ndarray, dt_ms: float, temperature_c: fl
     return out
 
 
-def _membrane_terms(cable: Cable, membrane, gates: np.ndarray, area: np.ndarray, rest_mv: float):
-    """Chord conductance g (mS) and g·E (µA) of each compartment: I_ion = g V - gE, linear in V."""
-    m, h, n = gates
-    active = cable.active
-    g = np.full(len(area), cable.passive_conductance_ms_per_cm2) * area
-    # the sheath's leak reverses at the nodes' resting potential, so the fibre rests level
-    g_e = g * rest_mv
-    g_na = membrane.g_na_ms_per_cm2 * m**3 * h
-    g_k = membrane.g_k_ms_per_cm2 * n**4
-    g[active] = (g_na + g_k + membrane.g_leak_ms_per_cm2) * area[active]
-    g_e[active] = (
-        g_na * membrane.e_na_mv + g_k * membrane.e_k_mv + membrane.g_leak_ms_per_cm2 * membrane.e_leak_mv
-    ) * area[active]
-    return g, g_e
+class _Membranes:
+    """Chord conductance g (mS) and g·E (µA) of every compartment, so that I_ion = g V - gE (linear in V)."""
+
+    def __init__(self, cable: Cable, membrane, area: np.ndarray, rest_mv: float):
+        self.membrane = membrane
+        # all-active cables (bare axons) take a slice: boolean indexing would copy every step
+        self.active = slice(None) if cable.active.all() else np.flatnonzero(cable.active)
+        self.area = area[self.active]
+        self.g = cable.passive_conductance_ms_per_cm2 * area
+        # the sheath's leak reverses at the nodes' resting potential, so the fibre rests level
+        self.g_e = self.g * rest_mv
+
+    def terms(self, gates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        membrane = self.membrane
+        m, h, n = gates
+        g_na = membrane.g_na_ms_per_cm2 * m**3 * h
+        g_k = membrane.g_k_ms_per_cm2 * n**4
+        self.g[self.active] = (g_na + g_k + membrane.g_leak_ms_per_cm2) * self.area
+        self.g_e[self.active] = (
+            g_na * membrane.e_na_mv + g_k * membrane.e_k_mv + membrane.g_leak_ms_per_cm2 * membrane.e_leak_mv
+        ) * self.area
+        return self.g, self.g_e
 
 
 def solve(
@@ -153,9 +161,10 @@ def solve(
     dt = duration_ms / steps
     stepper = _TrBdf2(capacitance, axial, coupling, dt)
     recorder = _Recorder(snapshot_ms, v, detection_mv)
+    membranes = _Membranes(cable, membrane, area, rest)
     for k in range(steps):
-        gates = _gate_step(v[cable.active], gates, dt, temperature_c)
-        g, g_e = _membrane_terms(cable, membrane, gates, area, rest)
+        gates = _gate_step(v[membranes.active], gates, dt, temperature_c)
+        g, g_e = membranes.terms(gates)
         v_new = stepper.step(v, g, g_e + injected_ua((k + 0.5) * dt))
         if not np.all(np.abs(v_new) <= PLAUSIBLE_MV):
             i = int(np.argmax(np.nan_to_num(np.abs(v_new), nan=np.inf)))
@@ -232,15 +241,16 @@ class _Recorder:
 
     def step(self, t0: float, dt: float, v0: np.ndarray, v1: np.ndarray) -> None:
         self._take(t0, dt, v0, v1)
-        up = np.isnan(self.arrival) & (v0 < self.detection_mv) & (v1 >= self.detection_mv)
-        if up.any():
+        below0, below1 = v0 < self.detection_mv, v1 < self.detection_mv
+        if (below0 != below1).any():
+            up = np.isnan(self.arrival) & below0 & ~below1
             self.arrival[up] = t0 + dt * (self.detection_mv - v0[up]) / (v1[up] - v0[up])
-        down = ~np.isnan(self.arrival) & np.isnan(self.fall) & (v0 >= self.detection_mv) & (v1 < self.detection_mv)
-        if down.any():
+            down = ~np.isnan(self.arrival) & np.isnan(self.fall) & ~below0 & below1
             self.fall[down] = t0 + dt * (v0[down] - self.detection_mv) / (v0[down] - v1[down])
         higher = v1 > self.peak
-        self.peak[higher] = v1[higher]
-        self.peak_time[higher] = t0 + dt
+        if higher.any():
+            self.peak[higher] = v1[higher]
+            self.peak_time[higher] = t0 + dt
 
     def result(self, rest: float) -> CableRun:
         self.snapshots[self.next :] = self.snapshots[self.next - 1]  # times past the end (rounding) repeat it
