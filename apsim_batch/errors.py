@@ -117,5 +117,9 @@ class PackError(ApsimError):
     """A variant set cannot be packed (no such set, or a file differs from its manifest); nothing was written."""
 
 
+class ExportError(ApsimError):
+    """A variant set cannot be exported (no such set or target, no handouts, a file differs from its manifest)."""
+
+
 class Terminated(BaseException):
     """Raised in the main thread when the process receives SIGTERM during a run (like KeyboardInterrupt)."""

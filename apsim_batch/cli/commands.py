@@ -16,6 +16,7 @@ from ..errors import UsageError
 from . import term
 from .guard import guarded_main, user_errors
 from .helptext import PreviewStudentOption, use_plain_help
+from .export import export
 from .share import pack
 from .starter import templates
 
@@ -399,6 +400,7 @@ def merge(
 
 
 app.command()(pack)  # cli/share.py
+app.command()(export)  # cli/export.py
 use_plain_help(app)  # last: every command registered above gets it
 
 
