@@ -14,9 +14,9 @@ from .. import __version__
 from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import UsageError
 from . import term
+from .export import export
 from .guard import guarded_main, user_errors
 from .helptext import PreviewStudentOption, use_plain_help
-from .export import export
 from .share import pack
 from .starter import templates
 

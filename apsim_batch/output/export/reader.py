@@ -22,7 +22,7 @@ MAX_PAGE_BYTES = 16 * 1024 * 1024
 # What a student reads for each key column: words and a unit, never the column's name (that is key vocabulary).
 LABELS = {
     "resting_mv": "Resting level",
-    "spike_count": "Number of spikes",
+    "spike_count": "Number of action potentials",
     "firing_rate_hz": "Firing rate",
     "threshold_mv": "Threshold of the first spike",
     "threshold_time_ms": "Time of the first spike's threshold",

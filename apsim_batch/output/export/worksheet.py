@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from io import BytesIO
 from typing import Any
 
+from ...errors import ExportError
 from .reader import ExportSet, Quantity, Variant, number_text
 
 A4_IN = (8.27, 11.69)
 MARGIN_IN = 0.6
 FIGURE_WIDTH_IN = 160 / 25.4  # the handout figure printed 160 mm wide: big enough to read to its minor grid
+MIN_FIGURE_WIDTH_IN = 100 / 25.4  # narrower, a minor grid step is too small to read
 KEY_ROWS_PER_PAGE = 24
 ANSWER_ROW_IN = 0.8  # an answer box with a label of up to two lines above it
 # Fonts embedded whole as TrueType (not Type 3), and no date or producer: the same set gives the same bytes.
@@ -64,7 +66,12 @@ def _student_page(exported: ExportSet, variant: Variant) -> Any:
     rows_in = ANSWER_ROW_IN * math.ceil(len(exported.quantities) / 2)
     # the figure as wide as the page leaves room for: 160 mm unless the exercise or the boxes need the space
     room_in = top - 0.45 - rows_in - MARGIN_IN
-    figure_width_in = max(1.0, min(FIGURE_WIDTH_IN, room_in * image.shape[1] / image.shape[0]))
+    figure_width_in = min(FIGURE_WIDTH_IN, room_in * image.shape[1] / image.shape[0])
+    if figure_width_in < MIN_FIGURE_WIDTH_IN:
+        raise ExportError(
+            f"{exported.name}: the exercise text and {len(exported.quantities)} answer boxes leave less than 100 mm"
+            " for the figure on an A4 page; ask fewer quantities (--ask) or shorten the exercise"
+        )
     figure_height_in = figure_width_in * image.shape[0] / image.shape[1]
     top -= 0.1
     left_in = (width_in - figure_width_in) / 2
