@@ -25,6 +25,7 @@ pypdf = pytest.importorskip("pypdf")
 
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
+CANVAS = "{http://canvas.instructure.com/xsd/cccv1p0}"
 UNITS = {"mv": "mV", "ms": "ms", "hz": "Hz", "count": ""}
 # Moodle's documented Cloze NUMERICAL syntax: {weight:NUMERICAL:=answer:tolerance} (optionally #feedback)
 CLOZE_NUMERICAL = re.compile(r"\{(\d*):(?:NUMERICAL|NM):=([-+0-9.eE]+):([0-9.eE]+)(?:#[^}~]*)?\}")
@@ -133,8 +134,12 @@ def test_qti_package_matches_the_key(exported):
         images = {r.get("href") for r in resources if r.get("type") == "webcontent"}
         assert {f.get("href") for r in resources for f in r.findall(f"{CP}file")} <= names
         assessment = ET.fromstring(package.read(quiz.find(f"{CP}file").get("href")))
+        (settings,) = [r for r in resources if r.get("identifier") == quiz.find(f"{CP}dependency").get("identifierref")]
+        canvas = ET.fromstring(package.read(settings.get("href")))  # Canvas's quiz settings
         files = {name: package.read(name) for name in images}
     assert images == {f"images/quiz-{v['id']}.png" for v in key["variants"]}
+    assert canvas.findtext(f"{CANVAS}show_correct_answers") == "false"  # students compare notes
+    assert canvas.findtext(f"{CANVAS}points_possible") == f"{len(columns):.1f}"
     for variant in key["variants"]:
         assert files[f"images/quiz-{variant['id']}.png"] == handout_png(exported, variant["id"])
     groups = assessment.findall(f"{QTI}assessment/{QTI}section/{QTI}section")
@@ -154,7 +159,9 @@ def check_item(item: ET.Element, variant: dict, column: str, tolerance: float) -
     assert fields["question_type"] == "numerical_question"
     value = variant["measurements"][column]
     condition = item.find(f"{QTI}resprocessing/{QTI}respcondition/{QTI}conditionvar/{QTI}or")
-    assert float(condition.findtext(f"{QTI}varequal")) == value
+    exact = condition.find(f"{QTI}varequal")
+    assert float(exact.text) == value and exact.get("margintype") == "absolute"
+    assert float(exact.get("margin")) == tolerance
     assert float(condition.findtext(f"{QTI}and/{QTI}vargte")) == pytest.approx(value - tolerance, abs=1e-9)
     assert float(condition.findtext(f"{QTI}and/{QTI}varlte")) == pytest.approx(value + tolerance, abs=1e-9)
     html = item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext")

@@ -68,7 +68,11 @@ def test_every_qti_condition_is_the_key(seed):
     ((name, data),) = qti_files(exported)
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         names = package.namelist()
-        (xml_name,) = [n for n in names if n.endswith(".xml") and n != "imsmanifest.xml"]
+        (xml_name,) = [
+            n
+            for n in names
+            if n.endswith(".xml") and n.split("/")[-1] not in ("imsmanifest.xml", "assessment_meta.xml")
+        ]
         assessment = ET.fromstring(package.read(xml_name))
         for variant in exported.variants:
             assert package.read(f"images/{variant.figure_name}") == variant.figure_png

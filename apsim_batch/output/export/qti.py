@@ -17,6 +17,7 @@ from .reader import ExportSet, Quantity, Variant, figure_alt, number_text
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
+CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 IMAGES = "images"
 FILEBASE = "$IMS-CC-FILEBASE$"  # Canvas's name for the package's files inside question HTML
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same set exports to the same bytes
@@ -33,6 +34,7 @@ def qti_files(exported: ExportSet) -> list[tuple[str, bytes]]:
     entries = {
         "imsmanifest.xml": _xml(_manifest(exported, assessment)),
         f"{assessment}/{assessment}.xml": _xml(_assessment(exported, assessment)),
+        f"{assessment}/assessment_meta.xml": _xml(_canvas_settings(exported, assessment)),
     }
     for variant in exported.variants:
         entries[f"{IMAGES}/{variant.figure_name}"] = variant.figure_png
@@ -55,11 +57,34 @@ def _manifest(exported: ExportSet, assessment: str) -> ET.Element:
     resources = ET.SubElement(root, "resources")
     quiz = ET.SubElement(resources, "resource", identifier=assessment, type="imsqti_xmlv1p2")
     ET.SubElement(quiz, "file", href=f"{assessment}/{assessment}.xml")
+    settings = ident(exported.name, "settings")
+    ET.SubElement(quiz, "dependency", identifierref=settings)
+    meta = f"{assessment}/assessment_meta.xml"
+    kind = "associatedcontent/imscc_xmlv1p1/learning-application-resource"
+    ET.SubElement(ET.SubElement(resources, "resource", identifier=settings, type=kind, href=meta), "file", href=meta)
     for variant in exported.variants:
         href = f"{IMAGES}/{variant.figure_name}"
         image = ET.SubElement(resources, "resource", identifier=ident(href), type="webcontent", href=href)
         ET.SubElement(image, "file", href=href)
     return root
+
+
+def _canvas_settings(exported: ExportSet, assessment: str) -> ET.Element:
+    """Canvas's quiz settings: one attempt, and correct answers not shown (students compare notes)."""
+    quiz = ET.Element("quiz", identifier=assessment, xmlns=CANVAS_NS)
+    settings = {
+        "title": exported.name,
+        "description": "".join(f"<p>{html.escape(p)}</p>" for p in exported.exercise),
+        "shuffle_answers": "false",
+        "quiz_type": "assignment",
+        "points_possible": f"{len(exported.quantities):.1f}",
+        "show_correct_answers": "false",
+        "allowed_attempts": "1",
+        "available": "false",
+    }
+    for name, value in settings.items():
+        ET.SubElement(quiz, name).text = value
+    return quiz
 
 
 def _assessment(exported: ExportSet, assessment: str) -> ET.Element:
@@ -91,7 +116,8 @@ def _item(exported: ExportSet, variant: Variant, quantity: Quantity) -> ET.Eleme
     ET.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
     condition = ET.SubElement(processing, "respcondition", attrib={"continue": "No"})
     either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
-    ET.SubElement(either, "varequal", respident="response1").text = number_text(value)
+    margin = {"margintype": "absolute", "margin": number_text(quantity.tolerance)}
+    ET.SubElement(either, "varequal", respident="response1", attrib=margin).text = number_text(value)
     within = ET.SubElement(either, "and")  # Canvas's "exact answer with margin"
     ET.SubElement(within, "vargte", respident="response1").text = number_text(value - quantity.tolerance)
     ET.SubElement(within, "varlte", respident="response1").text = number_text(value + quantity.tolerance)
