@@ -106,6 +106,15 @@ def test_a_worksheet_that_cannot_fit_says_so():
     assert student.startswith(b"%PDF") and key.startswith(b"%PDF")
 
 
+def test_worksheet_text_is_printed_as_written():
+    """A teacher's "$" or "_" is text, not mathtext (which would fail or change the words)."""
+    pypdf = pytest.importorskip("pypdf")
+    exported = random_set(5, ("Costs $5 and $6_x^2 {1:NUMERICAL:=5:1} & <b>",))
+    (_, student), _ = worksheet_files(exported)
+    text = pypdf.PdfReader(io.BytesIO(student)).pages[0].extract_text()
+    assert "Costs $5 and $6_x^2 {1:NUMERICAL:=5:1} & <b>" in text
+
+
 def test_labels_never_spell_a_key_column():
     for column in LABELS:
         assert column not in label_of(column) and "_" not in label_of(column)

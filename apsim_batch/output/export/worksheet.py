@@ -18,8 +18,9 @@ FIGURE_WIDTH_IN = 160 / 25.4  # the handout figure printed 160 mm wide: big enou
 MIN_FIGURE_WIDTH_IN = 100 / 25.4  # narrower, a minor grid step is too small to read
 KEY_ROWS_PER_PAGE = 24
 ANSWER_ROW_IN = 0.8  # an answer box with a label of up to two lines above it
-# Fonts embedded whole as TrueType (not Type 3), and no date or producer: the same set gives the same bytes.
-PDF_RC = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 10}
+# Fonts embedded as TrueType (not Type 3), and no date or producer: the same set gives the same bytes.
+# Teacher text is printed as written: a "$" is a dollar sign, not the start of mathtext.
+PDF_RC = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 10, "text.parse_math": False}
 PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
 
 
