@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import html
 import xml.etree.ElementTree as ET
-import zipfile
 from io import BytesIO
 
+from ..pack import write_zip
 from .reader import ExportSet, Quantity, Variant, figure_alt, number_text
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -20,7 +20,6 @@ CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 IMAGES = "images"
 FILEBASE = "$IMS-CC-FILEBASE$"  # Canvas's name for the package's files inside question HTML
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same set exports to the same bytes
 
 
 def ident(*parts: str) -> str:
@@ -39,12 +38,7 @@ def qti_files(exported: ExportSet) -> list[tuple[str, bytes]]:
     for variant in exported.variants:
         entries[f"{IMAGES}/{variant.figure_name}"] = variant.figure_png
     buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(entries.items()):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+    write_zip(buffer, entries.items())  # pack's deterministic zip: the same set gives the same bytes
     return [(f"{exported.name}-qti.zip", buffer.getvalue())]
 
 
