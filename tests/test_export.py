@@ -27,8 +27,10 @@ QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
 CANVAS = "{http://canvas.instructure.com/xsd/cccv1p0}"
 UNITS = {"mv": "mV", "ms": "ms", "hz": "Hz", "count": ""}
-# Moodle's documented Cloze NUMERICAL syntax: {weight:NUMERICAL:=answer:tolerance} (optionally #feedback)
-CLOZE_NUMERICAL = re.compile(r"\{(\d*):(?:NUMERICAL|NM):=([-+0-9.eE]+):([0-9.eE]+)(?:#[^}~]*)?\}")
+# Moodle's Cloze NUMERICAL blank, {weight:NUMERICAL:=answer:tolerance}, with the number pattern of Moodle's own
+# parser (NUMBER_REGEX in question/type/multianswer/questiontype.php): no "+", no inf or nan
+MOODLE_NUMBER = r"-?(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?"
+CLOZE_NUMERICAL = re.compile(rf"\{{([0-9]*):(?:NUMERICAL|NM):=({MOODLE_NUMBER}):({MOODLE_NUMBER})\}}")
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,17 @@ def test_every_moodle_blank_is_the_key(seed):
         assert got == [(a, q.tolerance) for a, q in zip(variant.answers, exported.quantities, strict=True)]
 
 
+def test_numbers_in_any_notation_are_moodle_numbers():
+    """repr() writes 1e-05 and 1.5e+16; Moodle's parser reads both (and never a '+' before the number)."""
+    exported = random_set(1)
+    values = (1e-05, 1.5e16, -0.0, 7, -123.456)
+    quantity = Quantity("peak_mv", "Peak", "mV", 2.5e-07)
+    variants = tuple(Variant(f"v{i}", f"v{i}.png", b"", (v,)) for i, v in enumerate(values))
+    ((_, data),) = moodle_files(ExportSet(exported.name, (), (quantity,), variants))
+    blanks = CLOZE_NUMERICAL.findall(data.decode("utf-8"))
+    assert [(float(v), float(t)) for _, v, t in blanks] == [(v, 2.5e-07) for v in values]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_qti_condition_is_the_key(seed):
     exported = random_set(seed)
