@@ -227,6 +227,13 @@ def test_worksheets_one_page_per_variant_no_answer_fonts_embedded(exported):
         for column in key_columns(key):
             value = variant["measurements"][column]
             assert (str(value) if isinstance(value, int) else f"{value:.3f}") in text
+    # then the calipers: each variant's trace with its values drawn where they are read (6 to a page)
+    assert len(teacher.pages) == 1 + 1
+    calipers = teacher.pages[1].extract_text()
+    for variant in key["variants"]:
+        measured = variant["measurements"]
+        assert f"peak {measured['peak_mv']:.1f} at {measured['peak_time_ms']:.2f} ms" in calipers
+        assert f"AHP depth {measured['ahp_depth_mv']:.1f}" in calipers
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
@@ -311,3 +318,15 @@ def test_changed_or_planted_figures_are_refused(exported, tmp_path):
     proc = run_entry_point("export", "quiz", "--to", "moodle", "--out", out, "--dest", tmp_path / "d", cwd=tmp_path)
     assert proc.returncode == 1 and "quiz-v02.png: not a regular file inside the outputs folder" in proc.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_a_changed_trace_stops_the_teacher_key(exported, tmp_path):
+    """The calipers draw trace.csv, checked against its render manifest; questions do not read it."""
+    out = tmp_path / "out"
+    shutil.copytree(exported / "out", out, symlinks=True)
+    with (out / "quiz-v03" / "trace.csv").open("a", encoding="utf-8") as trace:
+        trace.write("99,99\n")
+    proc = run_entry_point("export", "quiz", "--to", "pdf", "--out", out, "--dest", tmp_path / "d", cwd=tmp_path)
+    assert proc.returncode == 1 and "quiz-v03/trace.csv: does not match its manifest" in proc.stderr
+    proc = run_entry_point("export", "quiz", "--to", "moodle", "--out", out, "--dest", tmp_path / "d", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr

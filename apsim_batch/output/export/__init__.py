@@ -15,13 +15,23 @@ from .qti import qti_files
 from .reader import ExportSet, read_set
 from .worksheet import worksheet_files
 
-__all__ = ["EXPORTERS", "Exported", "export_set"]
+__all__ = ["EXPORTERS", "Exported", "Exporter", "export_set"]
 
-# target -> (what it writes, the function that makes its files from the set). Adding one is a module plus a line.
-EXPORTERS: dict[str, tuple[str, Callable[[ExportSet], list[tuple[str, bytes]]]]] = {
-    "moodle": ("Moodle XML: one Cloze question per variant, for a question bank", moodle_files),
-    "qti": ("a QTI 1.2 package for Canvas: a question group per asked quantity", qti_files),
-    "pdf": ("printable worksheets, one page per variant, and the teacher's key", worksheet_files),
+
+@dataclass(frozen=True)
+class Exporter:
+    """One export target: what it writes, the function making its files, whether it reads the traces."""
+
+    description: str
+    make: Callable[[ExportSet], list[tuple[str, bytes]]]
+    reads_traces: bool = False  # the teacher's calipers draw each variant's trace.csv
+
+
+# Adding a target is a module plus a line here.
+EXPORTERS: dict[str, Exporter] = {
+    "moodle": Exporter("Moodle XML: one Cloze question per variant, for a question bank", moodle_files),
+    "qti": Exporter("a QTI 1.2 package for Canvas: a question group per asked quantity", qti_files),
+    "pdf": Exporter("printable worksheets, one page per variant, and the teacher's key", worksheet_files, True),
 }
 
 
@@ -54,8 +64,9 @@ def export_set(
     if set_name not in known:
         shown = ", ".join(known) if known else "none yet: run a config with a variants block first"
         raise ExportError(f"{out}: no variant set named {set_name!r} (sets here: {shown})")
-    exported = read_set(out, set_name, ask)
-    made = EXPORTERS[to][1](exported)
+    exporter = EXPORTERS[to]
+    exported = read_set(out, set_name, ask, with_traces=exporter.reads_traces)
+    made = exporter.make(exported)
     if dest is not None:
         target = Path(dest)
         target.mkdir(parents=True, exist_ok=True)

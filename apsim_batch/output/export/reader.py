@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ...errors import ExportError
 from ...names import INDEX, MANIFEST
@@ -18,6 +21,7 @@ from ..nofollow import inside_file, load_json_untrusted, read_untrusted
 MAX_KEY_BYTES = 64 * 1024 * 1024  # a 10,000-variant key is a few megabytes
 MAX_FIGURE_BYTES = 16 * 1024 * 1024  # a handout PNG is tens of kilobytes
 MAX_PAGE_BYTES = 16 * 1024 * 1024
+MAX_TRACE_BYTES = 256 * 1024 * 1024  # a million-sample trace.csv is about 40 MB
 
 # What a student reads for each key column: words and a unit, never the column's name (that is key vocabulary).
 LABELS = {
@@ -50,12 +54,17 @@ class Quantity:
 
 @dataclass(frozen=True)
 class Variant:
-    """One variant: its id, its handout figure (name and PNG bytes) and the key's value of each asked quantity."""
+    """One variant: its id, its handout figure (name and PNG bytes) and the key's value of each asked quantity.
+
+    Teacher-only, for the key's calipers: every numeric measurement of the key, and the rendered trace
+    (time ms, voltage mV; None when the render wrote no CSV)."""
 
     id: str
     figure_name: str
     figure_png: bytes
     answers: tuple[float, ...]
+    measured: tuple[tuple[str, float], ...] = ()
+    trace: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +98,13 @@ def figure_alt(set_name: str, variant_id: str) -> str:
     return f"The membrane voltage trace of {set_name} · {variant_id}, with its grid"
 
 
-def read_set(out_dir: Path, set_name: str, ask: Sequence[str] | None = None) -> ExportSet:
+def read_set(out_dir: Path, set_name: str, ask: Sequence[str] | None = None, with_traces: bool = False) -> ExportSet:
     """Read a set's answer key, its handout figures (checked against the handout manifest) and exercise text.
 
     `ask` names the key columns to ask (default: every column with a marking tolerance and a value
-    in every variant). Files in the outputs folder are untrusted: regular files inside it, size-capped.
+    in every variant). `with_traces` also reads each variant's trace.csv (the teacher's calipers).
+    Files in the outputs folder are untrusted: regular files inside it, size-capped, checked against
+    the sha256 their manifest records.
     """
     key = _load(out_dir / set_name / TEACHER / ANSWER_JSON, f"{set_name} has no answer key; run its config first")
     if not isinstance(key, dict) or key.get("set") != set_name or not isinstance(key.get("variants"), list):
@@ -112,7 +123,9 @@ def read_set(out_dir: Path, set_name: str, ask: Sequence[str] | None = None) -> 
             raise ExportError(f"{out_dir / set_name / HANDOUTS}: no handout figure (PNG) for {set_name} {vid}")
         measured = row.get("measurements") if isinstance(row.get("measurements"), dict) else {}
         answers = tuple(_number(measured.get(q.column), f"{set_name} {vid}: {q.column}") for q in quantities)
-        variants.append(Variant(vid, *figures[vid], answers))
+        numbers = tuple((k, v) for k, v in sorted(measured.items()) if _is_number(v))
+        trace = _trace(out_dir, row.get("name")) if with_traces else None
+        variants.append(Variant(vid, *figures[vid], answers, numbers, trace))
     if not variants:
         raise ExportError(f"{out_dir / set_name / TEACHER / ANSWER_JSON}: the key lists no variant")
     exercise = _exercise(out_dir / set_name / HANDOUTS / INDEX)
@@ -173,6 +186,26 @@ def _figures(out_dir: Path, set_name: str, handouts: Any) -> dict[str, tuple[str
             )
         found[str(record.get("variant"))] = (path.name, data)
     return found
+
+
+def _trace(out_dir: Path, name: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A variant's trace.csv (time ms, voltage mV), checked against its render manifest; None without one."""
+    if not isinstance(name, str) or inside_file(out_dir, f"{name}/{MANIFEST}") is None:
+        return None
+    manifest = _load(out_dir / name / MANIFEST, "no render manifest")
+    records = manifest.get("files") if isinstance(manifest, dict) else None
+    csv = [r for r in records or [] if isinstance(r, dict) and r.get("format") == "csv"]
+    path = inside_file(out_dir, csv[0].get("path")) if csv else None
+    if path is None:
+        return None
+    data = read_untrusted(path, MAX_TRACE_BYTES)
+    if hashlib.sha256(data).hexdigest() != csv[0].get("sha256"):
+        raise ExportError(f"{path}: does not match its manifest (changed or being rewritten); run again, then export")
+    try:
+        table = np.loadtxt(io.BytesIO(data), delimiter=",", skiprows=1, usecols=(0, 1), ndmin=2)
+    except ValueError as exc:
+        raise ExportError(f"{path}: not a trace of time_ms,voltage_mv rows ({exc})") from None
+    return table[:, 0], table[:, 1]
 
 
 def _exercise(page: Path) -> tuple[str, ...]:

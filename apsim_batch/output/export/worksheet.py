@@ -10,6 +10,7 @@ from io import BytesIO
 from typing import Any
 
 from ...errors import ExportError
+from .calipers import caliper_pages
 from .reader import ExportSet, Quantity, Variant, number_text
 
 A4_IN = (8.27, 11.69)
@@ -25,7 +26,8 @@ PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
 
 
 def worksheet_files(exported: ExportSet) -> list[tuple[str, bytes]]:
-    """`<set>-worksheets.pdf` (one page per variant, no answer on it) and `<set>-key.pdf` (the teacher's)."""
+    """`<set>-worksheets.pdf` (one page per variant, no answer on it) and `<set>-key.pdf` (the teacher's:
+    the table of values and tolerances, then each trace with its calipers)."""
     with _pdf() as (pages, buffer):
         for variant in exported.variants:
             pages.savefig(_student_page(exported, variant))
@@ -34,6 +36,8 @@ def worksheet_files(exported: ExportSet) -> list[tuple[str, bytes]]:
         rows = list(exported.variants)
         for start in range(0, len(rows), KEY_ROWS_PER_PAGE):
             pages.savefig(_key_page(exported, rows[start : start + KEY_ROWS_PER_PAGE], start, len(rows)))
+        for page in caliper_pages(exported, (A4_IN[1], A4_IN[0])):
+            pages.savefig(page)
     return [(f"{exported.name}-worksheets.pdf", student), (f"{exported.name}-key.pdf", buffer.getvalue())]
 
 
