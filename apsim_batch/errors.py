@@ -117,5 +117,13 @@ class PackError(ApsimError):
     """A variant set cannot be packed (no such set, or a file differs from its manifest); nothing was written."""
 
 
+class ExportError(ApsimError):
+    """A variant set cannot be exported (no such set or target, no handouts, a file differs from its manifest)."""
+
+
+class RecordingError(ApsimError):
+    """A recorded trace (CSV or ABF) cannot be read: its file, line or column, and what is allowed."""
+
+
 class Terminated(BaseException):
     """Raised in the main thread when the process receives SIGTERM during a run (like KeyboardInterrupt)."""

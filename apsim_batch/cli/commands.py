@@ -14,6 +14,7 @@ from .. import __version__
 from ..batch import DEFAULT_TIMEOUT_S
 from ..errors import UsageError
 from . import term
+from .export import export
 from .guard import guarded_main, user_errors
 from .helptext import PreviewStudentOption, use_plain_help
 from .share import pack
@@ -399,6 +400,7 @@ def merge(
 
 
 app.command()(pack)  # cli/share.py
+app.command()(export)  # cli/export.py
 use_plain_help(app)  # last: every command registered above gets it
 
 

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import PackError
 from ..names import MANIFEST
@@ -145,7 +146,13 @@ def _regular(path: Path, root: Path) -> bool:
 
 
 def _write_zip(path: Path, entries: Iterable[tuple[str, bytes]]) -> None:
-    with atomic_path(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+    with atomic_path(path) as temp:
+        write_zip(temp, entries)
+
+
+def write_zip(target: Path | BinaryIO, entries: Iterable[tuple[str, bytes]]) -> None:
+    """A zip of `entries` (name, bytes) in name order with fixed times and modes: the same entries, the same bytes."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.external_attr = 0o644 << 16
