@@ -208,7 +208,9 @@ def _option_row(param: typing.Any) -> str:
     flag = getattr(param, "is_flag", False)
     value = "" if flag or argument else f"`{param.metavar or param.name.upper()}`"
     default = param.default if getattr(param, "show_default", None) is not False else None
-    shown = "" if default in (None, False, ()) or flag else f"`{default.value if hasattr(default, 'value') else default}`"
+    shown = (
+        "" if default in (None, False, ()) or flag else f"`{default.value if hasattr(default, 'value') else default}`"
+    )
     return f"| {names} | {value} | {_cell(param.help or '')} | {shown} |"
 
 
