@@ -98,3 +98,28 @@ def test_the_site_builds_strictly_with_its_generated_pages(tmp_path):
         assert f'id="{name}"' in cli, name
     assert "<!-- cli-reference -->" not in cli and "needs apsim-batch[dask]" in cli
     assert not (site / "hooks.py").exists()
+
+
+def yaml_blocks() -> list[tuple[str, str]]:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return [
+        (f"{page.relative_to(ROOT)}", code)
+        for page in pages
+        for code in re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    ]
+
+
+def test_every_config_shown_in_the_docs_is_valid():
+    """A yaml block that is a config (only config keys, nothing elided with '...') validates as written."""
+    from apsim_batch.config.models import Config
+    from apsim_batch.config.yamlsafe import parse_yaml
+
+    checked = []
+    for where, code in yaml_blocks():
+        if "..." in code or code.lstrip().startswith("-"):
+            continue  # a fragment of a workflow, or a config with parts left out on purpose
+        data = parse_yaml(code, where)[0]
+        if isinstance(data, dict) and set(data) <= set(Config.model_fields):
+            Config.model_validate(data)
+            checked.append(where)
+    assert {"README.md", "docs/tutorial/change-the-spike.md", "docs/how-to/editor.md"} <= set(checked), checked
