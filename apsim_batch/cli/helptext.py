@@ -11,7 +11,6 @@ import inspect
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 # `variants` writes nothing: its --student only previews the sets as `run --student` would treat them.
@@ -36,6 +35,8 @@ def literal(text: str | None) -> str | None:
     """Help text as written: paragraphs reflowed (rich keeps single newlines), brackets not read as markup."""
     if text is None:
         return None
+    from rich.markup import escape  # only when help is shown: rich costs ~20 ms at start-up
+
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return escape("\n\n".join(" ".join(p.split()) for p in paragraphs))
 
@@ -45,7 +46,6 @@ def plain(param: Any) -> Any:
     if getattr(param, "_apsim_plain", False):
         return param
     param._apsim_plain = True
-    param.help = literal(param.help)
     if isinstance(param, TyperArgument):
         name = param.metavar or param.name.upper()
         shown = name if param.required else f"[{name}]"
@@ -60,12 +60,21 @@ def plain(param: Any) -> Any:
     return param
 
 
+def read_literally(command: Any, ctx: Any) -> None:
+    """Make the help texts of a command and its parameters literal, once, when its help is about to be shown."""
+    if not getattr(command, "_apsim_literal", False):
+        command._apsim_literal = True
+        command.help = literal(command.help)
+        for param in command.get_params(ctx):
+            param.help = literal(param.help)
+
+
 class PlainHelpCommand(TyperCommand):
     """A command whose help is read literally and whose parameters show their names (or metavars) only."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.help = literal(self.help)
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        read_literally(self, ctx)
+        super().format_help(ctx, formatter)
 
     def get_params(self, ctx: Any) -> list[Any]:
         return [plain(param) for param in super().get_params(ctx)]
@@ -74,9 +83,10 @@ class PlainHelpCommand(TyperCommand):
 class PlainHelpGroup(TyperGroup):
     """The top-level help: read literally, its options (--version, --help, completion) shown as flags."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.help = literal(self.help)
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for command in [self, *self.commands.values()]:  # the command list shows each one's summary
+            read_literally(command, ctx)
+        super().format_help(ctx, formatter)
 
     def get_params(self, ctx: Any) -> list[Any]:
         return [plain(param) for param in super().get_params(ctx)]
