@@ -97,6 +97,8 @@ def test_the_site_builds_strictly_with_its_generated_pages(tmp_path):
     for name in get_command(app).commands:  # every command's generated section, with its options
         assert f'id="{name}"' in cli, name
     assert "<!-- cli-reference -->" not in cli and "needs apsim-batch[dask]" in cli
+    ci = (site / "how-to" / "ci" / "index.html").read_text(encoding="utf-8")
+    assert "<!-- file:" not in ci and "GITHUB_ACTION_PATH" in ci  # examples/ci/render.yml and action.yml, whole
     assert not (site / "hooks.py").exists()
 
 
