@@ -1,8 +1,9 @@
-"""Every shell and Python block of the README, run as a reader runs it, in a copy of the repository.
+"""Every shell and Python block of the README and the docs pages, run as a reader runs it, in a copy of the repository.
 
 The copy holds the repository's tracked files only (a fresh clone). The Quick start block creates
 its own virtual environment there and renders every shipped config; the other blocks run in the
-same copy afterwards, so they find what a reader who followed the README would have.
+same copy afterwards, in a fresh shell without the environment active, in the order a reader meets
+them (the README, then the site's pages in its navigation order), so they find what that reader would have.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import ROOT
 
@@ -24,6 +26,8 @@ README = ROOT / "README.md"
 QUICK_START = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/apsim-batch run configs/"
 TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
 DASK_ADDRESS, DASK_SHARED = "tcp://10.0.0.5:8786", "/shared/outputs"
+DASK_INSTALL = '.venv/bin/pip install -e ".[dask]"'
+BENCHMARK = ".venv/bin/python benchmarks/run.py"
 
 
 @dataclass(frozen=True)
@@ -31,18 +35,39 @@ class Block:
     language: str
     code: str
     line: int
+    page: Path = README
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+
+def _nav_pages(nav: list) -> list[str]:
+    pages = []
+    for item in nav:
+        for value in item.values() if isinstance(item, dict) else [item]:
+            pages += _nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+def pages() -> list[Path]:
+    """The README, then every docs page in the site's navigation order (a page left out of it last)."""
+    nav = _nav_pages(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
+    listed = [ROOT / "docs" / page for page in nav]
+    return [README, *listed, *sorted(set((ROOT / "docs").rglob("*.md")) - set(listed))]
 
 
 def blocks(languages: tuple[str, ...]) -> list[Block]:
-    found, lines = [], README.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        if match := re.fullmatch(r"```(\w+)", lines[i]):
-            end = lines.index("```", i + 1)
-            if match.group(1) in languages:
-                found.append(Block(match.group(1), "\n".join(lines[i + 1 : end]) + "\n", i + 2))
-            i = end
-        i += 1
+    found = []
+    for page in pages():
+        lines, i = page.read_text(encoding="utf-8").splitlines(), 0
+        while i < len(lines):
+            if match := re.fullmatch(r"```(\w+)", lines[i]):
+                end = lines.index("```", i + 1)
+                if match.group(1) in languages:
+                    found.append(Block(match.group(1), "\n".join(lines[i + 1 : end]) + "\n", i + 2, page))
+                i = end
+            i += 1
     return found
 
 
@@ -50,17 +75,21 @@ SHELL = blocks(("bash", "sh", "shell", "console"))
 PYTHON = blocks(("python",))
 
 
-def test_every_shell_and_python_block_has_a_test_here():
-    """A block added to the README without a test here fails this test, naming its line."""
-    known = {QUICK_START, TEST_COMMAND, "apsim-batch run configs/ --executor dask", "python benchmarks/run.py"}
+def special(block: Block) -> bool:
+    """Blocks with a test of their own: the Quick start (the clone), the test command, Dask, the benchmark."""
+    code = block.code.strip()
+    return code in (QUICK_START, TEST_COMMAND) or "--executor dask" in code or BENCHMARK in code
+
+
+def test_every_command_is_written_for_a_fresh_shell():
+    """Every shell line names the environment's own programs (.venv/bin/...) or makes it: no bare apsim-batch."""
     for block in SHELL:
-        for command in block.code.splitlines():
-            command = command.split("  #")[0].strip()
-            first = command.split(" --scheduler")[0] if "--scheduler" in command else command
-            assert first in known, f"README.md:{block.line}: no test runs {command!r}; add one to {__name__}"
+        for command in filter(None, (line.split("  #")[0].strip() for line in block.code.splitlines())):
+            assert command.startswith((".venv/bin/", "python3 -m venv .venv")), f"{block.where}: {command!r}"
     assert [block.code.splitlines()[0] for block in PYTHON] == [
         "from apsim_batch import load_config, render, run_batch"
     ]
+    assert any(special(block) for block in SHELL) and not all(special(block) for block in SHELL)
 
 
 def tracked_files() -> list[str]:
@@ -188,9 +217,11 @@ def test_dask_block_runs(clone, tmp_path):
     """
     distributed = pytest.importorskip("distributed")
     (block,) = [b for b in SHELL if "--executor dask" in b.code]
-    first, second = [line.split("  #")[0].strip() for line in block.code.splitlines()]
-    bin_dir = str(Path(sys.executable).parent)  # the environment with the [dask] extra
-    env = reader_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    install, first, second = [line.split("  #")[0].strip() for line in block.code.splitlines()]
+    assert install == DASK_INSTALL
+    proc = bash(install, clone)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    env = reader_env()
     proc = bash(first, clone, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"^0 rendered, \d+ up to date, 0 failed", proc.stdout, re.M), proc.stdout[-2000:]
@@ -209,15 +240,31 @@ def test_dask_block_runs(clone, tmp_path):
 @pytest.mark.slow
 def test_benchmark_block_quick_check_runs_and_leaves_results_alone(clone):
     """The block's command with the `--quick` its comment offers (the full run takes 5-10 minutes)."""
-    (block,) = [b for b in SHELL if "benchmarks/run.py" in b.code]
+    (block,) = [b for b in SHELL if BENCHMARK in b.code]
     command = block.code.split("  #")[0].strip()
-    assert "--quick" in block.code
+    assert "--quick" in block.code and command == BENCHMARK
     results = clone / "benchmarks" / "RESULTS.md"
     before = results.read_bytes()
-    env = reader_env(PATH=f"{clone / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    proc = bash(f"{command} --quick", clone, env, timeout=900)
+    proc = bash(f"{command} --quick", clone, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| GIF" in proc.stdout and results.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_every_other_shell_block_runs_as_written(clone):
+    """The tutorials' and guides' blocks, each as one script in a fresh shell, in reading order; each must succeed."""
+    ran = []
+    for block in SHELL:
+        if special(block):
+            continue
+        proc = bash(block.code, clone)
+        assert proc.returncode == 0, f"{block.where}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        ran.append(block.where)
+    assert ran, "no tutorial block ran"
+    # What the tutorials promise: the starter config rendered, the exercise set zipped for students and teacher.
+    assert (clone / "outputs" / "lesson1" / "lesson1.gif").is_file()
+    assert (clone / "outputs" / "quiz" / "quiz-students.zip").is_file()
+    assert (clone / "outputs" / "quiz" / "teacher" / "answer_key.csv").is_file()
 
 
 # --- the library from a plain script: workers never re-run the caller's script ------------------------

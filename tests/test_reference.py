@@ -1,4 +1,4 @@
-"""The README's config reference, used as a reader uses it: every row at its documented path, every limit.
+"""The config reference (docs/reference/config.md), used as a reader uses it: every row at its documented path, every limit.
 
 A config is built from each row (the documented path, a valid value) and validated by the CLI; a value
 just past each documented limit is refused by the CLI naming that path and that limit; and the table's
@@ -21,7 +21,7 @@ from apsim_batch.config.yamlsafe import parse_yaml
 
 from .conftest import ROOT, run_entry_point, write
 
-README = ROOT / "README.md"
+README = ROOT / "docs" / "reference" / "config.md"  # the reference page; the docs build regenerates its table
 SCHEMA = json.loads((ROOT / "apsim-batch.schema.json").read_text(encoding="utf-8"))
 VARIED = "animation.samples_per_frame"  # the field a variant set varies in the configs built here
 

@@ -16,14 +16,16 @@ from ..errors import UsageError
 from . import term
 from .export import export
 from .guard import guarded_main, user_errors
-from .helptext import PreviewStudentOption, use_plain_help
+from .helptext import PlainHelpGroup, PreviewStudentOption, use_plain_help
+from .panels import arrange
 from .share import pack
 from .starter import templates
 
 app = typer.Typer(
+    cls=PlainHelpGroup,
     help="Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs.",
     no_args_is_help=True,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
@@ -402,6 +404,7 @@ def merge(
 app.command()(pack)  # cli/share.py
 app.command()(export)  # cli/export.py
 use_plain_help(app)  # last: every command registered above gets it
+arrange(app)  # cli/panels.py: help panels and order by workflow
 
 
 def main() -> None:

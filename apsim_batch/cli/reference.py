@@ -1,7 +1,7 @@
-"""The config reference table for the README, generated from the models' field descriptions.
+"""The reference pages' generated parts: the config table from the models, the commands from the typer app.
 
-`python -m apsim_batch.cli.reference README.md` rewrites the table between its markers; a test fails
-when the README is out of date.
+`python -m apsim_batch.cli.reference docs/reference/config.md` rewrites the table between its markers
+(a test fails when it is out of date); the docs build (`docs/hooks.py`) regenerates both.
 """
 
 from __future__ import annotations
@@ -195,6 +195,46 @@ def update(path: Path) -> bool:
     new = f"{head}{START}\n{reference_markdown()}{END}{tail}"
     path.write_text(new, encoding="utf-8")
     return new != text
+
+
+def _cell(text: str) -> str:
+    """Help text as a Markdown table cell: rich's escapes undone, HTML and pipes escaped."""
+    return " ".join(text.replace("\\[", "[").replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").split())
+
+
+def _option_row(param: typing.Any) -> str:
+    argument = param.param_type_name == "argument"
+    names = f"`{param.metavar or param.name.upper()}`" if argument else ", ".join(f"`{n}`" for n in param.opts)
+    flag = getattr(param, "is_flag", False)
+    value = "" if flag or argument else f"`{param.metavar or param.name.upper()}`"
+    default = param.default if getattr(param, "show_default", None) is not False else None
+    shown = (
+        "" if default in (None, False, ()) or flag else f"`{default.value if hasattr(default, 'value') else default}`"
+    )
+    return f"| {names} | {value} | {_cell(param.help or '')} | {shown} |"
+
+
+def cli_markdown() -> str:
+    """Every command of `apsim-batch`, in its --help order: usage, description, a table of its parameters."""
+    import inspect
+
+    from typer.main import get_command
+
+    from .commands import app
+    from .panels import PANEL
+
+    group = get_command(app)
+    root = group.make_context("apsim-batch", [], resilient_parsing=True)
+    out = []
+    for name, command in group.commands.items():
+        ctx = command.make_context(name, [], parent=root, resilient_parsing=True)
+        usage = " ".join(["apsim-batch", name, *command.collect_usage_pieces(ctx)])
+        paragraphs = [_cell(p) for p in inspect.cleandoc(command.help or "").split("\n\n")]
+        out += [f"### {name}", "", f"*{PANEL.get(name, 'Commands')}* · `{usage}`", ""]
+        out += [line for paragraph in paragraphs for line in (paragraph, "")]
+        out += ["| parameter | value | meaning | default |", "| --- | --- | --- | --- |"]
+        out += [_option_row(param) for param in command.get_params(ctx)] + [""]
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
