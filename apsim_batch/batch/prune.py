@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..names import MANIFEST
-from ..output.answers import ANSWER_JSON, HANDOUTS, TEACHER, key_records, set_config
+from ..output.answers import ANSWER_JSON, HANDOUTS, PACKED, TEACHER, key_records, set_config
 from ..output.files import render_folders, sha256_file
 from ..output.manifest import config_of, read_manifest
 from ..output.nofollow import inside_file
@@ -66,7 +66,7 @@ def prune(out_dir: Path, stale: Sequence[str]) -> Pruned:
             records += [r for r in found if r["path"].startswith(f"{name}/")]
     if not names:
         return Pruned((), ())
-    manifests = [r for r in records if r["path"].rsplit("/", 1)[-1] in (MANIFEST, ANSWER_JSON)]
+    manifests = [r for r in records if r["path"].rsplit("/", 1)[-1] in (MANIFEST, ANSWER_JSON, PACKED)]
     ordered = [*manifests, *(r for r in records if r not in manifests)]  # every record before what it lists
     folders = [f"{name}/{sub}" for name in names for sub in (TEACHER, HANDOUTS)] + names
     kept = prune_by_record(out_dir, names, ordered, folders)

@@ -42,6 +42,7 @@ from .ownership import delete_recorded, remove_empty_folders
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
 STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
+PACKED = "packed.json"  # pack.py's record of the zips it wrote into the set's folder (so prune may remove them)
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
 # The answer key's first row after the header: the marking tolerance of each measured column.
 TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± one minor grid step"
@@ -332,17 +333,19 @@ def remove_handouts(out_dir: Path, name: str, owned: Sequence[dict[str, Any]]) -
 
 
 def key_records(out_dir: Path, name: str) -> list[dict[str, Any]]:
-    """The files a set's answer key records (its CSV and handouts), the key itself first; [] without a key.
-
-    The key's own record is its sha256 as read now: the key is the set's manifest.
-    """
+    """The files a set's answer key records (its CSV and handouts) and the zips pack recorded, the
+    records themselves first (their sha256 as read now: they are the set's manifests); [] without a key."""
     path = out_dir / name / TEACHER / ANSWER_JSON
     if set_source(out_dir, name) is None or inside_file(out_dir, f"{name}/{TEACHER}/{ANSWER_JSON}") is None:
         return []
-    key = read_manifest(path) or {}
-    listed = key.get("files") if isinstance(key.get("files"), list) else []
-    own = {"path": f"{name}/{TEACHER}/{ANSWER_JSON}", "sha256": sha256_file(path)}
-    return [own, *(r for r in listed if isinstance(r, dict) and isinstance(r.get("path"), str))]
+    records = [{"path": f"{name}/{TEACHER}/{ANSWER_JSON}", "sha256": sha256_file(path)}]
+    packed = inside_file(out_dir, f"{name}/{PACKED}")
+    if packed is not None:
+        records.append({"path": f"{name}/{PACKED}", "sha256": sha256_file(packed)})
+    for manifest in (path, packed):
+        listed = (read_manifest(manifest) or {}).get("files") if manifest is not None else None
+        records += [r for r in listed or [] if isinstance(r, dict) and isinstance(r.get("path"), str)]
+    return records
 
 
 def _under(records: Iterable[dict[str, Any]], *parts: str) -> list[dict[str, Any]]:
