@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..errors import ApsimError, MergeError, UsageError
 from ..names import MANIFEST, SHARD_FILE, check_output_name, is_reserved_file_name
 from ..output.files import (
@@ -34,7 +36,7 @@ from ..output.files import (
     write_bytes_atomic,
 )
 from ..output.gallery import write_gallery
-from ..output.manifest import read_manifest, update_batch_manifest
+from ..output.manifest import RenderManifest, first_problem, read_manifest, update_batch_manifest
 from ..output.nofollow import (
     MAX_JSON_BYTES,
     O_CLOEXEC,
@@ -212,6 +214,10 @@ def _read_render(folder: Path, name: str, entry: dict[str, Any]) -> SourceRender
         raise MergeError(f"{path}: cannot read the render's manifest ({exc})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list) or not manifest["files"]:
         raise MergeError(f"{path}: not a render manifest (no 'files' list)")
+    try:
+        RenderManifest.model_validate(manifest)
+    except ValidationError as exc:
+        raise MergeError(f"{path}: {first_problem(exc)}; the folder is damaged") from None
     for key, value in entry.items():
         if manifest.get(key) != value:
             raise MergeError(f"{path}: {key!r} disagrees with {folder / MANIFEST}; the folder is damaged")

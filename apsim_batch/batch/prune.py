@@ -11,7 +11,7 @@ from typing import Any
 from ..names import MANIFEST
 from ..output.answers import ANSWER_JSON, HANDOUTS, PACKED, TEACHER, key_records, set_config
 from ..output.files import render_folders, sha256_file
-from ..output.manifest import config_of, read_manifest
+from ..output.manifest import config_of, load_render_manifest
 from ..output.nofollow import inside_file
 from ..output.ownership import Kept, prune_by_record
 
@@ -32,7 +32,7 @@ def find_stale(
     kept = {Path(os.path.realpath(s)) for s in kept_sources}
     stale = []
     for folder in render_folders(out_dir):
-        manifest = read_manifest(folder / MANIFEST)
+        manifest = load_render_manifest(folder / MANIFEST).manifest
         config = config_of(manifest, out_dir) if manifest is not None else set_config(out_dir, folder.name)
         if config is None or folder.name.lower() in produced:
             continue
@@ -76,9 +76,7 @@ def prune(out_dir: Path, stale: Sequence[str]) -> Pruned:
 def _render_records(out_dir: Path, name: str) -> list[dict[str, Any]]:
     """A render's own manifest (its sha256 as read now) and the files it lists; [] when it has none."""
     path = inside_file(out_dir, f"{name}/{MANIFEST}")
-    manifest = read_manifest(path) if path is not None else None
+    manifest = load_render_manifest(path).manifest if path is not None else None
     if path is None or manifest is None:
         return []
-    listed = manifest.get("files") if isinstance(manifest.get("files"), list) else []
-    own = {"path": f"{name}/{MANIFEST}", "sha256": sha256_file(path)}
-    return [own, *(r for r in listed if isinstance(r, dict) and isinstance(r.get("path"), str))]
+    return [{"path": f"{name}/{MANIFEST}", "sha256": sha256_file(path)}, *(r.data() for r in manifest.files)]

@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from ..output.files import (
 )
 from ..output.gallery import write_gallery
 from ..output.manifest import (
+    ManifestRead,
+    load_render_manifest,
     missing_formats,
-    read_manifest,
     resolved_parameters,
     selected_formats,
     update_batch_manifest,
@@ -41,19 +42,25 @@ from .prune import find_stale, prune
 from .shard import Shard, record_shard, shard_unit
 
 
-def _still_to_do(job: Job, force: bool) -> tuple[dict[str, Any] | None, list[str]]:
-    """(the render's manifest, the formats it still needs): a format is done when its files are on
-    disk, intact, and their per-file keys say they were made from these parameters by this version.
+def _still_to_do(job: Job, force: bool) -> tuple[dict[str, Any] | None, list[str], tuple[str, ...]]:
+    """(the render's manifest, the formats it still needs, problems found in the manifest): a format is
+    done when its files are on disk, intact, and their per-file keys say they were made from these
+    parameters by this version.
 
     So a run limited to some formats, then a full run, renders only what is missing or stale.
     """
     config = job.loaded.config
     wanted = selected_formats(config, job.formats)
     folder = job.out_dir / job.name
-    manifest = None if force or folder.is_symlink() else read_manifest(folder / MANIFEST)
-    if manifest is None:
-        return None, wanted
-    return manifest, missing_formats(manifest, resolved_parameters(config, job.name), wanted, job.out_dir)
+    found = ManifestRead(None) if force or folder.is_symlink() else load_render_manifest(folder / MANIFEST)
+    if found.manifest is None:
+        return None, wanted, found.problems
+    manifest = found.manifest.data()
+    return (
+        manifest,
+        missing_formats(manifest, resolved_parameters(config, job.name), wanted, job.out_dir),
+        found.problems,
+    )
 
 
 def _set_outcomes(out_dir: Path, loaded: list[LoadedConfig], done: list[Outcome]) -> list[Outcome]:
@@ -163,8 +170,11 @@ class _Run:
     stale: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     kept: list[Kept] = field(default_factory=list)
+    manifest_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # problems in manifests found
 
     def add(self, outcome: Outcome) -> None:
+        if outcome.name in self.manifest_notes:
+            outcome = replace(outcome, notes=(*self.manifest_notes.pop(outcome.name), *outcome.notes))
         self.done.append(outcome)
         self.report(outcome)
 
@@ -172,7 +182,9 @@ class _Run:
         """Report renders whose manifest and files are current as skipped; the rest are to do, each
         limited to the formats it is missing (the others keep their files and records)."""
         for job in jobs:
-            manifest, missing = _still_to_do(job, force)
+            manifest, missing, problems = _still_to_do(job, force)
+            if problems:  # shown with the render's outcome: a manifest found here is reported, never fatal
+                self.manifest_notes[job.name] = problems
             if manifest is None or missing:
                 self.todo.append(Job(job.loaded, job.out_dir, tuple(missing)))
                 continue
