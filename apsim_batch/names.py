@@ -14,10 +14,11 @@ TEACHER_INDEX = "index-teacher.html"  # the gallery with parameters and measurem
 SHARD_FILE = "shard.json"  # which shard of which batch a folder holds
 LOCK_FILE = ".apsim-batch.lock"  # held while a run or merge writes the folder
 PARTIAL_MARK = ".partial-"  # in the name of a file still being written
-PRUNE_JOURNAL = ".apsim-batch-prune.json"  # what an unfinished prune still has to delete (see ownership.py)
+# What an unfinished prune must still delete (see ownership.py); its leading dot keeps it from any render name.
+PRUNE_JOURNAL = ".apsim-batch-prune.json"
 
 # Everything apsim-batch writes at the top of an outputs folder; no render may take these names.
-RESERVED_NAMES = frozenset({MANIFEST, INDEX, TEACHER_INDEX, SHARD_FILE, LOCK_FILE, PRUNE_JOURNAL})
+RESERVED_NAMES = frozenset({MANIFEST, INDEX, TEACHER_INDEX, SHARD_FILE, LOCK_FILE})
 
 # Output names become folder and file names on every OS, so keep them to one portable segment.
 # \Z, not $: '$' also matches before a trailing newline.
