@@ -237,13 +237,20 @@ def _interrupted(rendered: Path, tmp_path: Path, change, step: int | None) -> tu
     return work, counter["n"]
 
 
-@pytest.mark.parametrize("change", [_prune_scenario, _run_scenario], ids=["prune", "run-and-prune"])
-def test_a_run_killed_at_any_file_operation_leaves_true_manifests_and_converges(rendered, tmp_path, change):
+@pytest.mark.parametrize(
+    ("change", "budget"),
+    [
+        (_prune_scenario, 6),  # the fast tier: a few seeded points
+        pytest.param(_prune_scenario, None, marks=pytest.mark.slow),  # every file operation of the prune
+        pytest.param(_run_scenario, 12, marks=pytest.mark.slow),  # re-rendering and pruning
+    ],
+    ids=["prune-sample", "prune-every-step", "run-and-prune"],
+)
+def test_a_run_killed_at_any_file_operation_leaves_true_manifests_and_converges(rendered, tmp_path, change, budget):
     reference, steps = _interrupted(rendered, tmp_path / "reference", change, None)
     expected = snapshot(reference / "out")
-    rng = random.Random(21)
-    chosen = sorted(rng.sample(range(steps), min(steps, 12 if change is _run_scenario else 40)))
     assert steps > 10
+    chosen = range(steps) if budget is None else sorted(random.Random(21).sample(range(steps), min(steps, budget)))
     for step in chosen:
         work, _ = _interrupted(rendered, tmp_path / f"k{step}", change, step)
         check_invariants(work / "out", TEACHER_FILES)
@@ -268,11 +275,12 @@ def _merge(sources: Path, out: Path, step: int | None) -> int:
     return counter["n"]
 
 
-def test_a_merge_killed_at_any_file_operation_leaves_true_manifests_and_converges(sources, tmp_path):
+@pytest.mark.parametrize("budget", [5, pytest.param(None, marks=pytest.mark.slow)], ids=["sample", "every-step"])
+def test_a_merge_killed_at_any_file_operation_leaves_true_manifests_and_converges(sources, tmp_path, budget):
     plant(tmp_path / "reference", TEACHER_FILES)
     steps = _merge(sources, tmp_path / "reference", None)
     expected = snapshot(tmp_path / "reference")
-    for step in sorted(random.Random(9).sample(range(steps), min(steps, 30))):
+    for step in range(steps) if budget is None else sorted(random.Random(9).sample(range(steps), budget)):
         out = tmp_path / f"k{step}"
         plant(out, TEACHER_FILES)
         _merge(sources, out, step)
@@ -314,6 +322,7 @@ _PLANTED = st.dictionaries(
 )
 
 
+@pytest.mark.slow  # about 1.5 s an example
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(planted=_PLANTED, link=st.booleans())
 @example(planted={"b/b.png": b"the teacher's own picture", "quiz/teacher/answer_key.csv": b"mine"}, link=True)
