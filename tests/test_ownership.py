@@ -251,11 +251,14 @@ def test_a_run_killed_at_any_file_operation_leaves_true_manifests_and_converges(
     expected = snapshot(reference / "out")
     assert steps > 10
     chosen = range(steps) if budget is None else sorted(random.Random(21).sample(range(steps), min(steps, budget)))
+    journals = 0
     for step in chosen:
         work, _ = _interrupted(rendered, tmp_path / f"k{step}", change, step)
         check_invariants(work / "out", TEACHER_FILES)
+        journals += (work / "out" / PRUNE_JOURNAL).exists()
         run(work / "configs", work / "out", prune_stale=True)  # the rerun finishes what was interrupted
         assert snapshot(work / "out") == expected, f"killed at file operation {step} of {steps}"
+    assert budget is not None or journals > 3  # so the rerun did finish interrupted prunes from their journal
 
 
 @pytest.fixture(scope="module")
