@@ -355,3 +355,58 @@ def _is_folder(out: Path, relative: str) -> bool:
     return any((out / Path(*parts[: i + 1])).is_dir() for i in range(len(parts))) or any(
         (out / Path(*parts[:i])).is_file() for i in range(1, len(parts))
     )
+
+
+# --- the rule itself ----------------------------------------------------------------------------
+
+
+def _record(out: Path, relative: str) -> dict:
+    data = (out / relative).read_bytes()
+    return {"path": relative, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def test_why_kept_names_the_reason_for_every_file_that_is_not_ours(tmp_path):
+    from apsim_batch.output.ownership import CHANGED, delete_recorded, why_kept
+
+    out = tmp_path / "out"
+    plant(out, {"r/a.csv": b"1,2\n", "r/b.png": b"png", "elsewhere/x.txt": b"x"})
+    ours, edited = _record(out, "r/a.csv"), _record(out, "r/b.png")
+    (out / "r" / "b.png").write_bytes(b"the teacher's edit")
+    (out / "via").symlink_to(out / "elsewhere")
+    linked = {**_record(out, "elsewhere/x.txt"), "path": "via/x.txt"}
+    assert why_kept(out, ours) is None
+    assert why_kept(out, edited) == CHANGED
+    assert why_kept(out, linked) == "not a regular file, or reached through a link"
+    assert why_kept(out, {**ours, "path": "../out/r/a.csv"}).startswith("its record is not a path inside")
+    assert why_kept(out, {"path": "r/a.csv"}).startswith("its record is not a path inside")
+    kept = delete_recorded(out, [ours, edited, linked, {**ours, "path": "r/gone.csv"}])
+    assert not (out / "r" / "a.csv").exists()
+    assert [(k.path, k.why) for k in kept] == [("r/b.png", CHANGED), ("via/x.txt", why_kept(out, linked))]
+    assert (out / "elsewhere" / "x.txt").read_bytes() == b"x" and (out / "r" / "b.png").exists()
+
+
+def test_only_empty_real_folders_are_removed(tmp_path):
+    from apsim_batch.output.ownership import remove_empty_folders
+
+    out = tmp_path / "out"
+    plant(out, {"full/keep.txt": b"k"})
+    (out / "empty" / "deeper").mkdir(parents=True)
+    (tmp_path / "outside" / "inner").mkdir(parents=True)  # empty, but reached only through a link
+    (out / "link").symlink_to(tmp_path / "outside")
+    remove_empty_folders(out, ["empty/deeper", "empty", "full", "link", "link/inner", "../out/full"])
+    assert not (out / "empty").exists()
+    assert (out / "full" / "keep.txt").exists() and (out / "link").is_symlink()
+    assert (tmp_path / "outside" / "inner").is_dir()
+
+
+def test_the_next_run_finishes_an_interrupted_prune_and_says_so(rendered, tmp_path):
+    for step in range(1, 60):
+        work, _ = _interrupted(rendered, tmp_path / f"k{step}", _prune_scenario, step)
+        if (work / "out" / PRUNE_JOURNAL).exists():
+            break
+    else:
+        pytest.fail("no kill point left a journal")
+    result = run(work / "configs", work / "out")  # no --prune: the journal is finished all the same
+    assert sorted(result.pruned) == ["b", "quiz", "quiz-v01", "quiz-v02"]
+    assert not (work / "out" / PRUNE_JOURNAL).exists() and not (work / "out" / "b" / "b.png").exists()
+    assert "b/notes.txt" in dict(result.kept)

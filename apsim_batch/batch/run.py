@@ -136,7 +136,7 @@ def run_batch(
     prepare_out_dir(out_dir)
     with sigterm_raises(), output_lock(out_dir):
         remove_partial_files(out_dir)
-        resume_prune(out_dir)  # a prune that was killed finishes first (see ownership.py)
+        run.pruned, run.kept = resume_prune(out_dir)  # a prune that was killed finishes first (see ownership.py)
         try:
             run.skip_up_to_date([Job(item, out_dir, chosen) for item in loaded], force)
             if not run.stopped_early:
@@ -226,7 +226,7 @@ class _Run:
         self.stale = find_stale(self.out_dir, [str(p) for p in paths], names, kept)
         if prune_stale:
             done = prune(self.out_dir, self.stale)
-            self.pruned, self.kept = list(done.names), list(done.kept)
+            self.pruned, self.kept = [*self.pruned, *done.names], [*self.kept, *done.kept]
 
     def write_records(self, shard: Shard | None, whole_batch: list[Job]) -> None:
         """The top-level manifest and the shard record (of the whole batch's jobs), written however the run ended."""

@@ -124,8 +124,9 @@ def _finish(out_dir: Path, names: list[str], records: list[Any], folders: list[s
     return kept
 
 
-def resume_prune(out_dir: Path) -> list[Kept] | None:
-    """Finish a prune that was interrupted (its journal is still there); None when there is none.
+def resume_prune(out_dir: Path) -> tuple[list[str], list[Kept]]:
+    """Finish a prune that was interrupted (its journal is still there): (the names it pruned, what it
+    kept); ([], []) when there is none.
 
     The journal is read as untrusted input: only names that are valid render names and records
     that pass `why_kept` act; a malformed journal deletes nothing and is removed.
@@ -133,15 +134,15 @@ def resume_prune(out_dir: Path) -> list[Kept] | None:
     try:
         journal = load_json_untrusted(out_dir / PRUNE_JOURNAL)
     except FileNotFoundError:
-        return None
+        return [], []
     except (OSError, ValueError, ApsimError):
         journal = None
     if not isinstance(journal, dict):
         unlink_entry(out_dir / PRUNE_JOURNAL)
-        return []
+        return [], []
     names = [n for n in _list(journal, "names") if isinstance(n, str) and check_output_name(n) is None]
     folders = [f for f in _list(journal, "folders") if is_inside_path(f)]
-    return _finish(out_dir, names, _list(journal, "records"), folders)
+    return names, _finish(out_dir, names, _list(journal, "records"), folders)
 
 
 def _list(data: dict[str, Any], key: str) -> list[Any]:
