@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from apsim_batch.batch.merge import merge_outputs
 from apsim_batch.batch.run import run_batch
-from apsim_batch.errors import MergeError, UsageError
+from apsim_batch.errors import MergeError, Terminated, UsageError
 from apsim_batch.names import LOCK_FILE, PRUNE_JOURNAL
 
 from .conftest import ROOT, write
@@ -111,15 +111,22 @@ class Killed(BaseException):
 
 
 @contextlib.contextmanager
-def die_at(step: int | None):
-    """Count file-changing calls; from the `step`-th on, each raises Killed (None: never). Yields the counter."""
-    counter = {"n": 0}
+def die_at(step: int | None, signal_once: type[BaseException] | None = None):
+    """Count file-changing calls; from the `step`-th on, each raises Killed (None: never). Yields the counter.
+
+    With `signal_once` (Terminated, KeyboardInterrupt), the `step`-th call raises that once and the
+    process goes on, as after SIGTERM or Ctrl-C: the run's own clean-up then runs.
+    """
+    counter = {"n": 0, "signalled": False}
     real = {name: getattr(os, name) for name in ("replace", "rename", "unlink", "rmdir", "mkdir")}
 
     def wrap(name):
         def operation(*args, **kwargs):
-            if step is not None and counter["n"] >= step:
-                raise Killed(f"{name} {args[0]}")
+            if step is not None and counter["n"] >= step and not counter["signalled"]:
+                if signal_once is None:
+                    raise Killed(f"{name} {args[0]}")
+                counter["signalled"] = True
+                raise signal_once()
             counter["n"] += 1
             return real[name](*args, **kwargs)
 
@@ -259,6 +266,20 @@ def test_a_run_killed_at_any_file_operation_leaves_true_manifests_and_converges(
         run(work / "configs", work / "out", prune_stale=True)  # the rerun finishes what was interrupted
         assert snapshot(work / "out") == expected, f"killed at file operation {step} of {steps}"
     assert budget is not None or journals > 3  # so the rerun did finish interrupted prunes from their journal
+
+
+@pytest.mark.parametrize("stop", [Terminated, KeyboardInterrupt], ids=["SIGTERM", "SIGINT"])
+def test_a_prune_stopped_by_a_signal_cleans_up_true_and_the_rerun_converges(rendered, tmp_path, stop):
+    reference, steps = _interrupted(rendered, tmp_path / "reference", _prune_scenario, None)
+    expected = snapshot(reference / "out")
+    for step in sorted(random.Random(15).sample(range(steps), 5)):
+        work = fresh(rendered, tmp_path / f"k{step}")
+        _prune_scenario(work)
+        with die_at(step, stop), contextlib.suppress(stop):  # before the run's own handler, it escapes (exit 143/130)
+            run(work / "configs", work / "out", prune_stale=True)
+        check_invariants(work / "out", TEACHER_FILES)
+        run(work / "configs", work / "out", prune_stale=True)
+        assert snapshot(work / "out") == expected, f"stopped at file operation {step} of {steps}"
 
 
 @pytest.fixture(scope="module")
