@@ -14,6 +14,8 @@ TEACHER_INDEX = "index-teacher.html"  # the gallery with parameters and measurem
 SHARD_FILE = "shard.json"  # which shard of which batch a folder holds
 LOCK_FILE = ".apsim-batch.lock"  # held while a run or merge writes the folder
 PARTIAL_MARK = ".partial-"  # in the name of a file still being written
+# What an unfinished prune must still delete (see ownership.py); its leading dot keeps it from any render name.
+PRUNE_JOURNAL = ".apsim-batch-prune.json"
 
 # Everything apsim-batch writes at the top of an outputs folder; no render may take these names.
 RESERVED_NAMES = frozenset({MANIFEST, INDEX, TEACHER_INDEX, SHARD_FILE, LOCK_FILE})
@@ -33,3 +35,13 @@ def check_output_name(name: str) -> str | None:
     if name.lower() in RESERVED_NAMES or PARTIAL_MARK in name:
         return f"is a name apsim-batch keeps for its own files ({', '.join(sorted(RESERVED_NAMES))})"
     return None
+
+
+def is_reserved_file_name(name: str) -> bool:
+    """True for a name no manifest record may give a file: a temporary, the lock, the prune journal, a shard record.
+
+    apsim-batch deletes temporaries by name and writes the others itself, so a record under such a
+    name (as a hostile source folder might list) would have its file deleted or overwritten.
+    """
+    own = {LOCK_FILE, PRUNE_JOURNAL, SHARD_FILE}
+    return name.lower() in own or (name.startswith(".") and PARTIAL_MARK in name)

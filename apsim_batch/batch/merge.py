@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..errors import ApsimError, MergeError, UsageError
-from ..names import MANIFEST, SHARD_FILE, check_output_name
+from ..names import MANIFEST, SHARD_FILE, check_output_name, is_reserved_file_name
 from ..output.files import (
     atomic_path,
     check_render_folder,
@@ -34,7 +36,7 @@ from ..output.files import (
     write_bytes_atomic,
 )
 from ..output.gallery import write_gallery
-from ..output.manifest import read_manifest, update_batch_manifest
+from ..output.manifest import RenderManifest, first_problem, read_manifest, update_batch_manifest
 from ..output.nofollow import (
     MAX_JSON_BYTES,
     O_CLOEXEC,
@@ -44,6 +46,7 @@ from ..output.nofollow import (
     read_untrusted,
     unlink_entry,
 )
+from ..output.ownership import resume_prune
 from .run import sigterm_raises
 from .shard import ShardRecord, read_shard_record, record_shard
 
@@ -99,8 +102,7 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
             raise UsageError(f"{folder}: no such folder")
         if not (folder / MANIFEST).is_file():
             raise UsageError(f"{folder}: no {MANIFEST}; not an apsim-batch outputs folder")
-        if out_dir.exists() and folder.resolve() == out_dir.resolve():
-            raise UsageError(f"{folder}: is also the --out folder; merge into a different folder")
+        _check_apart(folder, out_dir)
 
     records = {folder: _shard_record(folder) for folder in folders}
     shard_count = _check_shards(records)
@@ -134,6 +136,17 @@ def merge_outputs(sources: Sequence[str | os.PathLike[str]], out: str | os.PathL
 
 
 # --- reading and checking the sources --------------------------------------------------------
+
+
+def _check_apart(source: Path, out_dir: Path) -> None:
+    """A source must not be, contain or lie inside the --out folder: merging would rewrite its own input."""
+    real_source, real_out = Path(os.path.realpath(source)), Path(os.path.realpath(out_dir))
+    if real_source == real_out:
+        raise UsageError(f"{source}: is also the --out folder; merge into a different folder")
+    if real_out in real_source.parents:
+        raise UsageError(f"{source}: lies inside the --out folder {out_dir}; merge into a folder outside every source")
+    if real_source in real_out.parents:
+        raise UsageError(f"{source}: contains the --out folder {out_dir}; merge into a folder outside every source")
 
 
 def _shard_record(folder: Path) -> ShardRecord | None:
@@ -201,6 +214,10 @@ def _read_render(folder: Path, name: str, entry: dict[str, Any]) -> SourceRender
         raise MergeError(f"{path}: cannot read the render's manifest ({exc})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list) or not manifest["files"]:
         raise MergeError(f"{path}: not a render manifest (no 'files' list)")
+    try:
+        RenderManifest.model_validate(manifest)
+    except ValidationError as exc:
+        raise MergeError(f"{path}: {first_problem(exc)}; the folder is damaged") from None
     for key, value in entry.items():
         if manifest.get(key) != value:
             raise MergeError(f"{path}: {key!r} disagrees with {folder / MANIFEST}; the folder is damaged")
@@ -237,6 +254,11 @@ def _check_file(folder: Path, name: str, record: Any, manifest_path: Path, depth
     parts = relative.parts
     if len(parts) not in depths or parts[0] != name or not all(_is_plain_name(part) for part in parts):
         raise MergeError(f"{manifest_path}: file {str(relative)!r} is not inside the folder {name}/")
+    if any(is_reserved_file_name(part) for part in parts) or (len(parts) == 2 and parts[1].lower() == MANIFEST):
+        raise MergeError(
+            f"{manifest_path}: file {str(relative)!r} has a name apsim-batch keeps for its own files"
+            " (temporaries, the lock, manifests); the folder is damaged or was not written by apsim-batch"
+        )
     path = folder / relative
     try:
         if any((folder / PurePosixPath(*parts[: i + 1])).is_symlink() for i in range(len(parts))):
@@ -278,6 +300,7 @@ def _write(out_dir: Path, chosen: dict[str, SourceRender], sets: dict[str, Sourc
     for name in sorted({*chosen, *sets}):  # a planted link refuses the merge before anything is written
         check_render_folder(out_dir, name)
     remove_partial_files(out_dir)
+    resume_prune(out_dir)  # a prune that was killed finishes first (see ownership.py)
     update_batch_manifest(out_dir, {}, dropped=set(chosen))
     copied = 0
     try:

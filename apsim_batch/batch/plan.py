@@ -84,6 +84,7 @@ class BatchResult:
     out_dir: Path
     stale: tuple[str, ...] = ()  # render folders whose config is gone (see find_stale)
     pruned: tuple[str, ...] = ()  # stale render folders removed by prune=True
+    kept: tuple[tuple[str, str], ...] = ()  # (path, why) of what prune left in place: not recorded, or edited
     interrupted: str | None = None  # "SIGINT" or "SIGTERM" when the run was stopped
     stopped_early: bool = False  # fail_fast stopped the run at the first failure
 

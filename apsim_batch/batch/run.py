@@ -10,8 +10,8 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,69 +19,48 @@ from ..config.load import LoadedConfig
 from ..config.paths import Override
 from ..errors import Terminated
 from ..names import MANIFEST
-from ..output.answers import remove_set, set_config
 from ..output.files import (
     output_lock,
     prepare_out_dir,
     remove_partial_files,
-    remove_render_folders,
-    render_folders,
 )
 from ..output.gallery import write_gallery
 from ..output.manifest import (
-    config_of,
+    ManifestRead,
+    load_render_manifest,
     missing_formats,
-    read_manifest,
     resolved_parameters,
     selected_formats,
     update_batch_manifest,
 )
+from ..output.ownership import Kept, resume_prune
 from ..output.render import keep_other_formats
 from . import DEFAULT_TIMEOUT_S
 from .executors import Executor, default_jobs, executor_for, render_job
 from .plan import BatchResult, Job, Outcome, find_configs, load_all
+from .prune import find_stale, prune
 from .shard import Shard, record_shard, shard_unit
 
 
-def _still_to_do(job: Job, force: bool) -> tuple[dict[str, Any] | None, list[str]]:
-    """(the render's manifest, the formats it still needs): a format is done when its files are on
-    disk, intact, and their per-file keys say they were made from these parameters by this version.
+def _still_to_do(job: Job, force: bool) -> tuple[dict[str, Any] | None, list[str], tuple[str, ...]]:
+    """(the render's manifest, the formats it still needs, problems found in the manifest): a format is
+    done when its files are on disk, intact, and their per-file keys say they were made from these
+    parameters by this version.
 
     So a run limited to some formats, then a full run, renders only what is missing or stale.
     """
     config = job.loaded.config
     wanted = selected_formats(config, job.formats)
     folder = job.out_dir / job.name
-    manifest = None if force or folder.is_symlink() else read_manifest(folder / MANIFEST)
-    if manifest is None:
-        return None, wanted
-    return manifest, missing_formats(manifest, resolved_parameters(config, job.name), wanted, job.out_dir)
-
-
-def find_stale(
-    out_dir: Path, scanned: Sequence[str | os.PathLike[str]], names: Iterable[str], kept_sources: Iterable[str]
-) -> list[str]:
-    """Render folders and variant-set folders whose config no longer exists (or no longer produces them).
-
-    Only folders apsim-batch made (they hold a manifest.json, or a set's answer key) are considered, and
-    only when the config the manifest names (by its path from the outputs folder, so the answer is the
-    same from any working directory) lies inside the paths this run scanned, so `run configs/a.yaml`
-    never calls the renders of other configs stale. `names` are this run's output names and
-    `kept_sources` the configs that exist but failed to load (their old renders stay).
-    """
-    scopes = [Path(os.path.realpath(p)) for p in scanned]
-    produced = {name.lower() for name in names}
-    kept = {Path(os.path.realpath(s)) for s in kept_sources}
-    stale = []
-    for folder in render_folders(out_dir):
-        manifest = read_manifest(folder / MANIFEST)
-        config = config_of(manifest, out_dir) if manifest is not None else set_config(out_dir, folder.name)
-        if config is None or folder.name.lower() in produced:
-            continue
-        in_scope = any(config == scope or scope in config.parents for scope in scopes)
-        if in_scope and config not in kept:
-            stale.append(folder.name)
-    return stale
+    found = ManifestRead(None) if force or folder.is_symlink() else load_render_manifest(folder / MANIFEST)
+    if found.manifest is None:
+        return None, wanted, found.problems
+    manifest = found.manifest.data()
+    return (
+        manifest,
+        missing_formats(manifest, resolved_parameters(config, job.name), wanted, job.out_dir),
+        found.problems,
+    )
 
 
 def _set_outcomes(out_dir: Path, loaded: list[LoadedConfig], done: list[Outcome]) -> list[Outcome]:
@@ -157,6 +136,7 @@ def run_batch(
     prepare_out_dir(out_dir)
     with sigterm_raises(), output_lock(out_dir):
         remove_partial_files(out_dir)
+        run.pruned, run.kept = resume_prune(out_dir)  # a prune that was killed finishes first (see ownership.py)
         try:
             run.skip_up_to_date([Job(item, out_dir, chosen) for item in loaded], force)
             if not run.stopped_early:
@@ -189,8 +169,12 @@ class _Run:
     todo: list[Job] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+    manifest_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # problems in manifests found
 
     def add(self, outcome: Outcome) -> None:
+        if outcome.name in self.manifest_notes:
+            outcome = replace(outcome, notes=(*self.manifest_notes.pop(outcome.name), *outcome.notes))
         self.done.append(outcome)
         self.report(outcome)
 
@@ -198,7 +182,9 @@ class _Run:
         """Report renders whose manifest and files are current as skipped; the rest are to do, each
         limited to the formats it is missing (the others keep their files and records)."""
         for job in jobs:
-            manifest, missing = _still_to_do(job, force)
+            manifest, missing, problems = _still_to_do(job, force)
+            if problems:  # shown with the render's outcome: a manifest found here is reported, never fatal
+                self.manifest_notes[job.name] = problems
             if manifest is None or missing:
                 self.todo.append(Job(job.loaded, job.out_dir, tuple(missing)))
                 continue
@@ -239,9 +225,8 @@ class _Run:
         names = [item.name for item in whole] + [item.variant.set_name for item in whole if item.variant]
         self.stale = find_stale(self.out_dir, [str(p) for p in paths], names, kept)
         if prune_stale:
-            self.pruned = remove_render_folders(self.out_dir, self.stale)
-            # A set's folder (answer key, handouts, zips) goes with its variants; other files in it stay.
-            self.pruned += [name for name in self.stale if name not in self.pruned and remove_set(self.out_dir, name)]
+            done = prune(self.out_dir, self.stale)
+            self.pruned, self.kept = [*self.pruned, *done.names], [*self.kept, *done.kept]
 
     def write_records(self, shard: Shard | None, whole_batch: list[Job]) -> None:
         """The top-level manifest and the shard record (of the whole batch's jobs), written however the run ended."""
@@ -263,6 +248,7 @@ class _Run:
             self.out_dir,
             stale=tuple(name for name in self.stale if name not in self.pruned),
             pruned=tuple(self.pruned),
+            kept=tuple((item.path, item.why) for item in self.kept),
             interrupted=self.interrupted,
             stopped_early=self.stopped_early,
         )

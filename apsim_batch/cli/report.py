@@ -80,6 +80,9 @@ def format_summary(result: BatchResult) -> list[str]:
         lines.append(f"Stale (their config is gone; --prune removes them): {', '.join(result.stale)}")
     if result.pruned:
         lines.append(f"Pruned (their config is gone): {', '.join(result.pruned)}")
+    if result.kept:  # prune deletes only files a manifest recorded and whose bytes still match
+        lines.append("Kept by prune (apsim-batch deletes only files it recorded and that are unchanged):")
+        lines += [f"  {path}: {why}" for path, why in result.kept]
     return lines
 
 
@@ -107,6 +110,7 @@ def format_json(result: BatchResult) -> dict[str, Any]:
         ],
         "stale": list(result.stale),
         "pruned": list(result.pruned),
+        "kept": [{"path": path, "why": why} for path, why in result.kept],
     }
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,18 +28,21 @@ from typing import Any
 from .. import __version__
 from ..config.load import LoadedConfig
 from ..config.models import GaussianWaveform
+from ..config.variants import variant_ids
 from ..errors import ApsimError, UnsafePathError
 from ..names import INDEX, MANIFEST, PARTIAL_MARK
 from ..trace.measure import SPIKE_KEYS
 from .captions import describing_cue, vtt_text
 from .files import atomic_path, file_matches, set_folder, sha256_file, write_bytes_atomic, write_json
 from .gallery import build_handout_page
-from .manifest import CONFIG_FROM_OUTPUTS, config_from_outputs, config_of, read_manifest
+from .manifest import CONFIG_FROM_OUTPUTS, config_from_outputs, config_of, file_record, read_manifest
 from .nofollow import inside_file, unlink_entry
+from .ownership import delete_recorded, remove_empty_folders
 
 TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
 STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
+PACKED = "packed.json"  # pack.py's record of the zips it wrote into the set's folder (so prune may remove them)
 HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
 # The answer key's first row after the header: the marking tolerance of each measured column.
 TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± one minor grid step"
@@ -48,7 +50,6 @@ TOLERANCE_RULE = (
     "An answer within the tolerance of the measured value is right: the value one minor grid step of the figure"
     " represents (voltages to the voltage grid, times to the time grid); counts must be exact."
 )
-_HANDOUT_SUFFIXES = (*HANDOUT_FORMATS, "vtt")
 
 
 @dataclass(frozen=True)
@@ -93,33 +94,43 @@ def _finish_safely(
 def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: dict[str, dict[str, Any]]) -> SetResult:
     source = members[0].source
     teacher = out_dir / name / TEACHER
-    missing = [m.variant.id for m in members if m.name not in manifests]
+    # Every variant the set defines, not only those that loaded: one refused by a name clash counts too.
+    rendered = {m.variant.id for m in members if m.name in manifests}
+    missing = [vid for vid in variant_ids(members[0].variant.size) if vid not in rendered]
     if missing:
         with contextlib.suppress(FileNotFoundError):  # no teacher folder: no stale key to remove
             set_folder(out_dir, name, TEACHER, create=False)
-            for stale in (teacher / ANSWER_CSV, teacher / ANSWER_JSON):
-                unlink_entry(stale)
+            owned = key_records(out_dir, name)
+            unlink_entry(teacher / ANSWER_JSON)  # the set's record goes first, then what it recorded
+            delete_recorded(out_dir, [r for r in owned if r["path"] == f"{name}/{TEACHER}/{ANSWER_CSV}"])
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         return SetResult(
             name, source, len(members), error=f"{source}: {name}: no answer key, because variants failed: {shown}"
         )
     set_folder(out_dir, name, TEACHER)
     _remove_partials(teacher)
+    owned = key_records(out_dir, name)  # what the previous key recorded: all this set may replace or delete
+    unlink_entry(teacher / ANSWER_JSON)  # gone while the set's files change; written again last
     rows = [_row(m, manifests[m.name]) for m in members]
     key = answer_key(members, rows, [manifests[m.name].get("grid") for m in members])
     if members[0].source_real is not None:  # the stable identity stale detection uses (see manifest.py)
         key[CONFIG_FROM_OUTPUTS] = config_from_outputs(members[0].source_real, out_dir)
-    write_json(teacher / ANSWER_JSON, key)
     write_bytes_atomic(teacher / ANSWER_CSV, answer_csv(key).encode("utf-8"))
-    files = [teacher / ANSWER_JSON, teacher / ANSWER_CSV]
+    files = [teacher / ANSWER_CSV]
     student = members[0].variant.student
     if student:
         variants = [(m.variant.id, manifests[m.name]) for m in members]
-        files += write_handouts(out_dir, name, variants, members[0].variant.exercise)
+        files += write_handouts(out_dir, name, variants, members[0].variant.exercise, owned)
     else:
-        remove_handouts(out_dir, name)
+        remove_handouts(out_dir, name, owned)
+    key["files"] = [file_record(f, out_dir) for f in files]  # the set's record of what it owns
+    write_json(teacher / ANSWER_JSON, key)
     return SetResult(
-        name, source, len(members), tuple(f.relative_to(out_dir).as_posix() for f in files), handouts=student
+        name,
+        source,
+        len(members),
+        tuple(f.relative_to(out_dir).as_posix() for f in [teacher / ANSWER_JSON, *files]),
+        handouts=student,
     )
 
 
@@ -213,13 +224,15 @@ def answer_csv(key: dict[str, Any]) -> str:
     measures = [m for m in KEY_COLUMNS if m in found] + sorted(found - set(KEY_COLUMNS))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "name", *fields, *measures])
+    writer.writerow([text_cell(str(f)) for f in ("id", "name", *fields, *measures)])
     # first, how far an answer may be off and still be right (one minor grid step), per column
     limits = key.get("tolerances", {})
     writer.writerow([TOLERANCE_ID, TOLERANCE_NAME, *[""] * len(fields), *(_cell(limits.get(m)) for m in measures)])
     for row in key["variants"]:
         values = [_cell(row["values"].get(f)) for f in fields]
-        writer.writerow([row["id"], row["name"], *values, *(_cell(row["measurements"].get(m)) for m in measures)])
+        writer.writerow(
+            [_cell(row["id"]), _cell(row["name"]), *values, *(_cell(row["measurements"].get(m)) for m in measures)]
+        )
     return buffer.getvalue()
 
 
@@ -228,28 +241,48 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)  # a number stays a number, sign and all
+    return text_cell(value if isinstance(value, str) else str(value))
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...), @SUM(...), +cmd|...).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(text: str) -> str:
+    """A text cell that a spreadsheet shows as text and never runs: OWASP's CSV-injection advice, a
+    leading single quote before a formula character. Numbers never pass through here."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_handouts(
-    out_dir: Path, name: str, variants: list[tuple[str, dict[str, Any]]], exercise: str | None = None
+    out_dir: Path,
+    name: str,
+    variants: list[tuple[str, dict[str, Any]]],
+    exercise: str | None = None,
+    owned: Sequence[dict[str, Any]] = (),
 ) -> list[Path]:
     """Copy each variant's pictures into the handout folder under names that reveal nothing, with
-    captions that name nothing, the student page (index.html) and the folder's manifest."""
+    captions that name nothing, the student page (index.html) and the folder's manifest.
+
+    `owned` are the set's records from its previous answer key: handouts recorded there that this
+    set no longer has (fewer variants) are deleted if unchanged; nothing else in the folder is touched.
+    """
     folder = set_folder(out_dir, name, HANDOUTS)
     _remove_partials(folder)
+    unlink_entry(folder / MANIFEST)  # gone while the media change; written again after them
     records: list[dict[str, Any]] = []
     shown = []
     for vid, manifest in variants:
         shown.append((vid, _handout_variant(out_dir, folder, name, vid, manifest, records)))
     written = [folder / record["path"] for record in records]
-    keep = {path.name for path in written}
-    for path in _handout_files(folder, name):
-        if path.name not in keep:
-            unlink_entry(path)
     write_bytes_atomic(folder / INDEX, build_handout_page(name, shown, exercise).encode("utf-8"))
     write_json(folder / MANIFEST, {"set": name, "variants": [vid for vid, _ in variants], "files": records})
-    return [*written, folder / INDEX, folder / MANIFEST]
+    written += [folder / INDEX, folder / MANIFEST]
+    keep = {path.relative_to(out_dir).as_posix() for path in written}
+    delete_recorded(out_dir, [r for r in _under(owned, name, HANDOUTS) if r["path"] not in keep])
+    return written
 
 
 def _handout_variant(
@@ -287,19 +320,37 @@ def _handout_captions(name: str, vid: str, mp4: dict[str, Any]) -> str:
     return vtt_text(describing_cue(seconds, text))
 
 
-def remove_handouts(out_dir: Path, name: str) -> None:
-    """Remove handouts this tool wrote for a set that is no longer a student set (other files stay).
-
-    Every folder on the way is checked first, so a set folder that is a planted link deletes nothing.
-    """
+def remove_handouts(out_dir: Path, name: str, owned: Sequence[dict[str, Any]]) -> None:
+    """Remove the handouts the set's previous answer key recorded (unchanged ones; other files stay)."""
     try:
         folder = set_folder(out_dir, name, HANDOUTS, create=False)
     except FileNotFoundError:
         return
-    for path in [*_handout_files(folder, name), folder / INDEX, folder / MANIFEST]:
-        unlink_entry(path)
-    with contextlib.suppress(OSError):
-        folder.rmdir()  # only when empty
+    records = _under(owned, name, HANDOUTS)
+    manifests = [r for r in records if r["path"].endswith(f"/{MANIFEST}")]
+    delete_recorded(out_dir, [*manifests, *(r for r in records if r not in manifests)])  # the record first
+    remove_empty_folders(out_dir, [folder.relative_to(out_dir).as_posix()])
+
+
+def key_records(out_dir: Path, name: str) -> list[dict[str, Any]]:
+    """The files a set's answer key records (its CSV and handouts) and the zips pack recorded, the
+    records themselves first (their sha256 as read now: they are the set's manifests); [] without a key."""
+    path = out_dir / name / TEACHER / ANSWER_JSON
+    if set_source(out_dir, name) is None or inside_file(out_dir, f"{name}/{TEACHER}/{ANSWER_JSON}") is None:
+        return []
+    records = [{"path": f"{name}/{TEACHER}/{ANSWER_JSON}", "sha256": sha256_file(path)}]
+    packed = inside_file(out_dir, f"{name}/{PACKED}")
+    if packed is not None:
+        records.append({"path": f"{name}/{PACKED}", "sha256": sha256_file(packed)})
+    for manifest in (path, packed):
+        listed = (read_manifest(manifest) or {}).get("files") if manifest is not None else None
+        records += [r for r in listed or [] if isinstance(r, dict) and isinstance(r.get("path"), str)]
+    return records
+
+
+def _under(records: Iterable[dict[str, Any]], *parts: str) -> list[dict[str, Any]]:
+    prefix = "/".join(parts) + "/"
+    return [r for r in records if r["path"].startswith(prefix)]
 
 
 def set_source(out_dir: Path, name: str) -> str | None:
@@ -318,32 +369,6 @@ def set_config(out_dir: Path, name: str) -> Path | None:
         return None
     key = read_manifest(out_dir / name / TEACHER / ANSWER_JSON)
     return config_of(key, out_dir) if key else None
-
-
-def remove_set(out_dir: Path, name: str) -> bool:
-    """Remove what apsim-batch wrote for a set (answer key, handouts, packed zips); other files stay.
-
-    Returns False when `name` is not a set's folder. Nothing is followed through a symbolic link.
-    """
-    folder = out_dir / name
-    if set_source(out_dir, name) is None:
-        return False
-    for path in [folder / TEACHER / ANSWER_CSV, folder / TEACHER / ANSWER_JSON]:
-        unlink_entry(path)
-    for zip_name in (STUDENT_ZIP, TEACHER_ZIP):
-        path = folder / zip_name.format(set=name)
-        if path.is_file() and not path.is_symlink():
-            unlink_entry(path)
-    remove_handouts(out_dir, name)  # checks every folder on the way: a planted link deletes nothing
-    for empty in (folder / TEACHER, folder):
-        with contextlib.suppress(OSError):
-            empty.rmdir()  # only when empty
-    return True
-
-
-def _handout_files(folder: Path, name: str) -> list[Path]:
-    pattern = re.compile(rf"{re.escape(name)}-v\d+\.(?:{'|'.join(_HANDOUT_SUFFIXES)})")
-    return [p for p in folder.iterdir() if pattern.fullmatch(p.name) and not p.is_dir()]
 
 
 def _remove_partials(folder: Path) -> None:

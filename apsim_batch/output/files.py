@@ -1,4 +1,4 @@
-"""The outputs folder on disk: atomic writes, the lock, render folders, leftovers, file checks, pruning.
+"""The outputs folder on disk: atomic writes, the lock, render folders, leftovers, file checks.
 
 Every file apsim-batch writes goes through `atomic_path`, so a reader (or a killed run) never sees
 half a file under its final name; names come from `names.py`. Nothing is written, replaced or
@@ -13,14 +13,13 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import LockedError, OutputsFolderError, RenderError, UnsafePathError
-from ..names import LOCK_FILE, MANIFEST, PARTIAL_MARK
+from ..names import LOCK_FILE, PARTIAL_MARK
 from .nofollow import (
     LINK_MESSAGE,
     O_CLOEXEC,
@@ -197,16 +196,4 @@ def remove_partial_files(out_dir: Path) -> int:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)  # unlink removes a link itself, never its target
                     removed += 1
-    return removed
-
-
-def remove_render_folders(out_dir: Path, names: Iterable[str]) -> list[str]:
-    """Remove the named render folders (each must be a real folder holding a manifest.json)."""
-    removed = []
-    for name in names:
-        folder = out_dir / name
-        if folder.is_symlink() or inside_file(out_dir, f"{name}/{MANIFEST}") is None or folder.parent != out_dir:
-            continue
-        shutil.rmtree(folder)  # rmtree removes links inside the folder, never what they point to
-        removed.append(name)
     return removed

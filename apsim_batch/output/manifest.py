@@ -9,15 +9,18 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
 from ..config.models import Config
 from ..errors import ApsimError
 from ..names import MANIFEST, check_output_name
 from .files import file_matches, sha256_file, write_json
-from .nofollow import load_json_untrusted
+from .nofollow import is_inside_path, load_json_untrusted
 
 # Where a render's config is, relative to the outputs folder (both with links resolved). A working
 # directory changes with every shell and CI step; the path from the outputs folder does not, so
@@ -34,10 +37,10 @@ def config_from_outputs(source: str | os.PathLike[str], out_dir: Path) -> str:
         return Path(real).as_posix()
 
 
-def config_of(manifest: dict[str, Any], out_dir: Path) -> Path | None:
-    """The config a render's manifest names, as an absolute path; None for a manifest without the
-    stable field (written by an older version), which is then never called stale."""
-    value = manifest.get(CONFIG_FROM_OUTPUTS)
+def config_of(manifest: dict[str, Any] | RenderManifest, out_dir: Path) -> Path | None:
+    """The config a render's manifest (or a set's answer key) names, as an absolute path; None without
+    the stable field (written by an older version), which is then never called stale."""
+    value = manifest.config_from_outputs if isinstance(manifest, RenderManifest) else manifest.get(CONFIG_FROM_OUTPUTS)
     if not isinstance(value, str) or not value or "\0" in value:
         return None
     return Path(os.path.normpath(os.path.join(os.path.realpath(out_dir), value)))
@@ -166,6 +169,98 @@ def files_intact(entry: dict[str, Any], out_dir: Path) -> bool:
     return all(isinstance(r, dict) and file_matches(out_dir, r) for r in records)
 
 
+class FileRecord(BaseModel):
+    """One file a manifest lists: its path from the outputs folder, size and sha256, and what it is.
+
+    Format details (frames, fps, codec, rows, ...) are kept as written, as extra fields.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    path: str
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    bytes: Annotated[int, Field(ge=0)]
+    format: str | None = None
+    key: str | None = None  # see file_key
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, path: str) -> str:
+        if not is_inside_path(path):
+            raise ValueError("must be a path inside the outputs folder (no '..', no absolute path, no link)")
+        return path
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class RenderManifest(BaseModel):
+    """A render's own manifest.json: what it was made from (config, parameters, versions) and of (files)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    files: Annotated[list[FileRecord], Field(min_length=1)]
+    config: str | None = None
+    config_sha256: str | None = None
+    cache_key: str | None = None
+    formats: list[str] = []
+    parameters: dict[str, Any] = {}
+    measurements: dict[str, Any] | None = None
+    grid: dict[str, Any] | None = None
+    variant: dict[str, Any] | None = None
+    config_from_outputs: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        why = check_output_name(name)
+        if why is not None:
+            raise ValueError(f"{name!r:.60} {why}")
+        return name
+
+    def data(self) -> dict[str, Any]:
+        """The manifest as JSON data, exactly the keys it was read or made with."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# Fields this version writes into a render's manifest; any other is reported (a newer version's, or an edit).
+RENDER_FIELDS = frozenset(RenderManifest.model_fields) | {"phases", "refractory", "versions", "notes", "overrides"}
+# What the top-level manifest keeps of each render's manifest (its summary entry).
+SUMMARY_FIELDS = ("name", "config", "config_sha256", "cache_key", "parameters", "measurements", "files")
+
+
+@dataclass(frozen=True)
+class ManifestRead:
+    """A manifest found in the outputs folder: the typed manifest (None when missing or unusable) and
+    one line per problem (malformed or unknown fields), for the user."""
+
+    manifest: RenderManifest | None
+    problems: tuple[str, ...] = ()
+
+
+def load_render_manifest(path: Path) -> ManifestRead:
+    """A render's manifest.json, validated; malformed fields make it unusable (the render is redone) and
+    unknown ones are kept; both are reported, never raised."""
+    data = read_manifest(path)
+    if data is None:
+        return ManifestRead(None, () if not os.path.lexists(path) else (f"{path}: not a readable manifest; ignored",))
+    try:
+        manifest = RenderManifest.model_validate(data)
+    except ValidationError as exc:
+        return ManifestRead(None, (f"{path}: {first_problem(exc)}; ignored, the render is redone",))
+    unknown = sorted(set(data) - RENDER_FIELDS)
+    shown = ", ".join(repr(key)[:40] for key in unknown[:5])
+    return ManifestRead(manifest, (f"{path}: unknown field {shown}; kept as it is",) if unknown else ())
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first problem pydantic found in a manifest, as `field.path: what is wrong` (one line)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{where}: {first['msg']}"
+
+
 def read_manifest(path: Path) -> dict[str, Any] | None:
     """A manifest's content, or None when it is missing, unreadable, a link, a FIFO, huge or too deep
     (it is then rebuilt): a manifest found in the outputs folder is untrusted input."""
@@ -187,23 +282,22 @@ def update_batch_manifest(
     gone = set(dropped)
     existing = read_manifest(out_dir / MANIFEST) or {}
     kept = existing.get("renders")
-    entries = {
-        entry["name"]: entry
-        for entry in (kept if isinstance(kept, list) else [])
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] not in gone
-        # an entry read back is untrusted: a safe name, and files that are really there, inside the folder
-        if check_output_name(entry["name"]) is None
-        and isinstance(entry.get("files"), list)
-        and entry["files"]
-        and all(file_matches(out_dir, r, hash_it=hash_kept) for r in entry["files"])
-    }
+    entries = {}
+    for entry in kept if isinstance(kept, list) else []:
+        summary = _summary(entry)  # an entry read back is untrusted: a valid name and records, files still there
+        if summary is not None and summary.name not in gone and _files_there(summary, out_dir, hash_kept):
+            entries[summary.name] = summary.data()
     entries.update(renders)
-    summaries = [
-        {
-            key: entry[key]
-            for key in ("name", "config", "config_sha256", "cache_key", "parameters", "measurements", "files")
-            if key in entry
-        }
-        for _, entry in sorted(entries.items())
-    ]
+    summaries = [{key: entry[key] for key in SUMMARY_FIELDS if key in entry} for _, entry in sorted(entries.items())]
     write_json(out_dir / MANIFEST, {"apsim_batch_version": __version__, "renders": summaries})
+
+
+def _summary(entry: Any) -> RenderManifest | None:
+    try:
+        return RenderManifest.model_validate(entry)
+    except ValidationError:
+        return None
+
+
+def _files_there(manifest: RenderManifest, out_dir: Path, hash_it: bool) -> bool:
+    return all(file_matches(out_dir, record.data(), hash_it=hash_it) for record in manifest.files)

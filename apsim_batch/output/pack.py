@@ -14,11 +14,11 @@ from typing import BinaryIO
 
 from ..errors import PackError
 from ..names import MANIFEST
-from .answers import ANSWER_JSON, HANDOUTS, STUDENT_ZIP, TEACHER, TEACHER_ZIP
-from .files import atomic_path, set_folder
+from .answers import ANSWER_JSON, HANDOUTS, PACKED, STUDENT_ZIP, TEACHER, TEACHER_ZIP
+from .files import atomic_path, set_folder, write_json
 from .gallery import INDEX, build_gallery, collect, read_captions, set_files
 from .gallery_cards import variant_of
-from .manifest import read_manifest
+from .manifest import file_record, read_manifest
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same outputs pack to the same bytes
@@ -87,6 +87,9 @@ def pack_set(out_dir: str | os.PathLike[str], set_name: str, dest: str | os.Path
     entries += [(f"{set_name}-teacher/{p.relative_to(out).as_posix()}", _read(p, out, expected)) for p in teacher]
     teacher_zip = target / TEACHER_ZIP.format(set=set_name)
     _write_zip(teacher_zip, entries)
+    if dest is None:  # inside the outputs folder: recorded, so that prune may remove them with the set
+        zips = [path for path in (student_zip, teacher_zip) if path is not None]
+        write_json(target / PACKED, {"set": set_name, "files": [file_record(path, out) for path in zips]})
     return Packed(set_name, student_zip, teacher_zip, len(student), len(entries))
 
 
