@@ -55,9 +55,10 @@ class Measurements:
       current (end_ms None when it lasts to the end of the trace); None for a Gaussian waveform.
     - incomplete_spike: a spike cut off by the trace's end (up through the level, never down again):
       {"onset_ms": where its rise starts (threshold, else the upward crossing), "last_mv"}; None when
-      there is none. It is not in `spikes` nor in `spike_count`.
+      there is none. It is not in `spikes` nor in `spike_count`. In the manifest only when there is one.
     - passive_crossings: upward crossings of the level without net inward ionic current (a membrane
-      charged past it by the stimulus, or a driven oscillation grazing it): not spikes.
+      charged past it by the stimulus, or a driven oscillation grazing it): not spikes. In the manifest
+      only when there are any.
     """
 
     resting_mv: float
@@ -73,17 +74,19 @@ class Measurements:
         """Manifest form: whole-trace values, every spike, and the first spike's values flat at the top."""
         spikes = [{k: round_or_none(v, digits) for k, v in asdict(s).items()} for s in self.spikes]
         first = spikes[0] if spikes else dict.fromkeys(SPIKE_KEYS)
-        cut = self.incomplete_spike
-        return {
+        found = {
             "resting_mv": round_or_none(self.resting_mv, digits),
             "spike_count": self.spike_count,
             "firing_rate_hz": round_or_none(self.firing_rate_hz, digits),
             **first,
             "stimulus": self.stimulus,
             "spikes": spikes,
-            "incomplete_spike": None if cut is None else {k: round_or_none(v, digits) for k, v in cut.items()},
-            "passive_crossings": self.passive_crossings,
         }
+        if self.incomplete_spike is not None:  # only when there is one, so answer keys keep their columns
+            found["incomplete_spike"] = {k: round_or_none(v, digits) for k, v in self.incomplete_spike.items()}
+        if self.passive_crossings:
+            found["passive_crossings"] = self.passive_crossings
+        return found
 
 
 def round_or_none(value: float | None, digits: int) -> float | None:
