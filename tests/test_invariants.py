@@ -134,3 +134,55 @@ def test_every_rule_holds_on_gaussian_waveforms(components):
             "components": [{"center_ms": c, "width_ms": w, "amplitude_mv": a} for c, w, a in components],
         }
     )
+
+
+def _old(waveform: dict, pieces, **changes):
+    """The trace, its measurements (with `changes`) and a phase list as the code before the rules labelled it."""
+    from dataclasses import replace
+
+    from apsim_batch.trace.phases import Phase
+
+    trace = synthesize(Config.model_validate({"waveform": waveform}).waveform)
+    m = replace(measure(trace), **changes)
+    return trace, m, [Phase(name, a, b, k) for name, a, b, k in pieces]
+
+
+def test_each_rule_catches_what_the_issue_found():
+    """The rules are not vacuous: each flags the labels the code gave before it was written."""
+    from dataclasses import replace
+
+    from apsim_batch.trace import invariants as rules
+
+    end = 27.0
+    trace, m, found = _old(ISSUE["ahp above rest"], [("rest", 0, 2, None), ("ahp", 2, end, 0)])
+    assert rules.ahp_only_below_rest(trace, m, found)
+    trace, m, found = _old(
+        ISSUE["summation that fires"],
+        [("rest", 0, 2, None), ("subthreshold", 2, 3.2, None), ("to_threshold", 3.2, 10, 0)],
+    )
+    assert rules.the_depolarization_to_threshold_starts_low(trace, m, found)
+    trace, m, found = _old(
+        ISSUE["depolarization block"], [("rest", 0, 5.5, None), ("falling", 5.5, 55.24, 0), ("rest", 55.24, 80, None)]
+    )
+    assert rules.the_falling_phase_falls(trace, m, found)
+    trace, m, found = _old(ISSUE["sustained oscillation"], [("rest", 0, 43.25, None), ("block", 43.25, 60, None)])
+    assert rules.block_and_oscillation_are_named(trace, m, found)
+    pulses = [(2, 1, 15), (8, 1, 15), (22, 1, 15)]
+    trace, m, found = _old(
+        hh(pulses, duration_ms=35.0, samples=1050),
+        [("rest", 0, 8, None), ("subthreshold", 8, 9.9, None), ("rest", 9.9, 35, None)],
+    )
+    assert rules.refractory_failures_are_named(trace, m, found)
+    trace, m, _ = _old(ISSUE["passive charge"], [])
+    charged = replace(measure(trace).spikes[0] if m.spikes else _fake_spike(), peak_time_ms=5.2, threshold_mv=None)
+    assert rules.spikes_need_inward_current(trace, replace(m, spikes=(charged,), spike_count=1), [])
+    trace, m, _ = _old(ISSUE["peak at the last sample"], [])
+    cut = replace(_fake_spike(), peak_time_ms=0.5)
+    assert rules.peaks_are_local_maxima(trace, replace(m, spikes=(cut,), spike_count=1), [])
+    assert rules.a_cut_off_spike_is_incomplete(trace, replace(m, incomplete_spike=None), [])
+
+
+def _fake_spike():
+    from apsim_batch.trace.features import Spike
+
+    return Spike(None, None, 0.0, 0.0, None, None, None, None, None, None)

@@ -110,9 +110,10 @@ def a_cut_off_spike_is_incomplete(trace: Trace, m: Measurements, found: Sequence
         m.spikes[-1].peak_time_ms if m.spikes else 0
     ):
         bad.append("the incomplete spike starts before the last completed one")
-    up = trace.voltage_mv >= m.detection_mv
-    if m.incomplete_spike is None and up[-1] and not up[0] and any(p.name in ("rising",) for p in found[-1:]):
-        bad.append("the trace ends on a rising phase above the detection level")
+    v = trace.voltage_mv
+    ends_up = v[-1] >= m.detection_mv and np.any(v < m.detection_mv)  # crossed up, never down again
+    if ends_up and m.incomplete_spike is None and not m.passive_crossings:
+        bad.append("the trace ends above the detection level, but no spike is reported cut off")
     return bad + [
         f"{p.name} of spike {p.spike}, which is not measured" for p in found if (p.spike or 0) >= max(1, len(m.spikes))
     ]
