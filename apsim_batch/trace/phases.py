@@ -5,26 +5,25 @@ background of "rest" in a fixed order, so a later, more specific rule wins where
 
 1. any stretch outside the 1 mV band around rest: "subthreshold" above rest, "hyperpolarizing" below;
 2. each spike: "rising" (threshold, or for a Gaussian the last rise through the band, to the peak),
-   "falling" (peak back through rest; without an undershoot back into the band; under a sustained
-   current that never lets it get there, to the trough), "ahp" (the whole time below rest, until back
-   within the band after the trough, or the next rise; a pulse that fails during it does not end it),
-   then, while a sustained current is on, "isi" up to the next spike's rise; after the last spike,
-   "block" when the membrane stays on average 15 mV or more above rest, or "isi" when the trace ends
-   within 1.5 mean intervals;
-3. each stimulus episode not followed by a spike before the next episode: "subthreshold" (depolarizing)
-   or "hyperpolarizing", from its onset until the membrane is back within the band of rest for good
-   (or, when it came during an AHP, until the trough where the AHP resumes), painted over rest, ahp,
-   isi and responses but never over a spike's rising or falling phase;
+   "falling" (peak back through rest; without an undershoot back into the band or to the first trough,
+   whichever comes first), "ahp" (below rest only, until back within the band after the trough, or the
+   next rise; a pulse that fails during it does not end it), then, while a current is on, "isi" up to
+   the next spike's rise; after the last spike "oscillation" while the membrane keeps swinging by 5 mV,
+   "block" when it stays on average 15 mV or more above rest, or "isi" when the trace ends within 1.5
+   mean intervals; a spike cut off by the end of the trace is "incomplete" from its onset;
+3. each stimulus episode that leads to no spike (responses.causes: neither fires nor sums with one
+   that does): "hyperpolarizing", "refractory_failure" (one no stronger fired alone from rest before),
+   "block" (a passive charge held 15 mV up for 5 ms or more) or "subthreshold", from its onset until
+   the membrane is back within the band for good (or, when it came during a falling phase or an AHP,
+   until the next trough below rest, where the AHP resumes), painted over rest, ahp, isi and responses
+   but never over a spike's rising or falling phase;
 4. with a stimulus acting, never "rest": what is left of rest there becomes the response to it;
-5. before each spike, "to_threshold" (the depolarization that leads to it): from the onset of the last
-   depolarizing stimulus since the previous spike's peak (without one, the start of the response that
-   runs into the rise: the trace leaving the band upward, as after an anode break) to the start of the
-   spike's rising phase, painted over rest, ahp and responses; it starts again after any return to
-   rest of 1 ms or more, and never covers a rising or falling phase, an interspike interval or a block
-   (under a sustained current the interval up to the next spike stays "isi"). "subthreshold" is thus
-   left only to responses that fail.
+5. before each spike, "to_threshold": from the onset of the first stimulus of its causes (without one,
+   the start of the response that runs into the rise, as after an anode break) to the start of the
+   rising phase, painted over rest, ahp and responses; it starts again after any return to rest of
+   1 ms or more, and never covers a rising or falling phase, an interval, a block or an oscillation.
 Finally a pass through the band shorter than 1 ms between two responses joins the response before it,
-and pieces shorter than 1e-6 ms are dropped.
+and pieces shorter than 1e-6 ms are dropped. trace/invariants.py states the rules the result keeps.
 """
 
 from __future__ import annotations
