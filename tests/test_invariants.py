@@ -115,6 +115,7 @@ parameters = st.fixed_dictionaries(
 @example(pulses=[(0.0, 0.5, 100.0)], step=None, duration_ms=2.0, parameters={})  # a spike cut by the end
 @example(pulses=[(2.0, 1.0, 15.0), (8.0, 1.0, 15.0)], step=None, duration_ms=30.0, parameters={})
 @example(pulses=[(1.0, 0.2, 200.0)], step=(0.0, 100.0), duration_ms=12.0, parameters={"temperature_c": 35.0})
+@example(pulses=[(1.0, 0.05, 300.0)], step=(0.0, 400.0), duration_ms=30.0, parameters={"temperature_c": -5.0})
 def test_every_rule_holds_on_generated_stimuli(pulses, step, duration_ms, parameters):
     check(hh(pulses, step, duration_ms=duration_ms, samples=int(duration_ms / 0.02) + 1, **parameters))
 

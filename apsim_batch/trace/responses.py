@@ -72,7 +72,8 @@ def causes(trace: Trace, m: Measurements, onsets: list[float]) -> list[list[int]
 
 def failure_name(trace: Trace, m: Measurements, e: int, chains: list[list[int]]) -> str:
     """A stimulus that fires no spike: hyperpolarizing; refractory, when one no stronger fired on its own
-    from rest earlier; block, when it holds the membrane 15 mV above rest for 5 ms or more; else subthreshold."""
+    from rest earlier; for 5 ms or more: oscillation, when V swings by 5 mV twice each way, block, when it holds
+    the membrane 15 mV above rest; else subthreshold."""
     episodes, rest = m.stimulus["episodes"], m.resting_mv
     this = episodes[e]
     if this["peak_ua_per_cm2"] < 0:
@@ -90,6 +91,8 @@ def failure_name(trace: Trace, m: Measurements, e: int, chains: list[list[int]])
         ):
             return "refractory_failure"
     i0, i1 = np.searchsorted(trace.time_ms, [this["onset_ms"], this["onset_ms"] + length(this)])
+    if length(this) >= MIN_BLOCK_MS and len(turns(trace.voltage_mv[i0:i1], OSCILLATION_MV)) >= 4:
+        return "oscillation"  # driven swings without a spike
     if length(this) >= MIN_BLOCK_MS and np.mean(trace.voltage_mv[i0:i1]) > rest + BLOCK_MIN_MV:
         return "block"
     return "subthreshold"
