@@ -29,6 +29,7 @@ FEATURES = [
     "min_AHP_indices",
     "spike_half_width",
     "AP_begin_voltage",
+    "AP_amplitude",
 ]
 
 
@@ -55,7 +56,6 @@ SHIPPED = sorted(CONFIGS.glob("hh_*.yaml"))
 OWN = {
     "step 10": lambda: hh(step=(5, 10), duration_ms=100, samples=5001),
     "step 20": lambda: hh(step=(2, 20), duration_ms=60),
-    "step 80": lambda: hh(step=(2, 80), duration_ms=60),
     "train of pulses": lambda: hh([(2 + 12 * k, 1, 20) for k in range(4)], duration_ms=55, samples=5501),
     "anode break": lambda: hh([(5, 10, -10)], duration_ms=40, samples=4001),
     "depolarization block": lambda: hh(step=(5, 200), duration_ms=60),
@@ -133,3 +133,50 @@ def test_repetitive_threshold_is_a_few_mv_above_efel_under_the_sustained_current
 def test_no_spike_agrees_too():
     for trace in (hh([(2, 1, 5)], duration_ms=20, samples=2001), hh([(2, 5, -3)], duration_ms=20, samples=2001)):
         assert measure(trace).spike_count == 0 == int(extract(trace)["spike_count"][0])
+
+
+def test_efel_counts_every_crossing_ours_only_those_with_inward_current():
+    """Under 80 µA/cm² the membrane swings past -20 mV eight times; only the first swing has net inward ionic
+    current (a threshold). eFEL counts all eight; ours counts one spike and seven passive crossings."""
+    trace = hh(step=(2, 80), duration_ms=60)
+    ours, theirs = measure(trace), extract(trace)
+    assert (ours.spike_count, ours.passive_crossings, int(theirs["spike_count"][0])) == (1, 7, 8)
+    assert ours.spikes[0].peak_mv == pytest.approx(theirs["peak_voltage"][0], abs=1e-6)
+
+
+def differences_over_stimuli_and_temperatures() -> dict[str, list[float]]:
+    """ours - eFEL for every definition that differs, over pulses, trains and steps from -5 to 30 °C."""
+    found: dict[str, list[float]] = {"amplitude": [], "half_width": [], "threshold": [], "ahp": []}
+    for temperature in (-5.0, 0.0, 6.3, 18.5, 30.0):
+        fine = {"duration_ms": 40.0, "samples": 4001 if temperature < 20 else 8001, "temperature_c": temperature}
+        for trace in (
+            hh([(2, 1, 10)], **fine),
+            hh([(2, 1, 40)], **fine),
+            hh([(2 + 9 * k, 1, 20) for k in range(4)], **fine),
+            hh(step=(2, 10), **fine),
+            hh(step=(2, 30), **fine),
+        ):
+            ours, theirs = measure(trace), extract(trace)
+            if ours.spike_count == 0 or len(theirs["peak_voltage"]) != ours.spike_count:
+                continue
+            for k, spike in enumerate(ours.spikes):
+                found["amplitude"].append(spike.amplitude_mv - theirs["AP_amplitude"][k])
+                found["threshold"].append(spike.threshold_mv - theirs["AP_begin_voltage"][k])
+                if spike.half_width_ms is not None:
+                    found["half_width"].append(spike.half_width_ms - theirs["spike_half_width"][k])
+                if spike.ahp_min_mv is not None:
+                    found["ahp"].append(spike.ahp_min_mv - theirs["min_AHP_values"][k])
+    return found
+
+
+@pytest.mark.slow
+def test_the_readmes_table_of_intended_differences_is_true_to_measurement():
+    """The README's sizes: amplitude from rest against eFEL's from spike onset, half-width at half the amplitude
+    against eFEL's at half of peak-to-AHP, threshold from the ionic slope against the first dV/dt of 10 mV/ms;
+    the AHP (first trough after the peak, eFEL's `min_AHP_values`) is the same definition and agrees to 1e-6 mV."""
+    found = {k: np.array(v) for k, v in differences_over_stimuli_and_temperatures().items()}
+    assert len(found["amplitude"]) > 30
+    assert found["amplitude"].min() > -1.5 and found["amplitude"].max() < 19.0 and found["amplitude"].max() > 17.0
+    assert -0.5 < found["half_width"].min() < -0.45 and 1.3 < found["half_width"].max() < 1.4  # -5 °C train
+    assert found["threshold"].min() > -0.1 and 30 < found["threshold"].max() < 35
+    assert np.max(np.abs(found["ahp"])) < 1e-6

@@ -125,7 +125,7 @@ def test_hh_refractory_failed_pulse_interrupts_the_ahp():
         ("rising", 0),
         ("falling", 0),
         ("ahp", 0),
-        ("subthreshold", None),  # the pulse at 8 ms fails
+        ("refractory_failure", None),  # the pulse at 8 ms, as strong as the one that fired, fails
         ("ahp", 0),
         ("rest", None),
         ("to_threshold", 1),
@@ -187,16 +187,24 @@ def test_a_pulse_that_fires_during_the_ahp_ends_it_and_one_that_fails_interrupts
     ]
     assert found[5].start_ms == 10.0
     fails = hh([(2, 0.5, 30), (9, 0.5, 30)], duration_ms=20, samples=2001)
-    assert [p.name for p in phases(fails, measure(fails))][4:7] == ["ahp", "subthreshold", "ahp"]
+    assert [p.name for p in phases(fails, measure(fails))][4:7] == [
+        "ahp",
+        "refractory_failure",
+        "ahp",
+    ]  # as strong as the first
 
 
-def test_summed_pulses_the_first_failing_alone_keep_their_own_names():
+def test_summed_pulses_lead_into_threshold_and_a_pulse_long_before_fails_alone():
     trace = hh([(2, 1, 5), (5, 1, 12)], duration_ms=25, samples=2501)
     m = measure(trace)
     found = phases(trace, m)
     assert m.spike_count == 1
-    assert named(found)[:4] == [("rest", None), ("subthreshold", None), ("to_threshold", 0), ("rising", 0)]
-    assert found[2].start_ms == 5.0  # the depolarization to threshold starts with the pulse that fires
+    # the second pulse comes while the membrane is still more than half-way up the first one's response:
+    # they sum, and the depolarization to threshold starts with the first
+    assert named(found)[:3] == [("rest", None), ("to_threshold", 0), ("rising", 0)]
+    assert found[1].start_ms == 2.0
+    apart = hh([(2, 1, 5), (12, 1, 12)], duration_ms=30, samples=3001)  # back near rest in between: no sum
+    assert [p.name for p in phases(apart, measure(apart))][1:3] == ["subthreshold", "to_threshold"]
 
 
 def test_render_manifest_lists_the_phases_with_labels(tmp_path):
@@ -250,12 +258,17 @@ def test_no_phase_label_lies_over_a_response_that_fails(name):
     bands = marked(config, trace).phases
     columns = lambda band: parts.voltage.transData.transform([(band.start_ms, 0), (band.end_ms, 0)])[:, 0]  # noqa: E731
     bottom = parts.fig.bbox.height - parts.voltage.get_window_extent().y0  # the voltage axes' lowest row
-    names = {text for b in bands if b.name not in ("rest", "subthreshold") for text in (b.label, b.short_label)}
+    names = {
+        text
+        for b in bands
+        if b.name not in ("rest", "subthreshold", "refractory_failure")
+        for text in (b.label, b.short_label)
+    }
     labels = [m for m in timed if m.text in names and m.box[3] <= bottom]
     ramp = next(b for b in bands if b.name == "to_threshold")
     r0, r1 = columns(ramp)
     assert any(m.start == ramp.start_index and m.box[0] < r1 and m.box[2] > r0 for m in labels)  # named on its band
-    failed = [b for b in bands if b.name == "subthreshold"]
+    failed = [b for b in bands if b.name in ("subthreshold", "refractory_failure")]
     assert failed
     for band in failed:
         f0, f1 = columns(band)

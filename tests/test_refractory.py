@@ -103,3 +103,33 @@ def test_render_manifest_carries_the_periods_only_when_asked(tmp_path):
     saved = json.loads((on.folder / "manifest.json").read_text())["refractory"]
     assert 4 < saved["absolute_ms"] < 8 and saved["relative_end_ms"] > saved["absolute_end_ms"]
     assert json.loads((off.folder / "manifest.json").read_text())["refractory"] is None
+
+
+def test_an_anode_break_spike_is_probed_with_brief_depolarizing_pulses_after_it_has_fallen():
+    """A hyperpolarizing cause is no test of excitability: the probe uses 1 ms depolarizing pulses, and the
+    absolute period never ends while the first spike is still above the detection level."""
+    waveform = hh([(5, 10, -20)])
+    trace = synthesize(waveform)
+    m = measure(trace)
+    found = refractory_periods(waveform, m)
+    assert found.test_pulse_ms == 1.0 and found.resting_threshold_ua_per_cm2 == pytest.approx(6.94, abs=0.05)
+    peak = int((trace.time_ms < m.spikes[0].peak_time_ms).sum())
+    below = trace.time_ms[peak:][trace.voltage_mv[peak:] < m.detection_mv][0]
+    assert found.absolute_end_ms >= below
+    # a full simulation agrees: 1 ms at the cap fires just after the absolute end, not just before it
+    for onset, fires in ((found.absolute_end_ms - 0.1, 1), (found.absolute_end_ms + 0.1, 2)):
+        both = hh(
+            [(5, 10, -20), (onset, 1.0, CAP_MULTIPLE * found.resting_threshold_ua_per_cm2)], duration_ms=onset + 15
+        )
+        assert measure(synthesize(both)).spike_count == fires
+
+
+def test_the_cap_defines_the_absolute_period():
+    """Hodgkin–Huxley has no strictly absolute period: at 20 x I0 a 1 ms pulse fires 4.8 ms after the threshold
+    (as in NEURON), 1.3 ms before the 6.1 ms the 10 x cap gives; the README states the cap."""
+    waveform = load_config(CONFIGS / "hh_refractory.yaml").config.waveform
+    found = refractory_periods(waveform, measure(synthesize(waveform)))
+    assert CAP_MULTIPLE == 10 and found.absolute_ms == pytest.approx(6.1, abs=0.05)
+    i0 = found.resting_threshold_ua_per_cm2
+    assert spikes_with(waveform, found.reference_ms + 4.9, 20 * i0) == 2
+    assert spikes_with(waveform, found.reference_ms + 4.9, CAP_MULTIPLE * i0) == 1

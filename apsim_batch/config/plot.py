@@ -96,12 +96,14 @@ class PlotConfig(_Model):
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
     spike_detection_mv: Mv = Field(
         -20.0,
-        description="A spike is counted each time the trace rises through this level, in mV (eFEL's default: -20).",
+        description="A spike rises through this level and falls back below it, in mV (eFEL's default: -20); "
+        "Hodgkin–Huxley spikes also need net inward ionic current.",
     )
     refractory: StrictBool = Field(
         False,
         description="Hodgkin–Huxley: measure the absolute and relative refractory periods after the first spike "
-        "with test pulses, report them in the manifest and draw them as bars.",
+        "with test pulses, report them in the manifest and draw them as bars. The absolute period lasts until "
+        "a test pulse of 10 x the resting threshold current fires (the cap), the relative one until 1.1 x does.",
     )
 
     @field_validator("line_color", mode="before")

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 LABEL_PAD_PX = 3
 MARKER_PX = 10  # diameter of a threshold marker
 ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#A8A8A8"
-FAILED = ("subthreshold", "hyperpolarizing")  # no other phase's name may seem to name a response that fails
+# no other phase's name may seem to name a response that fails
+FAILED = ("subthreshold", "hyperpolarizing", "refractory_failure")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ SHORT_LABELS = {
     "ahp": "AHP",
     "isi": "ISI",
     "block": "block",
+    "refractory_failure": "refractory",
+    "oscillation": "oscillation",
+    "incomplete": "cut off",
 }
 
 

@@ -53,6 +53,7 @@ PHASE_TINT_ALPHA = 0.28
 PHASE_HUES: dict[str, str] = {
     "subthreshold": YELLOW,
     "hyperpolarizing": YELLOW,
+    "refractory_failure": YELLOW,  # a failed response, whatever the cause
     "rising": SODIUM,
     "falling": POTASSIUM,
     "ahp": GREY,

@@ -1,18 +1,17 @@
 """Spikes and what a physiologist measures on them: per-spike features, rest, count and rate (pure numpy).
 
 One rule for both models: a spike is an upward crossing of the detection level (-20 mV unless
-`plot.spike_detection_mv` says otherwise, as in eFEL). Every feature belongs to one spike; crossings
-are interpolated linearly between samples, extrema are samples. The README's measurement section
+`plot.spike_detection_mv` says otherwise, as in eFEL) followed by a downward one; for Hodgkin–Huxley
+it also needs net inward ionic current on its rise (a threshold). Every feature belongs to one spike;
+crossings are interpolated linearly between samples, extrema are samples. The README's measurement section
 has the table of definitions; the docstring of `Spike` repeats it next to the code.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
-
 import numpy as np
 
+from .features import DETECTION_MV, SPIKE_KEYS, Measurements, Spike, first_trough, round_or_none
 from .phases import PHASE_LABELS, PHASE_NAMES, Phase, phases
 from .waveform import Trace
 
@@ -20,6 +19,7 @@ __all__ = [
     "DETECTION_MV",
     "PHASE_LABELS",
     "PHASE_NAMES",
+    "SPIKE_KEYS",
     "Measurements",
     "Phase",
     "Spike",
@@ -29,79 +29,9 @@ __all__ = [
     "width_at_level_ms",
 ]
 
-DETECTION_MV = -20.0  # a spike crosses this level upward (eFEL's default "Threshold" setting)
 THRESHOLD_SLOPE_MV_PER_MS = 10.0  # threshold: the membrane's own (ionic) slope rises through this
 MIN_EXCURSION_MV = 1.0  # a trace that never leaves rest by this much has no features but rest
 MIN_AHP_MV = 0.1  # a trough less than this below rest is not an after-hyperpolarization
-
-
-@dataclass(frozen=True)
-class Spike:
-    """One action potential; every field None where it does not exist.
-
-    - threshold_mv, threshold_time_ms (Hodgkin–Huxley only): the last time before the peak at which
-      the ionic part of the slope, -I_ion/C = dV/dt - I_stim/C, rose through 10 mV/ms. The injected
-      current is left out so the threshold marks the membrane taking over, not the stimulus edge.
-      A Gaussian waveform is a drawn shape with no currents, so it has no threshold.
-    - peak_mv, peak_time_ms: the highest sample between the upward and the downward crossing of the
-      detection level.
-    - amplitude_mv: peak_mv - resting_mv (from rest, for both models).
-    - half_width_ms: time spent above the half-amplitude level resting_mv + amplitude_mv / 2.
-    - ahp_min_mv, ahp_time_ms, ahp_depth_mv: the lowest sample between the peak and the next spike
-      (or the trace end), when it lies at least 0.1 mV below rest and is not the last sample (a trough
-      still falling at the end of the trace is not measured); depth is resting_mv - ahp_min_mv.
-    - isi_ms: time from this peak to the next spike's peak (None for the last spike).
-    """
-
-    threshold_mv: float | None
-    threshold_time_ms: float | None
-    peak_mv: float
-    peak_time_ms: float
-    amplitude_mv: float | None
-    half_width_ms: float | None
-    ahp_min_mv: float | None
-    ahp_time_ms: float | None
-    ahp_depth_mv: float | None
-    isi_ms: float | None
-
-
-SPIKE_KEYS = tuple(f.name for f in fields(Spike))
-
-
-@dataclass(frozen=True)
-class Measurements:
-    """The whole trace: rest, spikes, rate and (Hodgkin–Huxley) the stimulus.
-
-    - resting_mv: the first sample (both models start the trace at rest).
-    - spike_count: upward crossings of the detection level.
-    - firing_rate_hz: 1000 / mean inter-spike interval; None with fewer than two spikes.
-    - stimulus: {"episodes": [{onset_ms, end_ms, peak_ua_per_cm2}]}, one per stretch of injected
-      current (end_ms None when it lasts to the end of the trace); None for a Gaussian waveform.
-    """
-
-    resting_mv: float
-    spike_count: int
-    firing_rate_hz: float | None
-    spikes: tuple[Spike, ...]
-    stimulus: dict | None
-    detection_mv: float = DETECTION_MV
-
-    def as_dict(self, digits: int = 6) -> dict[str, Any]:
-        """Manifest form: whole-trace values, every spike, and the first spike's values flat at the top."""
-        spikes = [{k: _round(v, digits) for k, v in asdict(s).items()} for s in self.spikes]
-        first = spikes[0] if spikes else dict.fromkeys(SPIKE_KEYS)
-        return {
-            "resting_mv": _round(self.resting_mv, digits),
-            "spike_count": self.spike_count,
-            "firing_rate_hz": _round(self.firing_rate_hz, digits),
-            **first,
-            "stimulus": self.stimulus,
-            "spikes": spikes,
-        }
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(float(value), digits)
 
 
 def _crossing(t: np.ndarray, y: np.ndarray, i: int, level: float) -> float:
@@ -144,7 +74,7 @@ def width_at_level_ms(t: np.ndarray, v: np.ndarray, peak_i: int, level: float, l
 
 
 def _spike_windows(v: np.ndarray, rest: float, level: float) -> list[tuple[int, int]]:
-    """(first sample at or above the level, first sample below it again or len(v)) for each spike."""
+    """(first sample at or above the level, first sample below it again or len(v)) for each crossing."""
     if np.max(np.abs(v - rest)) < MIN_EXCURSION_MV:
         return []
     above = v >= level
@@ -170,11 +100,24 @@ def _threshold(t: np.ndarray, v: np.ndarray, slope: np.ndarray | None, lo: int, 
 
 
 def _ahp(t: np.ndarray, v: np.ndarray, rest: float, peak_i: int, hi: int) -> tuple:
-    """(min mV, time ms, depth mV) of the trough after the peak, or three Nones."""
-    low = peak_i + int(np.argmin(v[peak_i:hi]))
+    """(min mV, time ms, depth mV) of the spike's trough when it lies below rest, or three Nones."""
+    low = first_trough(v, peak_i, hi)
     if rest - v[low] < MIN_AHP_MV or low == len(v) - 1:
         return None, None, None
     return float(v[low]), float(t[low]), rest - float(v[low])
+
+
+def _spikes(t: np.ndarray, v: np.ndarray, slope: np.ndarray | None, windows: list) -> tuple[list, list, int]:
+    """(windows, thresholds) of the crossings that are spikes (net inward current on the rise), and how many are not."""
+    kept, thresholds, lo = [], [], 0
+    for up, down in windows:
+        peak_i = up + int(np.argmax(v[up:down]))
+        found = _threshold(t, v, slope, lo, peak_i)
+        lo = peak_i  # the previous crossing is over by its peak
+        if slope is None or found[0] is not None:
+            kept.append((up, down, peak_i))
+            thresholds.append(found)
+    return kept, thresholds, len(windows) - len(kept)
 
 
 def measure(trace: Trace, detection_mv: float = DETECTION_MV) -> Measurements:
@@ -182,15 +125,18 @@ def measure(trace: Trace, detection_mv: float = DETECTION_MV) -> Measurements:
     t = np.asarray(trace.time_ms, dtype=float)
     v = np.asarray(trace.voltage_mv, dtype=float)
     rest = float(v[0])
-    windows = _spike_windows(v, rest, detection_mv)
-    slope = ionic_slope(trace)
-    peaks = [up + int(np.argmax(v[up:down])) for up, down in windows]
+    kept, thresholds, passive = _spikes(t, v, ionic_slope(trace), _spike_windows(v, rest, detection_mv))
+    incomplete = None
+    if kept and kept[-1][1] == len(v):  # cut off by the end: up through the level, never down again
+        up, _, _ = kept.pop()
+        onset = thresholds.pop()[1]
+        incomplete = {"onset_ms": onset if onset is not None else _crossing(t, v, up - 1, detection_mv)}
+        incomplete["last_mv"] = float(v[-1])
+    peaks = [peak_i for _, _, peak_i in kept]
     spikes = []
-    for k in range(len(windows)):
-        peak_i = peaks[k]
-        lo = peaks[k - 1] if k else 0  # the previous spike is over by its peak
-        hi = windows[k + 1][0] if k + 1 < len(windows) else len(v)
-        threshold_mv, threshold_ms = _threshold(t, v, slope, lo, peak_i)
+    for k, ((_, _, peak_i), (threshold_mv, threshold_ms)) in enumerate(zip(kept, thresholds, strict=True)):
+        lo = peaks[k - 1] if k else 0
+        hi = kept[k + 1][0] if k + 1 < len(kept) else len(v)
         amplitude = float(v[peak_i]) - rest
         ahp_min, ahp_ms, ahp_depth = _ahp(t, v, rest, peak_i, hi)
         spikes.append(
@@ -215,6 +161,8 @@ def measure(trace: Trace, detection_mv: float = DETECTION_MV) -> Measurements:
         spikes=tuple(spikes),
         stimulus=stimulus_summary(trace),
         detection_mv=detection_mv,
+        incomplete_spike=incomplete,
+        passive_crossings=passive,
     )
 
 
@@ -228,7 +176,8 @@ def stimulus_summary(trace: Trace) -> dict | None:
         return None
     return {
         "episodes": [
-            {"onset_ms": _round(a, 9), "end_ms": _round(b, 9), "peak_ua_per_cm2": _round(i, 9)} for a, b, i in episodes
+            {"onset_ms": round_or_none(a, 9), "end_ms": round_or_none(b, 9), "peak_ua_per_cm2": round_or_none(i, 9)}
+            for a, b, i in episodes
         ]
     }
 

@@ -5,40 +5,51 @@ background of "rest" in a fixed order, so a later, more specific rule wins where
 
 1. any stretch outside the 1 mV band around rest: "subthreshold" above rest, "hyperpolarizing" below;
 2. each spike: "rising" (threshold, or for a Gaussian the last rise through the band, to the peak),
-   "falling" (peak back through rest; without an undershoot back into the band; under a sustained
-   current that never lets it get there, to the trough), "ahp" (the whole time below rest, until back
-   within the band after the trough, or the next rise; a pulse that fails during it does not end it),
-   then, while a sustained current is on, "isi" up to the next spike's rise; after the last spike,
-   "block" when the membrane stays on average 15 mV or more above rest, or "isi" when the trace ends
-   within 1.5 mean intervals;
-3. each stimulus episode not followed by a spike before the next episode: "subthreshold" (depolarizing)
-   or "hyperpolarizing", from its onset until the membrane is back within the band of rest for good
-   (or, when it came during an AHP, until the trough where the AHP resumes), painted over rest, ahp,
-   isi and responses but never over a spike's rising or falling phase;
+   "falling" (peak back through rest; without an undershoot back into the band or to the first trough,
+   whichever comes first), "ahp" (below rest only, until back within the band after the trough, or the
+   next rise; a pulse that fails during it does not end it), then, while a current is on, "isi" up to
+   the next spike's rise; after the last spike "oscillation" while the membrane keeps swinging by 5 mV,
+   "block" when it stays on average 15 mV or more above rest, or "isi" when the trace ends within 1.5
+   mean intervals; a spike cut off by the end of the trace is "incomplete" from its onset;
+3. each stimulus episode that leads to no spike (responses.causes: neither fires nor sums with one
+   that does): "hyperpolarizing", "refractory_failure" (one no stronger fired alone from rest before),
+   "block" (a passive charge held 15 mV up for 5 ms or more) or "subthreshold", from its onset until
+   the membrane is back within the band for good (or, when it came during a falling phase or an AHP,
+   until the next trough below rest, where the AHP resumes), painted over rest, ahp, isi and responses
+   but never over a spike's rising or falling phase;
 4. with a stimulus acting, never "rest": what is left of rest there becomes the response to it;
-5. before each spike, "to_threshold" (the depolarization that leads to it): from the onset of the last
-   depolarizing stimulus since the previous spike's peak (without one, the start of the response that
-   runs into the rise: the trace leaving the band upward, as after an anode break) to the start of the
-   spike's rising phase, painted over rest, ahp and responses; it starts again after any return to
-   rest of 1 ms or more, and never covers a rising or falling phase, an interspike interval or a block
-   (under a sustained current the interval up to the next spike stays "isi"). "subthreshold" is thus
-   left only to responses that fail.
+5. before each spike, "to_threshold": from the onset of the first stimulus of its causes (without one,
+   the start of the response that runs into the rise, as after an anode break) to the start of the
+   rising phase, painted over rest, ahp and responses; it starts again after any return to rest of
+   1 ms or more, and never covers a rising or falling phase, an interval, a block or an oscillation.
 Finally a pass through the band shorter than 1 ms between two responses joins the response before it,
-and pieces shorter than 1e-6 ms are dropped.
+and pieces shorter than 1e-6 ms are dropped. trace/invariants.py states the rules the result keeps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .measure import Measurements
-    from .waveform import Trace
+from .features import Measurements, first_trough
+from .responses import BLOCK_MIN_MV, OSCILLATION_MV, REST_BAND_MV, causes, failure_name, oscillates, turns
+from .waveform import Trace
 
-PHASE_NAMES = ("rest", "subthreshold", "hyperpolarizing", "to_threshold", "rising", "falling", "ahp", "isi", "block")
+PHASE_NAMES = (
+    "rest",
+    "subthreshold",
+    "hyperpolarizing",
+    "refractory_failure",
+    "to_threshold",
+    "rising",
+    "falling",
+    "ahp",
+    "isi",
+    "block",
+    "oscillation",
+    "incomplete",
+)
 PHASE_LABELS = {
     "rest": "at rest",
     "subthreshold": "subthreshold response",
@@ -49,13 +60,21 @@ PHASE_LABELS = {
     "ahp": "after-hyperpolarization",
     "isi": "interspike interval",
     "block": "depolarization block",
+    "refractory_failure": "refractory: no spike",
+    "oscillation": "sustained oscillation",
+    "incomplete": "spike cut off by the end",
 }
-REST_BAND_MV = 1.0  # within this of the resting level the membrane is "at rest"
-BLOCK_MIN_MV = 15.0  # held this far above rest on average under current, with no spike: depolarization block
 MIN_REST_MS = 1.0  # a shorter pass through the rest band between two responses is not "at rest"
 MIN_PHASE_MS = 1e-6  # shorter pieces (a 1e-9 ms pulse) are not phases
-_RESPONSES = ("subthreshold", "hyperpolarizing")
-_KEEP = ("rising", "falling", "isi", "block")  # what a depolarization to threshold never covers
+_RESPONSES = ("subthreshold", "hyperpolarizing", "refractory_failure")
+_KEEP = (
+    "rising",
+    "falling",
+    "isi",
+    "block",
+    "oscillation",
+    "incomplete",
+)  # what a depolarization to threshold never covers
 
 
 @dataclass(frozen=True)
@@ -169,13 +188,14 @@ def _onset(t: np.ndarray, v: np.ndarray, rest: float, spike, lo: int, peak_i: in
 
 
 def _spike_phases(canvas: _Canvas, trace: Trace, m: Measurements) -> list[float]:
-    """Rule 2; returns each spike's onset."""
+    """Rule 2; returns each spike's onset, and paints a spike cut off by the end of the trace."""
     t, v, rest = trace.time_ms, trace.voltage_mv, m.resting_mv
     index = lambda ms: int(np.searchsorted(t, ms))  # noqa: E731
     peaks = [index(s.peak_time_ms) for s in m.spikes]
     onsets = [_onset(t, v, rest, s, peaks[k - 1] if k else 0, peaks[k]) for k, s in enumerate(m.spikes)]
+    cut_ms = m.incomplete_spike["onset_ms"] if m.incomplete_spike else None
     for k, peak_i in enumerate(peaks):
-        limit = onsets[k + 1] if k + 1 < len(onsets) else float(t[-1])
+        limit = onsets[k + 1] if k + 1 < len(onsets) else (cut_ms if cut_ms is not None else float(t[-1]))
         hi = min(index(limit) + 1, len(v))
         canvas.paint(onsets[k], float(t[peak_i]), "rising", k)
         undershoot = m.spikes[k].ahp_min_mv is not None
@@ -184,15 +204,29 @@ def _spike_phases(canvas: _Canvas, trace: Trace, m: Measurements) -> list[float]
         if down is not None:
             canvas.paint(float(t[peak_i]), down, "falling", k)
             back = _ahp_end(trace, m, down, hi, limit)
-            canvas.paint(down, back, "ahp", k)
+            _paint_below_rest(canvas, t, v, rest, down, back, k)
         else:
             back = _first(t, v, peak_i, hi, lambda x: x <= rest + REST_BAND_MV, rest + REST_BAND_MV)
-            if back is None:  # held up by a sustained current: fall to the trough
-                back = float(t[peak_i + int(np.argmin(v[peak_i:hi]))]) if hi > peak_i else float(t[peak_i])
+            trough = float(t[first_trough(v, peak_i, hi)]) if hi > peak_i else float(t[peak_i])
+            back = trough if back is None else min(back, trough)  # held up by a current: to the first trough
             canvas.paint(float(t[peak_i]), min(back, limit), "falling", k)
         if back < limit and _stimulus_on(trace, back):
-            _after_spike(canvas, trace, m, back, limit, last=k + 1 == len(peaks))
-    return onsets
+            _after_spike(canvas, trace, m, back, limit, last=k + 1 == len(peaks) and cut_ms is None)
+    if cut_ms is not None:
+        canvas.paint(cut_ms, float(t[-1]), "incomplete")
+    return onsets + ([cut_ms] if cut_ms is not None else [])
+
+
+def _paint_below_rest(canvas: _Canvas, t: np.ndarray, v: np.ndarray, rest: float, a: float, b: float, k: int) -> None:
+    """An after-hyperpolarization is only ever below rest: paint "ahp" on the stretches of a..b where V < rest."""
+    i0, i1 = int(np.searchsorted(t, a)), min(int(np.searchsorted(t, b)) + 1, len(v))
+    below = v[i0:i1] < rest
+    starts = np.flatnonzero(below & ~np.r_[False, below[:-1]])
+    ends = np.flatnonzero(below & ~np.r_[below[1:], False])
+    for s, e in zip(i0 + starts, i0 + ends, strict=True):
+        start = a if s == 0 else max(a, _cross(t, v, s - 1, rest))
+        end = b if e == len(v) - 1 else min(b, _cross(t, v, e, rest))
+        canvas.paint(start, end, "ahp", k)
 
 
 def _ahp_end(trace: Trace, m: Measurements, down: float, hi: int, limit: float) -> float:
@@ -212,37 +246,46 @@ def _ahp_end(trace: Trace, m: Measurements, down: float, hi: int, limit: float) 
 
 
 def _after_spike(canvas: _Canvas, trace: Trace, m: Measurements, start: float, limit: float, last: bool) -> None:
-    """Under a sustained current: the interval to the next spike; after the last, block or the ISI the trace cuts."""
+    """Under a sustained current: the interval to the next spike; after the last, oscillation, block or the ISI cut."""
     t, v = trace.time_ms, trace.voltage_mv
     i_stim = trace.extra["i_stim_ua_per_cm2"]
     i0 = int(np.searchsorted(t, start))
     off = np.flatnonzero(i_stim[i0:] == 0)
     end = min(limit, float(t[i0 + int(off[0])]) if len(off) else float(t[-1]))
     i1 = max(int(np.searchsorted(t, end)), i0 + 1)
+    swings = turns(v[i0:i1], OSCILLATION_MV)
     if not last:
         canvas.paint(start, end, "isi")
-    elif np.mean(v[i0:i1]) > m.resting_mv + BLOCK_MIN_MV:
-        canvas.paint(start, end, "block")
-    elif m.firing_rate_hz is not None and end >= float(t[-1]) and end - start <= 1.5 * 1000 / m.firing_rate_hz:
-        canvas.paint(start, end, "isi")  # the train goes on; the trace ends before its next spike
+        return
+    settled = start
+    if len(swings) >= 4:  # an oscillation, to the end if it is still swinging there, else to its last turn
+        settled = end if oscillates(t[i0:i1], v[i0:i1]) else float(t[i0 + swings[-1]])
+        canvas.paint(start, settled, "oscillation")
+    j = int(np.searchsorted(t, settled))
+    if settled < end and np.mean(v[j : max(i1, j + 1)]) > m.resting_mv + BLOCK_MIN_MV:
+        canvas.paint(settled, end, "block")
+    elif settled == start and m.firing_rate_hz is not None and end >= t[-1] and end - start <= 1500 / m.firing_rate_hz:
+        canvas.paint(start, end, "isi")  # the train goes on; the trace ends before its next spike (1.5 intervals)
 
 
-def _failed_stimuli(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float]) -> None:
-    """Rule 3: a stimulus episode with no spike before the next episode is a failed response."""
+def _failed_stimuli(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float], chains: list) -> None:
+    """Rule 3: a stimulus episode that leads to no spike is a failed response."""
     if m.stimulus is None:
         return
     t, v, rest = trace.time_ms, trace.voltage_mv, m.resting_mv
     episodes = m.stimulus["episodes"]
     t_end = float(t[-1])
+    fired = {i for chain in chains for i in chain}
     for e, episode in enumerate(episodes):
         onset = episode["onset_ms"]
         following = episodes[e + 1]["onset_ms"] if e + 1 < len(episodes) else t_end
-        if any(onset <= s < following for s in onsets):
+        anode_break = episode["peak_ua_per_cm2"] < 0 and any(onset <= s < following for s in onsets)
+        if e in fired or anode_break or canvas.name_at(onset) == "rising":  # one that comes mid-rise is part of it
             continue
-        name = "subthreshold" if episode["peak_ua_per_cm2"] > 0 else "hyperpolarizing"
         cap = min([following, *(s for s in onsets if s > onset)])
         stop = episode["end_ms"] if episode["end_ms"] is not None else t_end
         back = _response_end(canvas, t, v, rest, onset, stop, cap)
+        name = failure_name(trace, m, e, chains)
         canvas.paint(onset, min(max(back, stop), cap), name, over=frozenset({"rest", "ahp", "isi", *_RESPONSES}))
 
 
@@ -251,10 +294,16 @@ def _response_end(canvas: _Canvas, t: np.ndarray, v: np.ndarray, rest: float, on
     i0, i1 = int(np.searchsorted(t, stop)), min(int(np.searchsorted(t, cap)) + 1, len(v))
     if i1 - i0 < 2:
         return cap
-    if canvas.name_at(onset) == "ahp":  # the membrane resumes its after-hyperpolarization at the next trough
+    if canvas.name_at(onset) in (
+        "falling",
+        "ahp",
+    ):  # the membrane resumes its after-hyperpolarization at the next trough
         dv = np.diff(v[i0:i1])
         turn = np.flatnonzero((dv[:-1] < 0) & (dv[1:] >= 0))
-        return float(t[i0 + int(turn[0]) + 1]) if len(turn) else cap
+        if not len(turn):
+            return cap
+        if v[i0 + int(turn[0]) + 1] < rest:  # ... if that trough is below rest
+            return float(t[i0 + int(turn[0]) + 1])
     outside = np.flatnonzero(np.abs(v[i0:i1] - rest) > REST_BAND_MV)
     if not len(outside):
         return stop
@@ -276,15 +325,12 @@ def _no_rest_under_current(canvas: _Canvas, trace: Trace, m: Measurements) -> No
         canvas.paint(episode["onset_ms"], stop, name, over=frozenset({"rest"}))
 
 
-def _to_threshold(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float]) -> None:
+def _to_threshold(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[float], chains: list) -> None:
     """Rule 5: the depolarization that leads to each spike, from its cause to the start of the rise."""
-    t0 = float(trace.time_ms[0])
     episodes = (m.stimulus or {}).get("episodes", [])
     for k, onset in enumerate(onsets):
-        since = m.spikes[k - 1].peak_time_ms if k else t0
-        causes = [e["onset_ms"] for e in episodes if e["peak_ua_per_cm2"] > 0 and since <= e["onset_ms"] < onset]
-        if causes:
-            start = max(causes)
+        if chains[k]:
+            start = episodes[chains[k][0]]["onset_ms"]
         else:  # no stimulus of its own: the response that runs into the rise, if there is one
             before = [p for p in canvas.pieces if p[1] == onset]
             if not before or before[0][2] != "subthreshold":
@@ -296,7 +342,8 @@ def _to_threshold(canvas: _Canvas, trace: Trace, m: Measurements, onsets: list[f
         for s, e, n, _ in canvas.pieces:  # a return to rest, or a spike or interval of its own, comes first
             if start < e <= onset and (n in _KEEP or (n == "rest" and e - s >= MIN_REST_MS)):
                 start = e
-        canvas.paint(start, onset, "to_threshold", k, over=frozenset({"rest", "ahp", *_RESPONSES}))
+        spike = k if k < len(m.spikes) else None  # None: the spike cut off by the end
+        canvas.paint(start, onset, "to_threshold", spike, over=frozenset({"rest", "ahp", *_RESPONSES}))
 
 
 def phases(trace: Trace, measurements: Measurements) -> list[Phase]:
@@ -305,8 +352,9 @@ def phases(trace: Trace, measurements: Measurements) -> list[Phase]:
     canvas = _Canvas(float(t[0]), float(t[-1]))
     if np.max(np.abs(v - measurements.resting_mv)) >= REST_BAND_MV:
         _excursions(canvas, t, v, measurements.resting_mv)
-    onsets = _spike_phases(canvas, trace, measurements) if measurements.spikes else []
-    _failed_stimuli(canvas, trace, measurements, onsets)
+    onsets = _spike_phases(canvas, trace, measurements)
+    chains = causes(trace, measurements, onsets)
+    _failed_stimuli(canvas, trace, measurements, onsets, chains)
     _no_rest_under_current(canvas, trace, measurements)
-    _to_threshold(canvas, trace, measurements, onsets)
+    _to_threshold(canvas, trace, measurements, onsets, chains)
     return canvas.phases()

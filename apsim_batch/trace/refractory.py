@@ -1,11 +1,16 @@
 """Refractory periods of a Hodgkin–Huxley render, measured by probing the model with test pulses (numpy/scipy).
 
-After the first spike, a test pulse like the one that caused it (same duration) is given at a delay
-and the model is asked whether it fires a new spike: an upward crossing of the detection level with
-net inward ionic current (so a membrane merely charged past the level by a large pulse does not count).
+After the first spike, a depolarizing test pulse is given at a delay and the model is asked whether it
+fires a new spike: an upward crossing of the detection level with net inward ionic current (so a
+membrane merely charged past the level by a large pulse does not count). The test pulse fits the cause:
+as long as the depolarizing pulse that caused the spike, or HYPERPOLARIZING_TEST_MS after an anode
+break (a hyperpolarizing cause is no test of excitability, and its duration is no test pulse's).
 
 - Resting threshold current I0: the smallest test amplitude that fires from rest (bisection, 0.5 %).
-- Absolute refractory period: until a test pulse of CAP_MULTIPLE x I0 first fires.
+- Absolute refractory period: until a test pulse of CAP_MULTIPLE x I0 first fires, and never before the
+  first spike has fallen back below the detection level. The model has no strictly absolute period (a
+  strong enough pulse fires earlier), so the cap defines it: 10 x I0 (a 20 x cap shortens the 6.1 ms of
+  hh_refractory to about 4.8 ms).
 - Relative refractory period: until a test pulse of RELATIVE_MULTIPLE x I0 first fires, i.e. until the
   threshold current is back within 10 % of its resting value.
 Both ends are found by bisection on the delay to PRECISION_MS, assuming recovery only improves with
@@ -26,6 +31,7 @@ from .hodgkin_huxley import ATOL, RTOL, derivative_of, ionic_currents, resting_s
 from .measure import DETECTION_MV, THRESHOLD_SLOPE_MV_PER_MS, Measurements
 
 CAP_MULTIPLE = 10.0  # absolute refractory period: no test pulse up to 10 x the resting threshold current fires
+HYPERPOLARIZING_TEST_MS = 1.0  # the test pulse after an anode-break spike (a hyperpolarizing cause)
 RELATIVE_MULTIPLE = 1.1  # relative refractory period: the threshold current is still above 1.1 x its resting value
 PRECISION_MS = 0.02  # delays are bisected to this
 SEARCH_MS_AT_6_3_C = 60.0  # the longest delay probed at 6.3 °C (shorter when warmer, with the gates' Q10)
@@ -80,17 +86,19 @@ def refractory_periods(
         return None
     conditioning = Stimulus(pulses=tuple(causes))
     level = measurements.detection_mv if detection_mv is None else detection_mv
+    depolarizing = [p for p in causes if p.amplitude_ua_per_cm2 > 0]
+    test_ms = depolarizing[-1].duration_ms if depolarizing else HYPERPOLARIZING_TEST_MS
     found = _probe(
         waveform.model_copy(update={"stimulus": conditioning}),
         first.threshold_time_ms,
         first.peak_time_ms,
-        causes[-1].duration_ms,
+        test_ms,
         level,
     )
     if found is None:
         return None
     i0, absolute, relative = found
-    return Refractory(first.threshold_time_ms, absolute, relative, causes[-1].duration_ms, i0)
+    return Refractory(first.threshold_time_ms, absolute, relative, test_ms, i0)
 
 
 @lru_cache(maxsize=16)
@@ -104,7 +112,9 @@ def _probe(
     i0 = tester.resting_threshold()
     if i0 is None:
         return None
-    first, last = peak_ms, reference_ms + search_ms
+    # no test before the first spike is back below the detection level: it is still the first spike
+    after = np.flatnonzero((tester.time_ms > peak_ms) & (tester.states[0] < level))
+    first, last = (float(tester.time_ms[after[0]]) if len(after) else peak_ms), reference_ms + search_ms
     absolute = _earliest(lambda t: tester.fires(t, CAP_MULTIPLE * i0), first, last)
     if absolute is None:
         return None
