@@ -48,9 +48,10 @@ def shipped():
     return waveform, found, time.perf_counter() - started
 
 
-def test_shipped_config_has_textbook_periods_fast(shipped):
-    waveform, found, seconds = shipped
-    assert found is not None and seconds < 2.0, seconds
+def test_shipped_config_has_textbook_periods(shipped):
+    # its cost is measured by the benchmarks, not asserted here: a loaded machine made a 2 s limit flaky
+    waveform, found, _ = shipped
+    assert found is not None
     first = measure(synthesize(waveform)).spikes[0]
     assert found.reference_ms == first.threshold_time_ms
     assert 4 < found.absolute_ms < 8 and found.absolute_ms + 4 < found.relative_ms < 20
