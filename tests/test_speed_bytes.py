@@ -13,7 +13,7 @@ import pytest
 from apsim_batch.config.load import load_config
 from apsim_batch.figure.layout import draw_layers, draw_parts, draw_reveal_map
 from apsim_batch.output.render import render
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import ROOT, copy_config
 
@@ -23,12 +23,12 @@ def test_layers_from_one_figure_equal_separate_cold_drawings(name):
     # hh_repetitive has the currents panel, whose captions are in the base layer from the start
     config = load_config(ROOT / "configs" / name).config
     trace = synthesize(config.waveform)
-    layers = draw_layers(config, trace)
-    _, base, _ = draw_parts(config, trace, 0)
-    _, full, timed = draw_parts(config, trace, None)
+    layers = draw_layers(config, analyze(config, trace))
+    _, base, _ = draw_parts(config, analyze(config, trace), 0)
+    _, full, timed = draw_parts(config, analyze(config, trace), None)
     assert np.array_equal(layers.base, base)
     assert np.array_equal(layers.full, full)
-    reveal = draw_reveal_map(config, trace, timed)  # on a figure of its own, ticks and all
+    reveal = draw_reveal_map(config, analyze(config, trace), timed)  # on a figure of its own, ticks and all
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -161,7 +161,9 @@ def _gaussian_by_default(value: Any) -> Any:
     return value
 
 
-Waveform = Annotated[GaussianWaveform | HodgkinHuxleyWaveform, Field(discriminator="model")]
+# Every waveform model's config, tagged by its `model:` (a new model: its class here, its entry in trace/models.py).
+WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform)
+Waveform = Annotated[Union[WAVEFORM_MODELS], Field(discriminator="model")]  # noqa: UP007 (a union built from the tuple)
 
 
 class AnimationConfig(_Model):

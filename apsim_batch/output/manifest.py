@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..config.models import Config
 from ..errors import ApsimError
 from ..names import MANIFEST, check_output_name
+from ..version import __version__
 from .files import file_matches, sha256_file, write_json
 from .nofollow import load_json_untrusted
 
