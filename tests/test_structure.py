@@ -12,7 +12,6 @@ import pytest
 from apsim_batch.config.models import OUTPUT_FORMATS, WAVEFORM_MODELS
 from apsim_batch.config.plot import PANEL_NAMES
 from apsim_batch.figure.panel_kinds import PANELS, PanelKind
-from apsim_batch.figure.panels import Curve, PanelSpec
 from apsim_batch.output.formats import FORMATS
 from apsim_batch.trace.models import MODELS
 
@@ -131,12 +130,13 @@ def test_an_unregistered_panel_is_refused_never_drawn_as_another(monkeypatch):
         panel_specs(config, synthesize(config.waveform))
 
 
-# The worked example in CONTRIBUTING.md: a panel of the membrane's slope, dV/dt, is one function ...
-def slope_panel(config, trace) -> PanelSpec:
-    values = np.gradient(trace.voltage_mv, trace.time_ms)
-    low, high = float(values.min()), float(values.max())
-    curve = Curve("dv_dt", "dV/dt", "dV/dt", "#CC79A7", False, values)
-    return PanelSpec("slope", (curve,), "dV/dt (mV/ms)", "mV/ms", (low - 0.1 * (high - low), high + 0.1 * (high - low)))
+def worked_example() -> dict:
+    """The worked example's module as CONTRIBUTING.md shows it (the block after "# figure/slope.py"), run."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = text.split("# figure/slope.py\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(block.replace("from .panels import", "from apsim_batch.figure.panels import"), namespace)
+    return namespace
 
 
 def test_worked_example_a_new_panel_is_one_function_and_one_registry_line(monkeypatch, tmp_path):
@@ -147,6 +147,7 @@ def test_worked_example_a_new_panel_is_one_function_and_one_registry_line(monkey
     from apsim_batch.figure.layout import draw_layers
     from apsim_batch.trace.models import analyze
 
+    slope_panel = worked_example()["slope_panel"]  # one function ...
     monkeypatch.setitem(PANELS, "slope", PanelKind("slope", (), slope_panel))  # ... and one registry line
     config = load_config(CONFIGS / "hh_threshold.yaml").config
     # a config names it once "slope" joins PANEL_NAMES (config/plot.py); here the loaded config is amended
@@ -160,3 +161,69 @@ def test_worked_example_a_new_panel_is_one_function_and_one_registry_line(monkey
     with Image.open(result.files["png"]) as png, Image.open(result.files["gif"]) as gif:
         assert png.size == gif.size == layers.size and gif.n_frames > 1
         assert np.array_equal(np.asarray(png.convert("RGB")), layers.full)
+
+
+SPIKELESS_SET = """\
+name: quiet
+title: Sub-threshold bumps
+waveform:
+  duration_ms: 6
+  samples: 120
+  components:
+    - label: bump
+      center_ms: 2
+      width_ms: 0.5
+      amplitude_mv: 8
+animation:
+  fps: 30
+  samples_per_frame: 12
+outputs: [gif, png, csv]
+variants:
+  mode: grid
+  student: true
+  fields:
+    waveform.components[bump].amplitude_mv: [6, 12]
+"""
+
+
+def test_a_spikeless_analysis_is_first_class(tmp_path):
+    """No spike anywhere: the figure, pacing, manifest, answer key, handouts and gallery still come out whole."""
+    import json
+
+    from .conftest import run_entry_point
+
+    write(tmp_path / "configs" / "quiet.yaml", SPIKELESS_SET)
+    done = run_entry_point("run", "configs", "--out", "out", "--jobs", "1", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    key = json.loads((out / "quiet" / "teacher" / "answer_key.json").read_text(encoding="utf-8"))
+    assert [row["measurements"]["spike_count"] for row in key["variants"]] == [0, 0]
+    assert all(row["measurements"]["peak_mv"] is None for row in key["variants"])
+    assert (out / "quiet" / "teacher" / "answer_key.csv").read_text(encoding="utf-8").count("\n") == 4  # + tolerances
+    for vid in ("v01", "v02"):
+        manifest = json.loads((out / f"quiet-{vid}" / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["measurements"]["spikes"] == [] and manifest["refractory"] is None
+        assert {p["phase"] for p in manifest["phases"]} <= {"rest", "subthreshold"}
+    assert "quiet" in (out / "index-teacher.html").read_text(encoding="utf-8")
+    assert len(list((out / "quiet" / "handouts").glob("quiet-v*.gif"))) == 2
+
+
+def test_a_spikeless_hodgkin_huxley_analysis_has_no_spike_pieces():
+    from apsim_batch.config.models import Config
+    from apsim_batch.figure.layout import draw_layers
+    from apsim_batch.figure.pacing import schedule
+    from apsim_batch.trace.models import analyze
+
+    weak = {
+        "model": "hodgkin_huxley",
+        "duration_ms": 15,
+        "stimulus": {"pulses": [{"onset_ms": 2, "duration_ms": 1, "amplitude_ua_per_cm2": 2}]},
+    }
+    config = Config.model_validate(
+        {"waveform": weak, "plot": {"refractory": True, "threshold_markers": True}, "animation": {"spike_slowdown": 4}}
+    )
+    analysis = analyze(config)
+    assert analysis.spikes == () and analysis.refractory is None
+    assert schedule(config, analysis).windows_ms == ()
+    layers = draw_layers(config, analysis)
+    assert [panel.name for panel in layers.panels] == ["voltage", "stimulus"]

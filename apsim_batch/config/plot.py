@@ -23,6 +23,7 @@ def _text_only(schema: dict) -> None:
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
 PANEL_NAMES = ("gates", "conductances", "currents")
 
+
 class PlotConfig(StrictModel):
     """The figure: size, axes, labels, reference lines, panels and annotations."""
 
