@@ -50,7 +50,6 @@ _SPIKE_COLUMNS = {
     "ahp_min_mv": "AHP min",
     "isi_ms": "ISI",
 }
-_MODELS = {"gaussian": "Gaussian waveform", "hodgkin_huxley": "Hodgkin–Huxley model"}
 
 
 def e(value: Any) -> str:
@@ -216,9 +215,11 @@ def describe(manifest: Mapping[str, Any], teacher: bool) -> str:
         return "A membrane voltage trace, drawn from left to right over time; measure it from the figure."
     parameters = manifest.get("parameters") if isinstance(manifest.get("parameters"), Mapping) else {}
     waveform = parameters.get("waveform") if isinstance(parameters.get("waveform"), Mapping) else {}
-    model = str(waveform.get("model", "gaussian"))
-    parts = [f"{_MODELS.get(model, model)}: membrane voltage over {number(waveform.get('duration_ms', '?'))} ms"]
-    parts.append(_stimulus(waveform) if model == "hodgkin_huxley" else _components(waveform))
+    name = str(waveform.get("model", "gaussian"))
+    model = MODELS.get(name)
+    title = model.title if model is not None else name
+    parts = [f"{title}: membrane voltage over {number(waveform.get('duration_ms', '?'))} ms"]
+    parts.append(_stimulus(waveform) if model is not None and model.stimulated else _components(waveform))
     spikes = spike_count(manifest)
     if spikes is not None:
         parts.append(f"{spikes} action potential{'s' * (spikes != 1)}")

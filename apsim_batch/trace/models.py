@@ -11,8 +11,9 @@ files without importing this one). An entry's fields:
 - `panels`: the figure panels it has data for (names from `figure/panels.py`'s `PANELS`), and
   `default_panels`: those drawn unless the config says otherwise (the stimulus strip);
 - `measurements`: the measurement keys it offers (manifest, answer keys, gallery);
-- `threshold`, `projector_type`, `fixed_voltage_range_mv`, `reversal_mv`, `rest_mv`, `pulses`:
-  what the figure needs to know about it, as data rather than `isinstance` branches.
+- `threshold`, `projector_type`, `fixed_voltage_range_mv`, `reversal_mv`, `rest_mv`, `pulses`,
+  `voltage_color`: what the figure needs to know about it, as data rather than `isinstance` branches;
+- `title`, `stimulated`: how galleries describe it; `cost_s`: how a batch orders it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Model:
     """What the rest of the package may know about one waveform model (fields: see the module docstring)."""
 
     name: str
+    title: str  # in words, for galleries: "Hodgkin–Huxley model"
     config: type
     synthesize: Callable[[Any], Trace]
     analyze: Callable[[Config, Trace], Analysis] = membrane_analysis
@@ -52,6 +54,9 @@ class Model:
     reversal_mv: Callable[[Any], tuple[float, ...]] = field(default=lambda waveform: ())
     rest_mv: Callable[[Any, Trace], float] = _first_sample_mv  # where the dashed rest line goes
     pulses: Callable[[Any], list[Pulse]] = field(default=lambda waveform: [])
+    stimulated: bool = False  # driven by an injected current (described by its stimulus, not its shape)
+    voltage_color: str = "#000000"  # the trace's colour unless plot.line_color sets one
+    cost_s: float = 0.1  # rough seconds to synthesize and analyze, so the longest renders start first
 
 
 def _gaussian_rest_mv(waveform: GaussianWaveform, trace: Trace) -> float:
@@ -72,15 +77,18 @@ def _hh_pulses(waveform: HodgkinHuxleyWaveform) -> list[Pulse]:
 
 GAUSSIAN = Model(
     "gaussian",
+    "Gaussian waveform",
     GaussianWaveform,
     gaussian_trace,
     measurements=tuple(k for k in (*WHOLE_TRACE_KEYS, *SPIKE_KEYS) if k not in _THRESHOLD_KEYS),
     threshold=False,  # a drawn shape: nothing crosses a threshold
     fixed_voltage_range_mv=(-100.0, 70.0),  # the original script's axis
     rest_mv=_gaussian_rest_mv,
+    voltage_color="blue",  # the original script's trace colour, kept so the classic picture stays the same
 )
 HODGKIN_HUXLEY = Model(
     "hodgkin_huxley",
+    "Hodgkin–Huxley model",
     HodgkinHuxleyWaveform,
     hodgkin_huxley_trace,
     analyze=_hh_analysis,
@@ -89,6 +97,8 @@ HODGKIN_HUXLEY = Model(
     projector_type=True,
     reversal_mv=lambda waveform: (waveform.e_na_mv, waveform.e_k_mv),
     pulses=_hh_pulses,
+    stimulated=True,
+    cost_s=0.4,
 )
 
 MODELS: dict[str, Model] = {model.name: model for model in (GAUSSIAN, HODGKIN_HUXLEY)}
