@@ -107,6 +107,19 @@ def test_registries_agree_with_the_config_vocabulary():
         assert set(model.panels) <= set(PANELS) and set(model.default_panels) <= set(model.panels)
 
 
+@pytest.mark.parametrize("name", ["classic", "hh_classic"])
+def test_each_model_offers_what_its_analysis_measures(name):
+    from apsim_batch.config.load import load_config
+    from apsim_batch.trace.models import analyze, model_of
+
+    config = load_config(CONFIGS / f"{name}.yaml").config
+    model, found = model_of(config.waveform), analyze(config).measurements.as_dict()
+    assert set(model.measurements) <= set(found)
+    single_spike = ("firing_rate_hz", "isi_ms")  # need two spikes
+    assert all(found[key] is not None for key in model.measurements if key not in single_spike)
+    assert ("threshold_mv" in model.measurements) == model.threshold
+
+
 def test_an_unknown_panel_name_is_a_located_error(tmp_path):
     from apsim_batch.config.load import load_config
     from apsim_batch.errors import ConfigError

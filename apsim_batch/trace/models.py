@@ -8,7 +8,7 @@ files without importing this one). An entry's fields:
 - `config`: the pydantic model of its `waveform:` section (its `model:` literal is the registry key);
 - `synthesize(waveform) -> Trace`: the time axis and signals (extra signals become CSV columns);
 - `analyze(config, trace) -> Analysis`: everything measured on the trace, once per render;
-- `panels`: the figure panels it has data for (names from `figure/panels.py`'s `PANELS`), and
+- `panels`: the figure panels it has data for (names in `figure/panel_kinds.py`'s `PANELS`), and
   `default_panels`: those drawn unless the config says otherwise (the stimulus strip);
 - `measurements`: the measurement keys it offers (manifest, answer keys, gallery);
 - `threshold`, `projector_type`, `fixed_voltage_range_mv`, `reversal_mv`, `rest_mv`, `pulses`,
