@@ -15,6 +15,7 @@ from typing import Any
 from .config.load import LoadedConfig, load_config, validate_config
 from .config.models import Config
 from .errors import ApsimError
+from .output.formats import FORMATS
 
 # Larger animations are shown as their poster PNG, so a notebook does not carry tens of megabytes.
 MAX_INLINE_BYTES = 20 * 1024 * 1024
@@ -54,8 +55,8 @@ class Rendered:
         title = str(self.manifest.get("parameters", {}).get("title") or self.name)
         image = next(
             (
-                (path, mime)
-                for fmt, mime in (("gif", "image/gif"), ("png", "image/png"))
+                (path, FORMATS[fmt].mime)
+                for fmt in ("gif", "png")  # the animation inline, else the poster
                 if (path := self.files.get(fmt)) and path.is_file() and path.stat().st_size <= MAX_INLINE_BYTES
             ),
             None,

@@ -140,7 +140,7 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
     from apsim_batch.figure.quantize import TRANSPARENT, gif_palette, palette_colors
     from apsim_batch.figure.stream import overlaid, stream
     from apsim_batch.output.encode import gif_timing, write_gif, write_mp4
-    from apsim_batch.trace.waveform import synthesize
+    from apsim_batch.trace.models import analyze, synthesize
 
     config = load_config(config_path).config
     path = Path(out)
@@ -156,7 +156,7 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
     for attempt in range(repeats + 1):  # the first round warms up imports and caches; not counted
         started = time.perf_counter()
         trace = synthesize(config.waveform)
-        layers = draw_layers(config, trace)
+        layers = draw_layers(config, analyze(config, trace))
         if fmt == "gif":
             palette, base, full = gif_palette(layers.full, layers.base)
             colors = palette_colors(palette)
@@ -180,7 +180,7 @@ def child_split(config_path: str, fmt: str, repeats: int, out: str) -> dict:
         del in_memory
         both_started = time.perf_counter()
         trace = synthesize(config.waveform)
-        layers = draw_layers(config, trace)
+        layers = draw_layers(config, analyze(config, trace))
         if fmt == "gif":
             palette, base, full = gif_palette(layers.full, layers.base)
             colors = palette_colors(palette)

@@ -34,7 +34,8 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    from apsim_batch.cli.reference import END, START, cli_markdown, reference_markdown
+    from apsim_batch.cli.cli_reference import cli_markdown
+    from apsim_batch.cli.reference import END, START, reference_markdown
 
     if START in markdown:
         head, _, rest = markdown.partition(START)

@@ -154,16 +154,16 @@ def test_fail_fast_on_invalid_config_renders_nothing(cli, tmp_path):
 
 
 def test_fail_fast_stops_after_a_crash_and_verbose_shows_its_traceback(cli, tmp_path, monkeypatch):
-    from apsim_batch.trace import waveform
+    from apsim_batch.trace import models
 
-    real = waveform.synthesize
+    real = models.synthesize
 
     def crash_for_b(model):  # a bug in one render (b's duration is unique among the three)
         if model.duration_ms == 2.0:
             raise ZeroDivisionError("a bug")
         return real(model)
 
-    monkeypatch.setattr(waveform, "synthesize", crash_for_b)
+    monkeypatch.setattr(models, "synthesize", crash_for_b)
     fast_configs(tmp_path / "configs", "a", "b", "c")
     write(tmp_path / "configs/b.yaml", (tmp_path / "configs/b.yaml").read_text() + "waveform: {duration_ms: 2.0}\n")
     code, out, err = cli("run", "configs", "--jobs", "1", "--fail-fast", cwd=tmp_path)

@@ -36,14 +36,16 @@ def test_defaults_are_the_original_figure():
 def test_classic_yaml_equals_defaults():
     """classic.yaml spells out the original axes, which the defaults reach by fitting the trace."""
     from apsim_batch.figure.layout import draw_figure
-    from apsim_batch.trace.waveform import synthesize
+    from apsim_batch.trace.models import analyze, synthesize
 
     loaded = load_config(CONFIGS / "classic.yaml")
     assert loaded.name == "classic"
     pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1}
     assert loaded.config == Config(name="classic", plot=pinned)
     trace = synthesize(loaded.config.waveform)
-    assert (draw_figure(loaded.config, trace) == draw_figure(Config(), trace)).all()
+    assert (
+        draw_figure(loaded.config, analyze(loaded.config, trace)) == draw_figure(Config(), analyze(Config(), trace))
+    ).all()
 
 
 def test_every_shipped_config_is_valid():

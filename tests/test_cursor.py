@@ -11,7 +11,7 @@ from apsim_batch.figure.cursor import MINUS, Line, text_px
 from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.overlay import CURSOR_RGB
 from apsim_batch.figure.stream import overlaid, stream
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import CONFIGS, copy_config, write
 from .test_pacing import HH_CONFIGS
@@ -27,7 +27,7 @@ def test_values_print_with_fixed_width_and_no_negative_zero():
 def classic_hh():
     config = load_config(CONFIGS / "hh_classic.yaml").config
     trace = synthesize(config.waveform)
-    return config, trace, draw_layers(config, trace)
+    return config, trace, draw_layers(config, analyze(config, trace))
 
 
 def test_readouts_show_the_tip_and_every_panel(classic_hh):
@@ -52,7 +52,7 @@ def test_readouts_stay_beside_the_tip_inside_their_axes(name):
     config = load_config(CONFIGS / f"{name}.yaml").config.model_copy()
     config = config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": True})})
     trace = synthesize(config.waveform)
-    layers = draw_layers(config, trace)
+    layers = draw_layers(config, analyze(config, trace))
     cursor = layers.overlay
     boxes = [panel.box for panel in layers.panels]
     d = cursor.dot.shape[0]
@@ -77,8 +77,8 @@ def test_readouts_never_cover_a_label_already_shown(name):
     config = load_config(CONFIGS / f"{name}.yaml").config.model_copy()
     config = config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": True})})
     trace = synthesize(config.waveform)
-    parts, _, timed = draw_parts(config, trace)
-    layers = draw_layers(config, trace)
+    parts, _, timed = draw_parts(config, analyze(config, trace))
+    layers = draw_layers(config, analyze(config, trace))
     assert timed, "a Hodgkin–Huxley figure names its phases"
     for readout in layers.overlay.readouts:
         h, w = readout.shape
@@ -123,7 +123,7 @@ def test_cursor_gif_costs_at_most_three_times_the_plain_gif(cli, tmp_path, name)
 
     config = load_config(tmp_path / f"with/{name}.yaml").config
     trace = synthesize(config.waveform)
-    boxes = [panel.box for panel in draw_layers(config, trace).panels]
+    boxes = [panel.box for panel in draw_layers(config, analyze(config, trace)).panels]
     with Image.open(tmp_path / f"out-with/{name}/{name}.gif") as im:
         im.seek(100)
         frame = np.asarray(im.convert("RGB")).astype(int)

@@ -16,7 +16,8 @@ import pytest
 from apsim_batch import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.trace.measure import DETECTION_MV, measure, width_at_level_ms
-from apsim_batch.trace.waveform import Trace, synthesize
+from apsim_batch.trace.models import synthesize
+from apsim_batch.trace.waveform import Trace
 
 from .conftest import CONFIGS
 

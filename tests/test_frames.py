@@ -10,14 +10,14 @@ from apsim_batch.figure.layout import draw_figure, draw_layers, revealed_counts
 from apsim_batch.figure.quantize import nearest_palette_index
 from apsim_batch.figure.stream import stream
 from apsim_batch.output.encode import gif_timing
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 
 @pytest.fixture(scope="module")
 def classic():
     config = Config()
     trace = synthesize(config.waveform)
-    return config, trace, draw_layers(config, trace)
+    return config, trace, draw_layers(config, analyze(config, trace))
 
 
 def test_reveal_counts_end_on_the_whole_trace():
@@ -29,8 +29,8 @@ def test_reveal_counts_end_on_the_whole_trace():
 
 def test_first_and_last_layers(classic):
     config, trace, layers = classic
-    np.testing.assert_array_equal(layers.base, draw_figure(config, trace, revealed=0))
-    np.testing.assert_array_equal(layers.full, draw_figure(config, trace))
+    np.testing.assert_array_equal(layers.base, draw_figure(config, analyze(config, trace), revealed=0))
+    np.testing.assert_array_equal(layers.full, draw_figure(config, analyze(config, trace)))
     assert layers.size == (640, 480)
     # the trace really is drawn: many blue pixels in full, none in base
     blue = lambda img: np.sum((img[..., 2] > 200) & (img[..., 0] < 80))  # noqa: E731
@@ -44,7 +44,7 @@ def fast_frame_and_diff(config, trace, layers, frame):
     for i, (image, _) in enumerate(stream(layers, counts[: frame + 1])):
         if i == frame:
             fast = image.copy()
-    reference = draw_figure(config, trace, revealed=int(counts[frame]))
+    reference = draw_figure(config, analyze(config, trace), revealed=int(counts[frame]))
     return fast, np.abs(reference.astype(int) - fast).max(axis=2)
 
 
@@ -115,7 +115,7 @@ HH_PANELS = {
 def panels():
     config = Config.model_validate(HH_PANELS)
     trace = synthesize(config.waveform)
-    return config, trace, draw_layers(config, trace)
+    return config, trace, draw_layers(config, analyze(config, trace))
 
 
 @pytest.mark.parametrize("frame", [0, 12, 25, 30, 34, 40, 60, 99])
@@ -135,7 +135,7 @@ def test_panels_share_the_time_axis_and_keep_their_curves(panels):
 
     config, trace, layers = panels
     fig, _ = new_figure(config)
-    axes = _axes(fig, config, trace, decorate=True)
+    axes = _axes(fig, config, analyze(config, trace), decorate=True)
     assert len(axes) == 5  # voltage, gates, conductances, currents and the stimulus strip (on by default)
     boxes = [ax.get_position() for ax in axes]
     assert all(b.x0 == boxes[0].x0 and b.x1 == boxes[0].x1 for b in boxes)
@@ -153,8 +153,8 @@ def test_phase_labels_appear_whole_when_their_phase_begins(panels):
     from apsim_batch.figure.measured import marked
 
     config, trace, layers = panels
-    _, timed = _draw(config, trace, None)
-    bands = marked(config, trace).phases
+    _, timed = _draw(config, analyze(config, trace), None)
+    bands = marked(config, analyze(config, trace)).phases
     labelled = {b.start_index for b in bands if b.name != "rest"} | {bands[0].start_index}
     assert labelled <= {mark.start for mark in timed}  # every band's name, plus 'threshold' and the pulse
     counts = np.arange(1, len(trace.time_ms) + 1)
@@ -176,7 +176,7 @@ def test_phase_labels_appear_whole_when_their_phase_begins(panels):
 def test_gaussian_figure_is_unchanged_by_the_panel_machinery(classic):
     config, trace, layers = classic
     plain = Config.model_validate({"plot": {"phases": False, "tip_marker": False}})
-    np.testing.assert_array_equal(draw_figure(plain, trace), layers.full)
+    np.testing.assert_array_equal(draw_figure(plain, analyze(plain, trace)), layers.full)
 
 
 def test_palette_mapping_is_the_exact_nearest_colour():
@@ -196,7 +196,7 @@ def marked():
     data = {**HH_PANELS, "plot": {**HH_PANELS["plot"], "tip_marker": True}}
     config = Config.model_validate(data)
     trace = synthesize(config.waveform)
-    return config, trace, draw_layers(config, trace)
+    return config, trace, draw_layers(config, analyze(config, trace))
 
 
 def overlaid_frames(layers, counts, wanted, base=None, full=None, colors=None):
@@ -221,15 +221,13 @@ def test_tip_marker_frames_match_full_redraw(marked):
     counts = revealed_counts(config)
     frames = overlaid_frames(layers, counts, {0, 20, 31, 55, 99})
     for i, fast in frames.items():
-        reference = draw_figure(config, trace, revealed=int(counts[i]))
+        reference = draw_figure(config, analyze(config, trace), revealed=int(counts[i]))
         diff = np.abs(reference.astype(int) - fast).max(axis=2)
         assert (diff > 64).sum() <= 8 * 25 and diff.mean() < 0.1, (i, (diff > 64).sum())
     # the marker moves: the readout and the dot differ between frames; the layers never carry them
     assert np.any(frames[20] != frames[55])
-    np.testing.assert_array_equal(
-        layers.full,
-        draw_figure(config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": False})}), trace),
-    )
+    plain = config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": False})})
+    np.testing.assert_array_equal(layers.full, draw_figure(plain, analyze(plain, trace)))
 
 
 def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
@@ -267,7 +265,7 @@ def test_classic_config_draws_the_seed_figure_pixel_for_pixel():
     if matplotlib.__version__ != CLASSIC_MATPLOTLIB:
         pytest.skip(f"hashes recorded with matplotlib {CLASSIC_MATPLOTLIB}, running {matplotlib.__version__}")
     config = load_config(CONFIGS / "classic.yaml").config
-    layers = draw_layers(config, synthesize(config.waveform))
+    layers = draw_layers(config, analyze(config))
     for name, expected in CLASSIC_LAYERS_SHA256.items():
         assert hashlib.sha256(getattr(layers, name).tobytes()).hexdigest() == expected, name
     assert layers.notes == () and [p.name for p in layers.panels] == ["voltage"]
@@ -286,7 +284,7 @@ def test_panel_geometry_maps_data_onto_the_drawn_curves(name):
     config = load_config(CONFIGS / f"{name}.yaml").config
     config = config.model_copy(update={"plot": config.plot.model_copy(update={"phases": False})})
     trace = synthesize(config.waveform)
-    layers = draw_layers(config, trace)
+    layers = draw_layers(config, analyze(config, trace))
     assert [p.name for p in layers.panels] == ["voltage", *config.plot.panels, "stimulus"]
     for panel in layers.panels:
         x0, y0, x1, y1 = panel.box
@@ -316,7 +314,7 @@ def test_time_ticks_follow_the_duration(duration_ms):
 
     config = Config.model_validate({"waveform": {"duration_ms": duration_ms, "samples": 500}})
     fig, _ = new_figure(config)
-    parts = build(fig, config, synthesize(config.waveform), decorated=True)
+    parts = build(fig, config, analyze(config), decorated=True)
     ticks = [t for t in parts.voltage.get_xticks() if 0 <= t <= duration_ms]
     assert 5 <= len(ticks) <= 13 and ticks[0] == 0 and ticks[-1] == duration_ms
     assert np.allclose(np.diff(ticks), parts.grid.time_major_ms)
@@ -327,8 +325,8 @@ ANODE_BREAK = {"waveform": {"components": [{"center_ms": 5, "width_ms": 1, "peak
 
 def test_a_trace_below_the_default_range_widens_it():
     config = Config.model_validate(ANODE_BREAK)
-    layers = draw_layers(config, synthesize(config.waveform))
-    low, high = layers.panels[0].y_range
+    layers = draw_layers(config, analyze(config))
+    low, high = layers.panel("voltage").y_range
     assert low <= -120 and high == 70 and layers.notes == ()
 
 
@@ -337,15 +335,15 @@ def test_a_trace_leaving_a_range_the_config_sets_is_flagged_not_clipped_silently
 
     data = {**ANODE_BREAK, "plot": {"voltage_range_mv": [-100, 70]}}
     config = Config.model_validate(data)
-    layers = draw_layers(config, synthesize(config.waveform))
-    assert layers.panels[0].y_range == (-100, 70)
+    layers = draw_layers(config, analyze(config))
+    assert layers.panel("voltage").y_range == (-100, 70)
     assert len(layers.notes) == 1 and "-117.0 mV" in layers.notes[0] and "voltage_range_mv" in layers.notes[0]
     flag = np.array([int(FLAG[i : i + 2], 16) for i in (1, 3, 5)])
-    x0, y0, x1, y1 = layers.panels[0].box
+    x0, y0, x1, y1 = layers.panel("voltage").box
     edge = layers.full[y1 - 4 : y1 + 4, x0:x1].astype(int)  # a thick mark along the bottom edge ...
     assert (np.abs(edge - flag).max(axis=2) < 30).sum() > 100
-    unflagged = draw_layers(Config.model_validate({"plot": {"voltage_range_mv": [-130, 70]}, **ANODE_BREAK}),
-                            synthesize(config.waveform))  # fmt: skip
+    wide = Config.model_validate({"plot": {"voltage_range_mv": [-130, 70]}, **ANODE_BREAK})
+    unflagged = draw_layers(wide, analyze(wide, synthesize(config.waveform)))
     assert unflagged.notes == ()
 
 

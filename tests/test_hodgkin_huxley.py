@@ -17,7 +17,8 @@ from apsim_batch.trace.hodgkin_huxley import (
     stimulus_edges,
 )
 from apsim_batch.trace.measure import measure
-from apsim_batch.trace.waveform import Trace, synthesize
+from apsim_batch.trace.models import synthesize
+from apsim_batch.trace.waveform import Trace
 
 
 def hh(pulses=(), step=None, **fields) -> HodgkinHuxleyWaveform:

@@ -11,7 +11,7 @@ from apsim_batch.config.variants import load_renders
 from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.measured import marked
 from apsim_batch.figure.style import MIN_TEXT_FRACTION
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import CONFIGS
 
@@ -81,7 +81,7 @@ def overlap(a, b, slack: float = 0.5) -> bool:
 def drawn(request):
     config = figure_of(request.param)
     trace = synthesize(config.waveform)
-    parts, image, timed = draw_parts(config, trace)
+    parts, image, timed = draw_parts(config, analyze(config, trace))
     return request.param, config, trace, parts, image, timed
 
 
@@ -114,7 +114,7 @@ def test_labels_sit_inside_their_axes_off_the_trace_and_under_the_title(drawn):
     height, width = image.shape[:2]
     title = texts_of_title(parts)
     axes_boxes = [parts.image_box(ax) for ax in parts.axes]
-    layers_panels = draw_layers(config, trace).panels
+    layers_panels = draw_layers(config, analyze(config, trace)).panels
     for mark in timed:
         box = mark.box
         assert any(inside(box, a) for a in axes_boxes), f"{name}: label {box} leaves its axes"
@@ -150,7 +150,7 @@ def densified(panel, time_ms, values):
 @pytest.mark.slow
 def test_every_phase_of_every_spike_is_named(drawn):
     name, config, trace, _, _, timed = drawn
-    bands = marked(config, trace).phases
+    bands = marked(config, analyze(config, trace)).phases
     if not config.plot.phases:
         assert not bands
         return
@@ -167,7 +167,7 @@ def test_student_handout_has_a_grid_and_gives_nothing_away():
     config = figure_of("ahp-class-student")
     assert config.plot.grid and not config.plot.phases and config.plot.threshold_markers is False
     assert not config.plot.tip_marker
-    parts, image, timed = draw_parts(config, synthesize(config.waveform))
+    parts, image, timed = draw_parts(config, analyze(config))
     assert timed == []  # no phase names, no threshold label
     ax = parts.voltage
     x0, y0, x1, y1 = parts.image_box(ax)
@@ -189,8 +189,8 @@ def test_no_label_hides_under_the_slow_motion_badge(drawn):
     name, config, trace, parts, image, _ = drawn
     if config.animation.spike_slowdown <= 1:
         pytest.skip("no slow motion")
-    layers = draw_layers(config, trace)
-    badge = slow_badge(image.shape[:2], config.animation.spike_slowdown, layers.panels[0].box)
+    layers = draw_layers(config, analyze(config, trace))
+    badge = slow_badge(image.shape[:2], config.animation.spike_slowdown, layers.panel("voltage").box)
     x, y = badge.xy
     box = (x, y, x + badge.rgb.shape[1], y + badge.rgb.shape[0])
     for text, _, label in texts_of(parts):
@@ -220,7 +220,7 @@ def test_a_label_of_an_unshaded_phase_points_at_the_trace_in_its_phase(drawn):
 
     name, config, trace, parts, image, timed = drawn
     height = image.shape[0]
-    for band in marked(config, trace).phases:
+    for band in marked(config, analyze(config, trace)).phases:
         if band.name in PHASE_HUES or band.name == "rest" and band.start_index > 0:
             continue  # a shaded band is named over its shading; rest only once
         inside = (trace.time_ms >= band.start_ms) & (trace.time_ms <= band.end_ms)
@@ -244,7 +244,7 @@ def test_a_label_of_a_shaded_phase_lies_mostly_over_its_shading_or_points_into_i
     from apsim_batch.figure.palette import PHASE_HUES
 
     name, config, trace, parts, image, timed = drawn
-    for band in marked(config, trace).phases:
+    for band in marked(config, analyze(config, trace)).phases:
         if band.name not in PHASE_HUES:
             continue
         b0, b1 = parts.voltage.transData.transform([(band.start_ms, 0), (band.end_ms, 0)])[:, 0]
@@ -263,7 +263,7 @@ def test_a_label_of_a_shaded_phase_lies_mostly_over_its_shading_or_points_into_i
 def test_no_reversal_line_or_trace_runs_through_the_annotation(drawn):
     """E_K's dashed line ran through the faint credit in the lower right of hh_classic and hh_temperature;
     moved to the upper right, the credit must not go under the slow-motion badge either."""
-    from apsim_batch.figure.decorate import reversal_levels
+    from apsim_batch.figure.axes_fit import reversal_levels
     from apsim_batch.figure.overlay import badge_box
 
     name, config, trace, parts, image, _ = drawn

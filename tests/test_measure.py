@@ -10,7 +10,8 @@ import pytest
 from apsim_batch import load_config
 from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform
 from apsim_batch.trace.measure import SPIKE_KEYS, measure
-from apsim_batch.trace.waveform import Trace, synthesize
+from apsim_batch.trace.models import synthesize
+from apsim_batch.trace.waveform import Trace
 
 from .conftest import ROOT
 

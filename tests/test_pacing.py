@@ -12,7 +12,7 @@ from apsim_batch import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.figure.layout import revealed_counts
 from apsim_batch.figure.pacing import clocked, frame_total, plain_counts, schedule, spike_windows
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import CONFIGS, write
 from .test_cli import gif_frames
@@ -23,7 +23,7 @@ HH_CONFIGS = ["hh_classic", "hh_threshold", "hh_refractory", "hh_repetitive", "h
 def test_the_plain_clock_is_the_original_reveal():
     config = Config()
     trace = synthesize(config.waveform)
-    np.testing.assert_array_equal(schedule(config, trace).counts, revealed_counts(config))
+    np.testing.assert_array_equal(schedule(config, analyze(config, trace)).counts, revealed_counts(config))
     np.testing.assert_array_equal(
         plain_counts(501, 2), revealed_counts(Config.model_validate({"waveform": {"samples": 501}}))
     )
@@ -44,7 +44,7 @@ def test_trace_ms_per_s_plays_different_sampling_at_the_same_speed():
             }
         )
         trace = synthesize(config.waveform)
-        plan = schedule(config, trace)
+        plan = schedule(config, analyze(config, trace))
         assert plan.frames / fps == pytest.approx(duration_ms / 4, abs=1.5 / fps)
         shown_ms = trace.time_ms[plan.counts - 1]
         clock_s = np.arange(1, plan.frames + 1) / fps
@@ -55,9 +55,9 @@ def test_trace_ms_per_s_plays_different_sampling_at_the_same_speed():
 def test_spike_slowdown_slows_only_the_spike():
     config = load_config(CONFIGS / "hh_classic.yaml").config
     trace = synthesize(config.waveform)
-    [(start, end)] = spike_windows(trace)
+    [(start, end)] = spike_windows(analyze(config, trace).phases)
     assert 2 < start < 3 < 5 < end < 6.5  # from the upstroke's start to the end of the falling phase
-    plan = schedule(config, trace)
+    plan = schedule(config, analyze(config, trace))
     fps, speed = config.animation.fps, config.animation.trace_ms_per_s
     tip_ms = trace.time_ms[plan.counts - 1]
     inside = (tip_ms > start + 0.2) & (tip_ms < end - 0.2)
@@ -73,7 +73,7 @@ def test_spike_slowdown_slows_only_the_spike():
 def test_shipped_hh_spikes_stay_on_screen_a_second(name):
     config = load_config(CONFIGS / f"{name}.yaml").config
     trace = synthesize(config.waveform)
-    plan = schedule(config, trace)
+    plan = schedule(config, analyze(config, trace))
     assert config.animation.hold_last_frame_s >= 2 and plan.windows_ms
     for start, end in plan.windows_ms:
         tip_ms = trace.time_ms[plan.counts - 1]
@@ -109,7 +109,7 @@ def test_gif_opens_on_the_poster_and_shows_the_badge_while_slowed(cli, tmp_path)
     # the badge sits at the top left of the voltage axes: pale yellow there only while slowed
     config = load_config(tmp_path / "configs/t.yaml").config
     trace = synthesize(config.waveform)
-    plan = schedule(config, trace)
+    plan = schedule(config, analyze(config, trace))
     from apsim_batch.output.encode import gif_timing
 
     timing = gif_timing(plan.frames, config.animation.fps, 2, 1)

@@ -23,7 +23,7 @@ from apsim_batch import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.palette import PHASE_HUES, PHASE_TINT_ALPHA, phase_tint
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze
 
 from .conftest import CONFIGS
 
@@ -123,7 +123,7 @@ def line_colors(config: Config) -> dict[str, tuple[float, float, float]]:
     """Every distinct colour of a line in the drawn figure, keyed by hex (curves, reference lines, markers)."""
     from matplotlib.colors import to_hex, to_rgb
 
-    parts, _, _ = draw_parts(config, synthesize(config.waveform))
+    parts, _, _ = draw_parts(config, analyze(config))
     found = {}
     for ax in parts.axes:
         for line in ax.get_lines():
@@ -168,7 +168,7 @@ def test_phase_tints_stay_distinguishable_from_each_other_and_the_background():
 
 
 def test_each_ion_keeps_its_colour_in_every_panel():
-    layers = draw_layers(Config.model_validate(ALL_PANELS), synthesize(Config.model_validate(ALL_PANELS).waveform))
+    layers = draw_layers(Config.model_validate(ALL_PANELS), analyze(Config.model_validate(ALL_PANELS)))
     color = {name: c for panel in layers.panels for name, c, _ in panel.curves}
     assert color["m"] == color["g_Na"] == color["I_Na"] == "#D55E00"  # sodium: vermillion
     assert color["n"] == color["g_K"] == color["I_K"] == "#0072B2"  # potassium: blue

@@ -11,7 +11,7 @@ from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.output.render import render
 from apsim_batch.trace.measure import PHASE_LABELS, PHASE_NAMES, measure, phases
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import ROOT, write
 
@@ -242,7 +242,7 @@ def test_consumers_name_the_ramp_and_keep_slow_motion_from_the_threshold():
     texts = [cue.text for cue in phase_cues(found, trace.time_ms, counts, fps=100)]
     assert texts[1].startswith("Depolarization to threshold, 1 to 2.") and texts[2].startswith("Rising phase, 2.")
     assert not any("ubthreshold" in text for text in texts)
-    ((start, _),) = spike_windows(trace, found)
+    ((start, _),) = spike_windows(found)
     assert start == m.spikes[0].threshold_time_ms  # slow motion starts at the threshold, not at the pulse
 
 
@@ -254,8 +254,8 @@ def test_no_phase_label_lies_over_a_response_that_fails(name):
 
     config = load_config(ROOT / "configs" / f"{name}.yaml").config
     trace = synthesize(config.waveform)
-    parts, _, timed = draw_parts(config, trace)
-    bands = marked(config, trace).phases
+    parts, _, timed = draw_parts(config, analyze(config, trace))
+    bands = marked(config, analyze(config, trace)).phases
     columns = lambda band: parts.voltage.transData.transform([(band.start_ms, 0), (band.end_ms, 0)])[:, 0]  # noqa: E731
     bottom = parts.fig.bbox.height - parts.voltage.get_window_extent().y0  # the voltage axes' lowest row
     names = {

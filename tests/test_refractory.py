@@ -11,8 +11,8 @@ from apsim_batch import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.output.render import render
 from apsim_batch.trace.measure import measure
+from apsim_batch.trace.models import synthesize
 from apsim_batch.trace.refractory import CAP_MULTIPLE, RELATIVE_MULTIPLE, refractory_periods
-from apsim_batch.trace.waveform import synthesize
 
 from .conftest import CONFIGS, write
 

@@ -13,7 +13,7 @@ import pytest
 from apsim_batch.config.load import load_config
 from apsim_batch.figure.layout import draw_layers, draw_parts, draw_reveal_map
 from apsim_batch.output.render import render
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import ROOT, copy_config
 
@@ -23,12 +23,12 @@ def test_layers_from_one_figure_equal_separate_cold_drawings(name):
     # hh_repetitive has the currents panel, whose captions are in the base layer from the start
     config = load_config(ROOT / "configs" / name).config
     trace = synthesize(config.waveform)
-    layers = draw_layers(config, trace)
-    _, base, _ = draw_parts(config, trace, 0)
-    _, full, timed = draw_parts(config, trace, None)
+    layers = draw_layers(config, analyze(config, trace))
+    _, base, _ = draw_parts(config, analyze(config, trace), 0)
+    _, full, timed = draw_parts(config, analyze(config, trace), None)
     assert np.array_equal(layers.base, base)
     assert np.array_equal(layers.full, full)
-    reveal = draw_reveal_map(config, trace, timed)  # on a figure of its own, ticks and all
+    reveal = draw_reveal_map(config, analyze(config, trace), timed)  # on a figure of its own, ticks and all
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
@@ -64,3 +64,30 @@ def test_warm_renders_equal_a_cold_render_byte_for_byte(tmp_path):
     assert len(expected) == 3
     assert _digests(tmp_path / "warm1") == expected
     assert _digests(tmp_path / "warm2") == expected
+
+
+# Recorded from main before the structure refactor (issue 20): a refactor keeps every byte.
+SHIPPED_SHA256 = {
+    "classic": ("cd312c5669ed94d51c3498d2b0b12847ae86a2b9a930d6ce1fa34de261377ad2",
+                "378cdea72b6669e2e94a3951d8dc4667930b492cc4a0de99db75e3c6ec92c24c"),
+    "subthreshold": ("c7ac00e684aea9acff33e85e1e27ee2d70252c1d897135b758b0f4715485ee16",
+                     "1e90a4a164c7e21ae9535d3e362f68a7fba6a42ad671f3762e10439f9cf2db2b"),
+    "hh_classic": ("8bff62bd6ec557b63a85cc2e9e5c7ffa309a4bda4664aa9276f2693dc93b585a",
+                   "7f61bfea782c91d9bee5cec518956df73c10d6aead943b196a02dcd2d43c8379"),
+    "hh_repetitive": ("af70fe933ca0351365c26192eff626494748dac8074c6d2aa1b1c4908655d08b",
+                      "039680d9e2830ef0cf5521deb2cf9b02ec7a839b56b8913099e92c4b214b9203"),
+}  # fmt: skip
+PNG_MATPLOTLIB = "3.11.2"  # glyph rasterization differs between matplotlib releases: PNG hashes hold for this one
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_SHA256))
+def test_shipped_configs_keep_their_png_and_csv_bytes(name, tmp_path):
+    """A Gaussian and a spikeless one, Hodgkin–Huxley with the stimulus strip and with the currents panel."""
+    import matplotlib
+
+    png_sha256, csv_sha256 = SHIPPED_SHA256[name]
+    folder = render(load_config(ROOT / "configs" / f"{name}.yaml"), tmp_path, ["png", "csv"]).folder
+    assert hashlib.sha256((folder / "trace.csv").read_bytes()).hexdigest() == csv_sha256
+    if matplotlib.__version__ != PNG_MATPLOTLIB:
+        pytest.skip(f"PNG hashes recorded with matplotlib {PNG_MATPLOTLIB}, running {matplotlib.__version__}")
+    assert hashlib.sha256((folder / f"{name}.png").read_bytes()).hexdigest() == png_sha256

@@ -7,7 +7,7 @@ import pytest
 
 from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import synthesize
 
 from .conftest import CONFIGS
 

@@ -44,11 +44,13 @@ class Job:
 
         Started last, a long render would leave the other workers idle while it finishes alone.
         """
+        from ..trace.models import model_of  # numpy: not for `validate` and `--help`, which never ask
+
         config = self.loaded.config
         formats = selected_formats(config, self.formats)
         pixels = config.plot.width_px * config.plot.height_px / (640 * 480)
         frames = config.frame_count + config.animation.hold_last_frame_s * config.animation.fps
-        cost = 0.1 + 0.3 * (config.waveform.model == "hodgkin_huxley")
+        cost = model_of(config.waveform).cost_s
         cost += ("gif" in formats) * 0.0005 * frames * pixels
         return cost + ("mp4" in formats) * 0.002 * frames * pixels
 

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import ApsimError
 from ..names import SHARD_FILE
 from ..output.files import write_json
 from ..output.manifest import file_record
+from ..version import __version__
 
 ASSIGNMENT = "sha256 of the render name (UTF-8) as a big-endian integer, mod count, plus 1"
 MAX_SHARDS = 1000  # far beyond any CI matrix; a shard.json claiming 10**15 is refused, not enumerated

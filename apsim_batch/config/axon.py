@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from ..errors import FieldError
-from .base import _Model
+from .base import StrictModel
 from .membrane import Membrane, temperature_field
 
 MAX_COMPARTMENTS = 20_000
@@ -15,7 +15,7 @@ MAX_TIME_STEPS = 400_000
 MAX_SAMPLES = 20_000
 
 
-class PointPulse(_Model):
+class PointPulse(StrictModel):
     """A rectangular current pulse injected through an electrode at one point (positive depolarizes)."""
 
     onset_ms: StrictFloat = Field(ge=0, le=1e4, description="Time the pulse switches on, in ms.")
@@ -29,7 +29,7 @@ def _squid_pulse() -> tuple[PointPulse, ...]:
     return (PointPulse(onset_ms=0.1, duration_ms=0.2, amplitude_na=50_000),)
 
 
-class AxonStimulus(_Model):
+class AxonStimulus(StrictModel):
     """Where and how the axon is stimulated."""
 
     site_mm: StrictFloat = Field(0, ge=0, le=1000, description="Position of the stimulating electrode, in mm.")
@@ -38,7 +38,7 @@ class AxonStimulus(_Model):
     )
 
 
-class Myelin(_Model):
+class Myelin(StrictModel):
     """Myelin with nodes of Ranvier: HH membrane at the nodes, passive sheath between (FitzHugh 1962)."""
 
     g_ratio: StrictFloat = Field(
@@ -85,7 +85,7 @@ class Myelin(_Model):
         return 100 * self.fibre_diameter_um(axon_diameter_um)
 
 
-class AxonExperiment(_Model):
+class AxonExperiment(StrictModel):
     """A Hodgkin–Huxley cable (the squid giant axon of HH 1952 by default) and the electrodes on it."""
 
     model: Literal["axon"] = Field(description="Experiment: 'axon' (propagation along a cable).")

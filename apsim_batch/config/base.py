@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 Mv = Annotated[StrictFloat, Field(ge=-1000, le=1000)]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     """Frozen, strict about unknown keys, and no NaN or infinity anywhere."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=False)

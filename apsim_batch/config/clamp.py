@@ -8,14 +8,14 @@ from typing import Literal
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from ..errors import FieldError
-from .base import Mv, _Model
+from .base import Mv, StrictModel
 from .membrane import Membrane, temperature_field
 
 MAX_STEPS = 100
 MAX_SAMPLES = 20_000
 
 
-class StepRange(_Model):
+class StepRange(StrictModel):
     """Step potentials from start to stop (included when the step lands on it) every step_mv."""
 
     start_mv: Mv = Field(description="First step potential, in mV.")
@@ -40,7 +40,7 @@ def _classic_family() -> StepRange:
     return StepRange(start_mv=-90, stop_mv=60, step_mv=10)
 
 
-class VoltageClampExperiment(_Model):
+class VoltageClampExperiment(StrictModel):
     """Hodgkin and Huxley's experiment: hold the membrane, step it, and watch the currents that flow."""
 
     model: Literal["voltage_clamp"] = Field(description="Experiment: 'voltage_clamp' (a family of voltage steps).")

@@ -7,7 +7,7 @@ import copy
 from pydantic import create_model
 from pydantic.fields import FieldInfo
 
-from .base import _Model
+from .base import StrictModel
 from .models import HodgkinHuxleyWaveform
 
 # The membrane of one patch as the hodgkin_huxley waveform declares it; the axon and the clamp take
@@ -25,7 +25,7 @@ _WAVEFORM_FIELDS = HodgkinHuxleyWaveform.model_fields
 
 Membrane = create_model(
     "Membrane",
-    __base__=_Model,
+    __base__=StrictModel,
     __doc__="The Hodgkin–Huxley (1952) membrane in the modern convention: capacitance, conductances, reversals.",
     **{name: (_WAVEFORM_FIELDS[name].annotation, _WAVEFORM_FIELDS[name]) for name in MEMBRANE_FIELDS},
 )

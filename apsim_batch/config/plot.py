@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationInfo, field_validator
 
-from .base import Mv, _Model
+from .base import Mv, StrictModel
 from .colors import check_color
 
 # Checked by PlotConfig._even; stated for editors (JSON Schema) and the README's reference.
@@ -19,7 +19,12 @@ def _text_only(schema: dict) -> None:
     schema["type"] = "string"
 
 
-class PlotConfig(_Model):
+# The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
+# test holds to this list); the stimulus strip is `plot.stimulus_panel`.
+PANEL_NAMES = ("gates", "conductances", "currents")
+
+
+class PlotConfig(StrictModel):
     """The figure: size, axes, labels, reference lines, panels and annotations."""
 
     width_px: StrictInt = Field(
@@ -62,7 +67,7 @@ class PlotConfig(_Model):
     line_width_pt: StrictFloat = Field(2, gt=0, le=20, description="Width of the trace, in points.")
     rest_line: StrictBool = Field(True, description="Draw a dashed grey line at the resting level.")
     zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
-    panels: tuple[Literal["gates", "conductances", "currents"], ...] = Field(
+    panels: tuple[Literal[PANEL_NAMES], ...] = Field(
         (),
         max_length=3,
         description="Panels"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config.models import Config, GaussianWaveform
+from ..config.models import Config
+from ..trace.models import model_of
 
-GAUSSIAN_RANGE_MV = (-100.0, 70.0)  # the original figure's voltage axis
 RANGE_STEP_MV = 10.0  # a fitted or widened range ends on a multiple of this
 HEADROOM_MV = 10.0  # space kept between the trace and a fitted limit (labels and markers live there)
 MIN_MINOR_PX = 9.0  # minor grid lines closer than this turn to grey mush on a projector or a printout
@@ -106,12 +106,18 @@ def voltage_range(config: Config, voltage_mv: np.ndarray, extra_levels_mv: tuple
     high = max(high, *extra_levels_mv) if extra_levels_mv else high
     fit_lo = math.floor((low - HEADROOM_MV) / RANGE_STEP_MV) * RANGE_STEP_MV
     fit_hi = math.ceil((high + HEADROOM_MV) / RANGE_STEP_MV) * RANGE_STEP_MV
-    if isinstance(config.waveform, GaussianWaveform):
-        base_lo, base_hi = GAUSSIAN_RANGE_MV
+    fixed = model_of(config.waveform).fixed_voltage_range_mv
+    if fixed is not None:
+        base_lo, base_hi = fixed
         lo = base_lo if low >= base_lo else math.floor(low / RANGE_STEP_MV) * RANGE_STEP_MV - RANGE_STEP_MV
         hi = base_hi if high <= base_hi else math.ceil(high / RANGE_STEP_MV) * RANGE_STEP_MV + RANGE_STEP_MV
         return VoltageRange(lo, hi)
     return VoltageRange(fit_lo, fit_hi)
+
+
+def reversal_levels(config: Config) -> tuple[float, ...]:
+    """The model's reversal potentials (E_Na, E_K) when the figure draws them (the voltage axis reaches them)."""
+    return model_of(config.waveform).reversal_mv(config.waveform) if config.plot.reversal_lines else ()
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config.models import Config, GaussianWaveform, HodgkinHuxleyWaveform
-from .axes_fit import GridSteps, minor_step, time_tick_ms
+from ..config.models import Config
+from ..trace.models import model_of
+from .axes_fit import GridSteps, minor_step, reversal_levels, time_tick_ms
 from .canvas import DPI, overlaps
 from .labels import spread
 from .overlay import badge_box
-from .palette import GRID_MAJOR, GRID_MINOR, POTASSIUM, REFERENCE, SODIUM
+from .palette import GRID_MAJOR, GRID_MINOR, POTASSIUM, SODIUM
+from .panel_kinds import style_panel_axis
 from .panels import PanelSpec
 from .style import TypeSizes
 
 if TYPE_CHECKING:
-    from .layout import Parts
+    from .parts import Parts
 
 END_LABEL_GAP_PX = 6  # between the right edge of the axes and a curve's name
 # Names with a subscript (I$_{Na}$, g$_{K}$) are set this much larger, so that mathtext's subscript
@@ -25,18 +27,9 @@ SUBSCRIPT_SCALE = 1.45
 END_LABEL_SCALE = SUBSCRIPT_SCALE
 
 
-def reversal_levels(config: Config) -> tuple[float, ...]:
-    """E_Na and E_K when the figure draws them (the voltage axis must then reach them)."""
-    waveform = config.waveform
-    if config.plot.reversal_lines and isinstance(waveform, HodgkinHuxleyWaveform):
-        return (waveform.e_na_mv, waveform.e_k_mv)
-    return ()
-
-
-def _rest_level(config: Config, trace_start_mv: float) -> float:
-    """The resting level the dashed line marks: the Gaussian's parameter, or where the simulation starts."""
-    waveform = config.waveform
-    return waveform.resting_mv if isinstance(waveform, GaussianWaveform) else trace_start_mv
+def _rest_level(config: Config, trace: Any) -> float:
+    """The resting level the dashed line marks: the model's (a Gaussian's parameter, or where the simulation starts)."""
+    return model_of(config.waveform).rest_mv(config.waveform, trace)
 
 
 def _end_names(config: Config, specs: list[PanelSpec]) -> list[str]:
@@ -116,7 +109,7 @@ def decorate(parts: Parts) -> None:
     title = {} if not sizes.projector else {"fontsize": sizes.title_pt}
     ax.set_title(config.title, pad=6, **title, **user_text(config))
     if plot.rest_line:
-        rest = _rest_level(config, float(parts.trace.voltage_mv[0]))
+        rest = _rest_level(config, parts.trace)
         ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)
     if plot.zero_line:
         ax.axhline(y=0, color="black", linestyle="-", alpha=0.5, zorder=0)
@@ -140,7 +133,7 @@ def decorate(parts: Parts) -> None:
         each.tick_params(labelbottom=False)
     if plot.grid:
         _grid(parts)
-    for spec, panel_ax in zip(parts.specs, parts.axes[1:], strict=True):
+    for spec, panel_ax in parts.panels():
         _decorate_panel(parts, spec, panel_ax)
     _reversal_lines(parts)
     _end_labels(parts)
@@ -203,39 +196,7 @@ def _decorate_panel(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     ax.set_ylabel(spec.y_label, fontsize=label_pt)
     if not sizes.projector:
         ax.tick_params(labelsize=8)
-    if spec.name == "currents":
-        _current_axis(parts, ax)
-    elif spec.name == "stimulus":
-        low, high = spec.limits
-        peak = float(np.max(spec.curves[0].values))
-        ax.set_yticks([0, peak] if peak > 0 else [0])
-        ax.yaxis.set_major_formatter("{x:g}")
-        ax.axhline(y=0, color=REFERENCE, linewidth=0.8, alpha=0.5, zorder=0)
-    elif spec.name == "gates":
-        ax.set_yticks([0, 0.5, 1])
-        ax.yaxis.set_major_formatter("{x:g}")
-
-
-def _current_axis(parts: Parts, ax: Any) -> None:
-    """Decade ticks on the symmetric-log axis and a zero line."""
-    from matplotlib.ticker import FixedLocator, NullLocator
-
-    low, high = ax.get_ylim()
-    decades = [10.0**k for k in range(1, 6)]
-    ticks = [-d for d in decades if -d >= low] + [0.0] + [d for d in decades if d <= high]
-    rows = ax.transData.transform([(0.0, t) for t in ticks])[:, 1]
-    room = parts.sizes.px(parts.sizes.tick_pt) * 1.3  # a short panel keeps every other decade
-    while len(ticks) > 3 and np.min(np.diff(rows)) < room:
-        keep = [i for i, t in enumerate(ticks) if t == 0 or abs(t) == max(abs(u) for u in ticks if u * t > 0)]
-        inner = [i for i in range(len(ticks)) if i not in keep]
-        drop = min(inner, key=lambda i: abs(ticks[i]))  # the smallest decades go first
-        ticks.pop(drop)
-        rows = np.delete(rows, drop)
-    ax.yaxis.set_major_locator(FixedLocator(ticks))
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter("{x:g}")
-    ax.axhline(y=0, color="black", linestyle="-", alpha=0.3, linewidth=0.8, zorder=0)
-    # "outward ↑" and "inward ↓" are placed clear of the curves with the other labels (marks.py)
+    style_panel_axis(parts, spec, ax)
 
 
 def _reversal_lines(parts: Parts) -> None:
@@ -254,7 +215,7 @@ def _end_labels(parts: Parts) -> None:
         return
     height = parts.fig.get_figheight() * DPI
     waveform = parts.config.waveform
-    groups = [(spec.curves, ax) for spec, ax in zip(parts.specs, parts.axes[1:], strict=True) if spec.end_labels]
+    groups = [(spec.curves, ax) for spec, ax in parts.panels() if spec.end_labels]
     for curves, ax in groups:
         names = [(c.label, c.color, float(c.values[-1])) for c in curves]
         _stack_names(parts, ax, names, height)
@@ -298,7 +259,7 @@ def _legends(parts: Parts) -> None:
     """Original type: a legend per panel, as before (with the new colours and names)."""
     from matplotlib.lines import Line2D
 
-    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
+    for spec, ax in parts.panels():
         if not spec.end_labels:
             continue
         handles = [

@@ -18,18 +18,19 @@ from typing import Any
 import numpy as np
 
 from ..config.models import Config
-from ..trace.waveform import Trace
-from .axes_fit import GridSteps, VoltageRange, voltage_range
+from ..trace.analysis import Analysis
+from .axes_fit import GridSteps, reversal_levels, voltage_range
 from .canvas import DPI, Box, new_figure, rgb_of
 from .cursor import Cursor
-from .decorate import decorate, grid_steps, margins, reversal_levels
+from .decorate import decorate, grid_steps, margins
 from .marks import Timed, draw_marks
 from .measured import Marked, marked
 from .overlay import cursor_from_panels
 from .palette import voltage_color
-from .panels import PanelSpec, panel_specs
+from .panel_kinds import draw_panel_labels, panel_specs
+from .parts import VOLTAGE, Parts
 from .reveal_index import index_colors, timed_map
-from .style import TypeSizes, type_sizes
+from .style import type_sizes
 
 PANEL_GAP = 0.12  # space between stacked axes, relative to their mean height (original type)
 
@@ -42,7 +43,7 @@ class PanelGeometry:
     (name, colour, values over trace.time_ms) drawn in it, `unit` their unit.
     """
 
-    name: str  # "voltage", "gates", "conductances", "currents" or "stimulus"
+    name: str  # "voltage", or the panel's name in `panel_kinds.PANELS`
     box: Box
     x_range: tuple[float, float]  # ms at the left and right edges
     y_range: tuple[float, float]  # values at the bottom and top edges
@@ -50,6 +51,7 @@ class PanelGeometry:
     linthresh: float
     unit: str
     curves: tuple[tuple[str, str, np.ndarray], ...]
+    decimals: int | None = None  # the readout's digits (None: from the values' range)
 
     def to_pixel(self, time_ms: np.ndarray | float, value: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """Image column and row (floats) of data points in this axes."""
@@ -76,7 +78,7 @@ class Layers:
     change_pos: np.ndarray  # flat indices of pixels where `full` differs from `base` ...
     change_at: np.ndarray  # ... and the sample index that reveals each, ascending
     overlay: Cursor | None = None  # drawn on each frame after the reveal (plot.tip_marker)
-    panels: tuple[PanelGeometry, ...] = ()  # the voltage axes first, then each panel top to bottom
+    panels: tuple[PanelGeometry, ...] = ()  # every axes top to bottom, found by name (`panel`)
     grid: GridSteps | None = None  # major and minor steps of the time and voltage axes
     notes: tuple[str, ...] = field(default=())  # worth telling the user (a trace leaving its axis)
 
@@ -84,6 +86,10 @@ class Layers:
     def size(self) -> tuple[int, int]:
         """(width, height) in pixels."""
         return self.full.shape[1], self.full.shape[0]
+
+    def panel(self, name: str) -> PanelGeometry:
+        """The geometry of the axes named `name` ("voltage" or a panel's name)."""
+        return next(panel for panel in self.panels if panel.name == name)
 
 
 def revealed_counts(config: Config) -> np.ndarray:
@@ -97,42 +103,13 @@ def revealed_counts(config: Config) -> np.ndarray:
     return np.minimum(np.arange(1, config.frame_count + 1) * per_frame, samples)
 
 
-@dataclass
-class Parts:
-    """One drawing of the figure: its axes (voltage first) and what was decided for them."""
-
-    fig: Any
-    axes: list[Any]
-    config: Config
-    trace: Trace
-    specs: list[PanelSpec]
-    sizes: TypeSizes
-    vrange: VoltageRange
-    marked: Marked
-    grid: GridSteps | None = None
-
-    @property
-    def voltage(self) -> Any:
-        return self.axes[0]
-
-    def image_box(self, ax: Any) -> Box:
-        """The axes' box in image pixels (row 0 at the top)."""
-        bbox = ax.get_window_extent()
-        height = self.fig.get_figheight() * DPI
-        return (
-            int(round(bbox.x0)),
-            int(round(height - bbox.y1)),
-            int(round(bbox.x1)),
-            int(round(height - bbox.y0)),
-        )
-
-
-def build(fig: Any, config: Config, trace: Trace, decorated: bool) -> Parts:
+def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Parts:
     """Create the axes with their limits; when `decorated`, also ticks, labels and static marks.
 
     With the original type and no panels this is the original single plot, made by the same
     calls; otherwise the voltage axes keep the top and the panels share its time axis below it.
     """
+    trace = analysis.trace
     sizes, specs = type_sizes(config), panel_specs(config, trace)
     vrange = voltage_range(config, trace.voltage_mv, reversal_levels(config))
     if not sizes.projector and not specs:
@@ -142,33 +119,34 @@ def build(fig: Any, config: Config, trace: Trace, decorated: bool) -> Parts:
         grid = fig.add_gridspec(1 + len(specs), 1, height_ratios=[1] + [s.height for s in specs], **spacing)
         axes = [fig.add_subplot(grid[0])]
         axes += [fig.add_subplot(grid[i + 1], sharex=axes[0]) for i in range(len(specs))]
-    axes[0].set_ylim(*vrange.limits)
-    axes[0].set_xlim(0, config.waveform.duration_ms)
-    for spec, ax in zip(specs, axes[1:], strict=True):
+    names = [VOLTAGE, *(spec.name for spec in specs)]  # the voltage axes keep the top
+    found = marked(config, analysis) if decorated else Marked((), (), None)
+    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found)
+    parts.voltage.set_ylim(*vrange.limits)
+    parts.voltage.set_xlim(0, config.waveform.duration_ms)
+    for spec, ax in parts.panels():
         if spec.scale == "symlog":
             ax.set_yscale("symlog", linthresh=spec.linthresh, linscale=1.0)
         ax.set_ylim(*spec.limits)
-    parts = Parts(
-        fig, axes, config, trace, specs, sizes, vrange, marked(config, trace) if decorated else Marked((), (), None)
-    )
     parts.grid = grid_steps(parts)
     if decorated:
         decorate(parts)
     return parts
 
 
-def _axes(fig: Any, config: Config, trace: Trace, decorate: bool) -> list[Any]:
+def _axes(fig: Any, config: Config, analysis: Analysis, decorate: bool) -> list[Any]:
     """The axes of a figure (voltage first), as `build` makes them."""
-    return build(fig, config, trace, decorate).axes
+    return build(fig, config, analysis, decorate).axes
 
 
 def _curves(parts: Parts) -> list[tuple[int, np.ndarray, dict[str, Any]]]:
     """What is revealed over time: (axes index, y values over trace.time_ms, line style)."""
     config = parts.config
     style = {"color": voltage_color(config), "linewidth": config.plot.line_width_pt, "zorder": 2}
-    curves = [(0, parts.trace.voltage_mv, style)]
+    curves = [(parts.names.index(VOLTAGE), parts.trace.voltage_mv, style)]
     width = 2.2 if parts.sizes.projector else 1.5
-    for index, spec in enumerate(parts.specs, start=1):
+    for spec in parts.specs:
+        index = parts.names.index(spec.name)
         for curve in spec.curves:
             line = {"color": curve.color, "linewidth": width, "zorder": 2}
             if curve.dashed:
@@ -177,31 +155,41 @@ def _curves(parts: Parts) -> list[tuple[int, np.ndarray, dict[str, Any]]]:
     return curves
 
 
-def draw_parts(config: Config, trace: Trace, revealed: int | None = None) -> tuple[Parts, np.ndarray, list[Timed]]:
+def draw_parts(
+    config: Config, analysis: Analysis, revealed: int | None = None
+) -> tuple[Parts, np.ndarray, list[Timed]]:
     """Draw the figure with the first `revealed` samples (None: all), without the tip overlay.
 
     Returns the drawing (its figure and axes, for tests and tools that inspect the artists), its
     pixels, and every mark that appears whole at a sample.
     """
     fig, canvas = new_figure(config)
-    parts = build(fig, config, trace, decorated=True)
+    parts = build(fig, config, analysis, decorated=True)
+    trace = analysis.trace
     shown = len(trace.time_ms) if revealed is None else revealed
     if shown:
         for index, values, style in _curves(parts):
             parts.axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
-    timed = draw_marks(parts, shown)
+    timed = _draw_all_marks(parts, shown)
     return parts, rgb_of(canvas), timed
 
 
+def _draw_all_marks(parts: Parts, shown: int) -> list[Timed]:
+    """The voltage axes' marks, then each panel's labels; those that appear whole with a sample."""
+    timed = draw_marks(parts, shown)
+    return timed + draw_panel_labels(parts, shown)
+
+
 def _draw(
-    config: Config, trace: Trace, revealed: int | None, with_overlay: bool = True
+    config: Config, analysis: Analysis, revealed: int | None, with_overlay: bool = True
 ) -> tuple[np.ndarray, list[Timed]]:
     """The figure with the first `revealed` samples, and every mark that appears whole at a sample.
 
     With `with_overlay` and plot.tip_marker, the tip marker and readout are drawn on top the same
     way the frame stream draws them (the layers are drawn without it).
     """
-    parts, rgb, timed = draw_parts(config, trace, revealed)
+    parts, rgb, timed = draw_parts(config, analysis, revealed)
+    trace = analysis.trace
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
         labels = [(mark.start, mark.box) for mark in timed]
@@ -209,25 +197,25 @@ def _draw(
     return rgb, timed
 
 
-def draw_figure(config: Config, trace: Trace, revealed: int | None = None) -> np.ndarray:
+def draw_figure(config: Config, analysis: Analysis, revealed: int | None = None) -> np.ndarray:
     """Draw the figure with the first `revealed` samples (None: all) the straightforward way.
 
     This is the single source of what the picture looks like: the fast path composes its
     frames from two of these images, and tests compare the two.
     """
-    return _draw(config, trace, revealed)[0]
+    return _draw(config, analysis, revealed)[0]
 
 
-def draw_reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> np.ndarray:
+def draw_reveal_map(config: Config, analysis: Analysis, timed: list[Timed] = ()) -> np.ndarray:
     """For each pixel, the index of the sample whose arrival reveals it (see `_reveal_map`)."""
-    return _reveal_map(config, trace, timed)[0]
+    return _reveal_map(config, analysis, timed)[0]
 
 
-def _reveal_map(config: Config, trace: Trace, timed: list[Timed] = ()) -> tuple[np.ndarray, Parts]:
+def _reveal_map(config: Config, analysis: Analysis, timed: list[Timed] = ()) -> tuple[np.ndarray, Parts]:
     """The reveal map drawn on a figure of its own (see `_reveal_pixels`), and that figure's parts."""
     fig, _ = new_figure(config)
     fig.patch.set_facecolor("black")
-    parts = build(fig, config, trace, decorated=False)
+    parts = build(fig, config, analysis, decorated=False)
     for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
         ax.spines[:].set_visible(False)
         ax.tick_params(which="both", length=0)
@@ -292,7 +280,7 @@ def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
     """Every axes' pixel box and data range, with the curves drawn in it."""
     duration = parts.config.waveform.duration_ms
     voltage = PanelGeometry(
-        "voltage",
+        VOLTAGE,
         parts.image_box(parts.voltage),
         (0.0, duration),
         parts.vrange.limits,
@@ -301,22 +289,15 @@ def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
         "mV",
         (("V", voltage_color(parts.config), parts.trace.voltage_mv),),
     )
-    out = [voltage]
-    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
+    out = {VOLTAGE: voltage}
+    for spec, ax in parts.panels():
         curves = tuple((c.name, c.color, c.values) for c in spec.curves)
-        out.append(
-            PanelGeometry(
-                spec.name,
-                parts.image_box(ax),
-                (0.0, duration),
-                spec.limits,
-                spec.scale,
-                spec.linthresh,
-                spec.unit,
-                curves,
-            )
-        )
-    return tuple(out)
+        box = parts.image_box(ax)
+        out[spec.name] = PanelGeometry(
+            spec.name, box, (0.0, duration), spec.limits, spec.scale, spec.linthresh, spec.unit, curves,
+            spec.readout_decimals,
+        )  # fmt: skip
+    return tuple(out[name] for name in parts.names)
 
 
 def _artists(parts: Parts) -> list[Any]:
@@ -325,19 +306,16 @@ def _artists(parts: Parts) -> list[Any]:
 
 
 def _static_marks(parts: Parts) -> None:
-    """What `draw_marks(parts, 0)` draws that shows: the currents panel's captions, there before the trace.
+    """What the marks of an empty trace draw that shows: the panels' static labels, there before the trace.
 
-    (It also adds all-NaN off-axis flags, which paint nothing.) Only these are drawn, so the voltage
-    and stimulus labels are placed once per render, not twice; tests compare with `draw_parts(.., 0)`.
+    (Marks of an empty trace also add all-NaN off-axis flags, which paint nothing.) Only these are drawn,
+    so the labels that arrive with the trace are placed once per render, not twice; tests compare with
+    `draw_parts(.., 0)`.
     """
-    from .marks import _current_captions, _draw_labels
-
-    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
-        if spec.name == "currents":
-            _draw_labels(parts, ax, _current_captions(parts, spec, ax), 0)
+    draw_panel_labels(parts, 0, static_only=True)
 
 
-def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray, np.ndarray, list[Timed]]:
+def draw_base_and_full(config: Config, analysis: Analysis) -> tuple[Parts, np.ndarray, np.ndarray, list[Timed]]:
     """`base` (no trace) and `full` (the whole trace), both drawn from one figure built once.
 
     The figure gets the marks of an empty trace (`_static_marks`) and is drawn as `base`;
@@ -346,7 +324,8 @@ def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray,
     drawn from scratch: the same pixels, for one figure build instead of two.
     """
     fig, canvas = new_figure(config)
-    parts = build(fig, config, trace, decorated=True)
+    parts = build(fig, config, analysis, decorated=True)
+    trace = analysis.trace
     before = {id(artist) for artist in _artists(parts)}
     _static_marks(parts)
     base = rgb_of(canvas)
@@ -356,13 +335,14 @@ def draw_base_and_full(config: Config, trace: Trace) -> tuple[Parts, np.ndarray,
     shown = len(trace.time_ms)
     for index, values, style in _curves(parts):
         parts.axes[index].plot(trace.time_ms, values, **style)
-    timed = draw_marks(parts, shown)
+    timed = _draw_all_marks(parts, shown)
     return parts, base, rgb_of(canvas), timed
 
 
-def draw_layers(config: Config, trace: Trace) -> Layers:
+def draw_layers(config: Config, analysis: Analysis) -> Layers:
     """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
-    parts, base, full, timed = draw_base_and_full(config, trace)
+    parts, base, full, timed = draw_base_and_full(config, analysis)
+    trace = analysis.trace
     reveal = _reveal_on_drawn(parts, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]

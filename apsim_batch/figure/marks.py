@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..trace.models import model_of
+from .axes_fit import reversal_levels
 from .canvas import DPI, Box
-from .decorate import reversal_levels
 from .labels import TRACE_MARGIN_PX, Occupancy, Placed, Request, place
 from .overlay import badge_box
 from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS
-from .panels import pulse_onsets_ms
 
 if TYPE_CHECKING:
-    from .layout import Parts
+    from .panels import PanelSpec
+    from .parts import Parts
 
 LABEL_PAD_PX = 3
 MARKER_PX = 10  # diameter of a threshold marker
@@ -50,20 +51,19 @@ def _rows(parts: Parts, ax: Any, time_ms: np.ndarray, values: np.ndarray) -> tup
 
 
 def draw_marks(parts: Parts, shown: int) -> list[Timed]:
-    """Draw every mark the first `shown` samples have reached; return those that appear whole."""
+    """Draw every mark on the voltage axes the first `shown` samples have reached; return those that appear whole."""
     tip_ms = float(parts.trace.time_ms[shown - 1]) if shown else -np.inf
     _shade_phases(parts, shown, tip_ms)
     _pulse_lines(parts, shown)
     _threshold_markers(parts, shown)
     _refractory_bars(parts, tip_ms)
     _clip_marks(parts, tip_ms)
-    timed = _draw_labels(parts, parts.voltage, _voltage_labels(parts), shown)
-    for spec, ax in zip(parts.specs, parts.axes[1:], strict=True):
-        if spec.name == "currents":
-            _draw_labels(parts, ax, _current_captions(parts, spec, ax), shown)  # static: in every frame
-    if parts.specs and parts.specs[-1].name == "stimulus":
-        timed += _draw_labels(parts, parts.axes[-1], _stimulus_labels(parts), shown)
-    return timed
+    return draw_labels(parts, parts.voltage, _voltage_labels(parts), shown)  # the panels' labels: panel_kinds.py
+
+
+def _pulses(parts: Parts) -> list[tuple[float, float, float | None]]:
+    """Each switch-on of the model's stimulus: (onset_ms, amplitude, end_ms or None for a sustained step)."""
+    return model_of(parts.config.waveform).pulses(parts.config.waveform)
 
 
 def _shade_phases(parts: Parts, shown: int, tip_ms: float) -> None:
@@ -76,9 +76,9 @@ def _shade_phases(parts: Parts, shown: int, tip_ms: float) -> None:
 
 def _pulse_lines(parts: Parts, shown: int) -> None:
     """A dotted line through every axes at each switch-on of the stimulus, once the tip gets there."""
-    if not parts.specs or parts.specs[-1].name != "stimulus":
+    if parts.named("stimulus") is None:
         return
-    for onset, _, _ in pulse_onsets_ms(parts.config):
+    for onset, _, _ in _pulses(parts):
         if _index(parts, onset) < shown:
             for ax in parts.axes:
                 ax.axvline(onset, color=REFERENCE, linestyle=(0, (1.5, 2.5)), linewidth=1.3, alpha=0.8, zorder=0.5)
@@ -237,7 +237,7 @@ def _curve_occupancy(parts: Parts, ax: Any, spec: Any) -> Occupancy:
     return occupancy
 
 
-def _current_captions(parts: Parts, spec: Any, ax: Any) -> tuple[Occupancy, list[Request]]:
+def current_captions(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list[Request]]:
     """Which way is outward (up) and inward (down) on the membrane-current axis, clear of the curves."""
     x0, y0, x1, y1 = parts.image_box(ax)
     return _curve_occupancy(parts, ax, spec), [  # the whole width is theirs: never a leader
@@ -246,17 +246,17 @@ def _current_captions(parts: Parts, spec: Any, ax: Any) -> tuple[Occupancy, list
     ]
 
 
-def _stimulus_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
+def stimulus_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list[Request]]:
     """Each pulse's amplitude beside it on the stimulus strip (the step's beside its onset)."""
-    ax, trace = parts.axes[-1], parts.trace
+    trace = parts.trace
     height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
     occupancy = Occupancy((height, width), parts.image_box(ax))
-    values = parts.specs[-1].curves[0].values
+    values = spec.curves[0].values
     cols, rows = _rows(parts, ax, trace.time_ms, values)
     occupancy.mark_polyline(cols, rows, 2.5)
     requests = []
     previous = None
-    for onset, amplitude, end in pulse_onsets_ms(parts.config):
+    for onset, amplitude, end in _pulses(parts):
         if amplitude == previous:
             continue  # the same pulse again: its size is already written beside the first
         previous = amplitude
@@ -270,7 +270,7 @@ def _stimulus_labels(parts: Parts) -> tuple[Occupancy, list[Request]]:
     return occupancy, requests
 
 
-def _draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Request]], shown: int) -> list[Timed]:
+def draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Request]], shown: int) -> list[Timed]:
     from matplotlib.lines import Line2D
 
     occupancy, requests = found

@@ -1,9 +1,7 @@
-"""What the figure annotates, from trace/: spikes (thresholds), phases and refractory periods.
+"""What the figure annotates, chosen from the render's analysis: thresholds, phase bands, refractory periods.
 
-The figure uses the same measurements as the manifest and the captions: `measure(trace)` for
-each spike's threshold, `phases(trace, measurements)` for the bands, and
-`refractory_periods(waveform, measurements)` for the bars, so a figure never labels what the
-manifest does not say.
+The figure reads the same `Analysis` as the manifest and the captions (built once per render), so a
+figure never labels what the manifest does not say, and nothing is measured twice.
 """
 
 from __future__ import annotations
@@ -13,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config.models import Config, HodgkinHuxleyWaveform
-from ..trace import measure as measure_module
-from ..trace.refractory import refractory_periods
+from ..config.models import Config
+from ..trace.analysis import Analysis
+from ..trace.models import model_of
 from ..trace.waveform import Trace
 
 # Short forms for crowded figures (a spike's phases after the first one, narrow bands).
@@ -54,7 +52,7 @@ class Marked:
 
     thresholds: tuple[tuple[float, float], ...]  # (time_ms, voltage_mv) of each spike's threshold
     phases: tuple[PhaseBand, ...]
-    refractory: Any | None  # trace/refractory.py's Refractory, when asked for and measured
+    refractory: Any | None  # the analysis' refractory periods, when asked for and measured
 
 
 def _bands(trace: Trace, raw: list[Any]) -> tuple[PhaseBand, ...]:
@@ -77,20 +75,14 @@ def _bands(trace: Trace, raw: list[Any]) -> tuple[PhaseBand, ...]:
     return tuple(out)
 
 
-def marked(config: Config, trace: Trace) -> Marked:
-    """Measure the trace for what this figure shows (nothing is measured that is not drawn)."""
+def marked(config: Config, analysis: Analysis) -> Marked:
+    """What this figure marks of the analysis (the config decides which; a spikeless analysis marks no threshold)."""
     plot = config.plot
-    hh = isinstance(config.waveform, HodgkinHuxleyWaveform)
-    want_thresholds = hh if plot.threshold_markers is None else plot.threshold_markers
-    want_refractory = plot.refractory and hh
-    if not (plot.phases or want_thresholds or want_refractory):
-        return Marked((), (), None)
-    measurements = measure_module.measure(trace, plot.spike_detection_mv)
+    want_thresholds = model_of(config.waveform).threshold if plot.threshold_markers is None else plot.threshold_markers
     thresholds = tuple(
         (float(s.threshold_time_ms), float(s.threshold_mv))
-        for s in measurements.spikes
+        for s in analysis.spikes
         if s.threshold_time_ms is not None and s.threshold_mv is not None
     )
-    raw = measure_module.phases(trace, measurements) if plot.phases else []
-    refractory = refractory_periods(config.waveform, measurements) if want_refractory else None  # cached
-    return Marked(thresholds if want_thresholds else (), _bands(trace, raw), refractory if want_refractory else None)
+    bands = _bands(analysis.trace, list(analysis.phases)) if plot.phases else ()
+    return Marked(thresholds if want_thresholds else (), bands, analysis.refractory if plot.refractory else None)

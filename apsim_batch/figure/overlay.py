@@ -31,7 +31,7 @@ def cursor_from_panels(
     config: Config, trace: Trace, panels: Sequence[Any], shape: tuple[int, int],
     labels: Sequence[tuple[int, Box]] = (),
 ) -> Cursor:  # fmt: skip
-    """The cursor from the figure's panel geometry (`Layers.panels`: voltage first, then each panel).
+    """The cursor from the figure's panel geometry (`Layers.panels`: the voltage axes and each panel, by name).
 
     Each panel has `box` (image pixels), `to_pixel(time_ms, values)` and `curves` of (name, colour,
     values); its readout lists those curves in their colours, at one width so digits align.
@@ -39,17 +39,17 @@ def cursor_from_panels(
     """
     from matplotlib.colors import to_rgb
 
-    columns, rows = panels[0].to_pixel(trace.time_ms, trace.voltage_mv)
+    voltage = next(panel for panel in panels if panel.name == "voltage")
+    others = [panel for panel in panels if panel is not voltage]
+    columns, rows = voltage.to_pixel(trace.time_ms, trace.voltage_mv)
     lines = []
-    for panel in panels[1:]:
+    for panel in others:
         curves = [(name, color, np.asarray(values, float)) for name, color, values in panel.curves]
-        decimals = 2 if getattr(panel, "name", "") == "gates" else None
-        fmt = value_format(np.concatenate([v for _, _, v in curves]), decimals) if curves else ""
+        fmt = value_format(np.concatenate([v for _, _, v in curves]), panel.decimals) if curves else ""
         lines.append([(_math_label(n), v, fmt, "", np.array(to_rgb(c)) * 255) for n, c, v in curves])
     tip_xy = np.column_stack([columns, rows])
-    voltage_curves = getattr(panels[0], "curves", ())
-    dot = voltage_curves[0][1] if voltage_curves else config.plot.line_color  # the trace's own colour
-    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in panels], lines, shape, dot, labels)
+    dot = voltage.curves[0][1] if voltage.curves else config.plot.line_color  # the trace's own colour
+    return _cursor(config, trace, tip_xy, [tuple(p.box) for p in (voltage, *others)], lines, shape, dot, labels)
 
 
 def _cursor(

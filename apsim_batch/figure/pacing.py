@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..config.models import Config
-from ..trace.waveform import Trace
+from ..trace.analysis import Analysis
 
-# Phase names that open and close a spike's slow motion: the measurement contract's, and the older ones.
-RISING = ("rising", "depolarization")
-FALLING = ("falling", "repolarization")
+# Phase names that open and close a spike's slow motion (trace/phases.py's vocabulary).
+RISING = ("rising",)
+FALLING = ("falling",)
 
 
 @dataclass(frozen=True)
@@ -91,33 +90,26 @@ def clocked(time_ms: np.ndarray, ms_per_s: float, fps: float, windows_ms=(), slo
     return counts, slow
 
 
-def schedule(config: Config, trace: Trace, windows_ms: Sequence[tuple[float, float]] | None = None) -> Schedule:
+def schedule(config: Config, analysis: Analysis, windows_ms: Sequence[tuple[float, float]] | None = None) -> Schedule:
     """The frames of a render: the original reveal unless trace_ms_per_s or spike_slowdown is set."""
-    animation = config.animation
+    animation, trace = config.animation, analysis.trace
     if animation.trace_ms_per_s is None and animation.spike_slowdown == 1:
         counts = plain_counts(len(trace.time_ms), animation.samples_per_frame)
         return Schedule(counts, np.zeros(len(counts), bool), animation.fps, 1.0)
     if windows_ms is None:
-        windows_ms = spike_windows(trace) if animation.spike_slowdown != 1 else ()
+        windows_ms = spike_windows(analysis.phases) if animation.spike_slowdown != 1 else ()
     counts, slow = clocked(
         trace.time_ms, trace_speed_ms_per_s(config), animation.fps, windows_ms, animation.spike_slowdown
     )
     return Schedule(counts, slow, animation.fps, animation.spike_slowdown, tuple(windows_ms))
 
 
-def spike_windows(trace: Trace, found: Sequence[Any] | None = None) -> list[tuple[float, float]]:
+def spike_windows(found: Sequence[Any]) -> list[tuple[float, float]]:
     """(start, end) in ms of each spike, from the start of its rising phase to the end of its falling phase.
 
-    `found` are the render's phases (so slow motion follows the same spikes as the figure and the
-    captions); without them they are measured here with the default detection level.
+    `found` are the render's phases (its analysis'), so slow motion follows the same spikes as the
+    figure and the captions; without spikes there is no window.
     """
-    if found is None:
-        from ..trace import measure as measuring
-
-        if "trace" in inspect.signature(measuring.measure).parameters:  # the measurement contract (issue 12)
-            found = measuring.phases(trace, measuring.measure(trace))
-        else:
-            found = measuring.phases(trace.time_ms, trace.voltage_mv)
     windows: dict[int, list[float]] = {}
     for phase in found:
         if phase.spike is None or phase.name not in RISING + FALLING:

@@ -10,6 +10,7 @@ colours of every shipped figure under simulated deuteranopia, protanopia and tri
 from __future__ import annotations
 
 from ..config.models import Config
+from ..trace.models import model_of
 
 # Okabe & Ito (2008), "Color Universal Design".
 ORANGE = "#E69F00"
@@ -26,8 +27,6 @@ SODIUM = VERMILLION
 POTASSIUM = BLUE
 LEAK = GREY
 STIMULUS = BLACK
-HH_VOLTAGE = BLACK  # the membrane voltage of a simulated axon (line_color overrides it)
-GAUSSIAN_VOLTAGE = "blue"  # the original script's trace colour, kept so the classic picture stays the same
 
 # Every curve a panel can draw: trace.extra column (or derived quantity) -> (colour, dashed?).
 CURVE_STYLE: dict[str, tuple[str, bool]] = {
@@ -85,4 +84,4 @@ def voltage_color(config: Config) -> str:
     """The voltage trace's colour: the config's, or blue (Gaussian, the original) / black (Hodgkin–Huxley)."""
     if config.plot.line_color is not None:
         return config.plot.line_color
-    return GAUSSIAN_VOLTAGE if config.waveform.model == "gaussian" else HH_VOLTAGE
+    return model_of(config.waveform).voltage_color

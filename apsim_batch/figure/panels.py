@@ -1,12 +1,13 @@
-"""The panels under the voltage: gates, conductances, membrane currents and the stimulus strip."""
+"""What each panel under the voltage shows: its curves and y axis (gates, conductances, currents, stimulus strip)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ..config.models import Config, HodgkinHuxleyWaveform
+from ..config.models import Config
 from ..trace.waveform import Trace
 from .palette import CURVE_STYLE
 
@@ -35,7 +36,7 @@ class Curve:
 class PanelSpec:
     """What one panel shows and how its y axis reads."""
 
-    name: str  # "gates", "conductances", "currents" or "stimulus"
+    name: str  # its key in `panel_kinds.PANELS`
     curves: tuple[Curve, ...]
     y_label: str
     unit: str
@@ -44,6 +45,7 @@ class PanelSpec:
     linthresh: float = 1.0
     height: float = 0.42  # relative to the voltage axes
     end_labels: bool = True
+    readout_decimals: int | None = None  # the cursor's readout digits (None: from the values' range)
 
 
 def _curve(key: str, name: str, label: str, values: np.ndarray) -> Curve:
@@ -60,26 +62,26 @@ def _padded(values: list[np.ndarray], include_zero: bool = True, pad: float = 0.
     return low - pad * span, high + pad * span
 
 
-def conductances(waveform: HodgkinHuxleyWaveform, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+def conductances(waveform: Any, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
     """g_Na = gNa m³h and g_K = gK n⁴, in mS/cm²."""
     e = trace.extra
     return waveform.g_na_ms_per_cm2 * e["m"] ** 3 * e["h"], waveform.g_k_ms_per_cm2 * e["n"] ** 4
 
 
-def _gates(trace: Trace) -> PanelSpec:
+def gates(config: Config, trace: Trace) -> PanelSpec:
     e = trace.extra
     curves = (_curve("m", "m", "m", e["m"]), _curve("h", "h", "h", e["h"]), _curve("n", "n", "n", e["n"]))
-    return PanelSpec("gates", curves, "gates", "", (-0.05, 1.05), height=PANEL_HEIGHTS["gates"])
+    return PanelSpec("gates", curves, "gates", "", (-0.05, 1.05), height=PANEL_HEIGHTS["gates"], readout_decimals=2)
 
 
-def _conductances(waveform: HodgkinHuxleyWaveform, trace: Trace) -> PanelSpec:
-    g_na, g_k = conductances(waveform, trace)
+def conductance_panel(config: Config, trace: Trace) -> PanelSpec:
+    g_na, g_k = conductances(config.waveform, trace)
     curves = (_curve("g_na", "g_Na", "g$_{Na}$", g_na), _curve("g_k", "g_K", "g$_{K}$", g_k))
     low, high = _padded([g_na, g_k])
     return PanelSpec("conductances", curves, "g (mS/cm²)", "mS/cm²", (0.0, high), height=PANEL_HEIGHTS["conductances"])
 
 
-def _currents(trace: Trace) -> PanelSpec:
+def currents(config: Config, trace: Trace) -> PanelSpec:
     e = trace.extra
     curves = (
         _curve("i_na_ua_per_cm2", "I_Na", "I$_{Na}$", e["i_na_ua_per_cm2"]),
@@ -102,7 +104,7 @@ def _currents(trace: Trace) -> PanelSpec:
     )
 
 
-def _stimulus(trace: Trace) -> PanelSpec:
+def stimulus(config: Config, trace: Trace) -> PanelSpec:
     values = trace.extra["i_stim_ua_per_cm2"]
     low, high = float(min(values.min(), 0.0)), float(max(values.max(), 0.0))
     span = (high - low) or 1.0
@@ -116,39 +118,3 @@ def _stimulus(trace: Trace) -> PanelSpec:
         height=PANEL_HEIGHTS["stimulus"],
         end_labels=False,
     )
-
-
-def stimulus_on(config: Config) -> bool:
-    """The stimulus strip is on by default for Hodgkin–Huxley figures."""
-    hh = isinstance(config.waveform, HodgkinHuxleyWaveform)
-    return hh if config.plot.stimulus_panel is None else bool(config.plot.stimulus_panel and hh)
-
-
-def panel_specs(config: Config, trace: Trace) -> list[PanelSpec]:
-    """The panels of this figure, top to bottom (the stimulus strip last, next to the time axis)."""
-    waveform = config.waveform
-    if not isinstance(waveform, HodgkinHuxleyWaveform):
-        return []
-    specs = []
-    for name in config.plot.panels:
-        if name == "gates":
-            specs.append(_gates(trace))
-        elif name == "conductances":
-            specs.append(_conductances(waveform, trace))
-        else:
-            specs.append(_currents(trace))
-    if stimulus_on(config):
-        specs.append(_stimulus(trace))
-    return specs
-
-
-def pulse_onsets_ms(config: Config) -> list[tuple[float, float, float | None]]:
-    """Each switch-on of the stimulus: (onset, amplitude, end or None for a sustained step)."""
-    waveform = config.waveform
-    if not isinstance(waveform, HodgkinHuxleyWaveform):
-        return []
-    stimulus = waveform.stimulus
-    found = [(p.onset_ms, p.amplitude_ua_per_cm2, p.onset_ms + p.duration_ms) for p in stimulus.pulses]
-    if stimulus.step is not None:
-        found.append((stimulus.step.onset_ms, stimulus.step.amplitude_ua_per_cm2, None))
-    return sorted(o for o in found if 0 <= o[0] <= waveform.duration_ms)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..config.models import Config, HodgkinHuxleyWaveform
+from ..config.models import Config
+from ..trace.models import model_of
 
 DPI = 100
 MIN_TEXT_FRACTION = 0.022  # no text under 2.2% of the frame height: 16 px at 720 px, readable from the back row
@@ -32,9 +33,9 @@ class TypeSizes:
 
 
 def uses_projector_type(config: Config) -> bool:
-    """'auto' means projector type for Hodgkin–Huxley and the original sizes for Gaussian waveforms."""
+    """'auto' means the model's choice: projector type for Hodgkin–Huxley, the original sizes for Gaussian waveforms."""
     if config.plot.type_size == "auto":
-        return isinstance(config.waveform, HodgkinHuxleyWaveform)
+        return model_of(config.waveform).projector_type
     return config.plot.type_size == "projector"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from ..figure.cursor import READOUT_HZ, Badge
 from ..figure.layout import Layers
 from ..figure.pacing import Schedule, frame_total, schedule, spike_windows, trace_speed_ms_per_s
 from ..figure.quantize import TRANSPARENT, gif_palette, palette_colors
-from ..trace.waveform import Trace
+from ..trace.analysis import Analysis
 from .encode import FULL, gif_timing, write_gif, write_mp4
 from .manifest import file_record
 
@@ -31,15 +31,13 @@ class Animation:
     badge: Badge | None
 
 
-def plan_animation(
-    config: Config, trace: Trace, layers: Layers, found_phases: Sequence[Any] | None = None
-) -> Animation:
+def plan_animation(config: Config, analysis: Analysis, layers: Layers) -> Animation:
     """The frames to write, refused when there are more than MAX_FRAMES (only renders with gif or mp4 get here).
 
-    `found_phases` (the render's own) decide where slow motion applies; without them they are measured.
+    The analysis' phases decide where slow motion applies.
     """
-    animation = config.animation
-    windows = spike_windows(trace, found_phases) if animation.spike_slowdown != 1 else []
+    animation, trace = config.animation, analysis.trace
+    windows = spike_windows(analysis.phases) if animation.spike_slowdown != 1 else []
     frames = frame_total(config, trace.time_ms, windows)
     if frames > MAX_FRAMES:
         speed = (
@@ -52,12 +50,12 @@ def plan_animation(
             f" {animation.spike_slowdown:g} make {frames:,} frames; a GIF or MP4 may have at most {MAX_FRAMES:,}"
             " (play faster, or write only png and csv)"
         )
-    plan = schedule(config, trace, windows)
+    plan = schedule(config, analysis, windows)
     badge = None
     if plan.slow.any():
         from ..figure.overlay import slow_badge
 
-        voltage_box = tuple(layers.panels[0].box)  # the badge sits inside the voltage axes
+        voltage_box = tuple(layers.panel("voltage").box)  # the badge sits inside the voltage axes
         badge = slow_badge(layers.full.shape[:2], animation.spike_slowdown, voltage_box)
     return Animation(config, layers, plan, badge)
 

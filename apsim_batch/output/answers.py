@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..config.load import LoadedConfig
-from ..config.models import GaussianWaveform
 from ..config.variants import variant_ids
 from ..errors import ApsimError, UnsafePathError
 from ..names import INDEX, MANIFEST, PARTIAL_MARK
 from ..trace.measure import SPIKE_KEYS
+from ..trace.models import model_of
+from ..version import __version__
 from .captions import describing_cue, vtt_text
 from .files import atomic_path, file_matches, set_folder, sha256_file, write_bytes_atomic, write_json
+from .formats import FORMATS
 from .gallery import build_handout_page
 from .manifest import CONFIG_FROM_OUTPUTS, config_from_outputs, config_of, file_record, read_manifest
 from .nofollow import inside_file, unlink_entry
@@ -43,7 +44,7 @@ TEACHER, HANDOUTS = "teacher", "handouts"
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
 STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
 PACKED = "packed.json"  # pack.py's record of the zips it wrote into the set's folder (so prune may remove them)
-HANDOUT_FORMATS = ("gif", "mp4", "png")  # never csv: the trace gives the answers away
+HANDOUT_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.handout)  # never csv: it gives answers away
 # The answer key's first row after the header: the marking tolerance of each measured column.
 TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± one minor grid step"
 TOLERANCE_RULE = (
@@ -150,8 +151,8 @@ NO_THRESHOLD_NOTE = "threshold: a Gaussian waveform is a drawn shape with no thr
 
 
 def _key_measurements(member: LoadedConfig, found: dict[str, Any]) -> dict[str, Any]:
-    """The render's measurements; a Gaussian's threshold (always null) left out rather than shown as blank."""
-    if not isinstance(member.config.waveform, GaussianWaveform):
+    """The render's measurements; a threshold the model never measures (a Gaussian's) left out, not shown blank."""
+    if model_of(member.config.waveform).threshold:
         return found
     spikes = [{k: v for k, v in s.items() if k not in _THRESHOLD_KEYS} for s in found.get("spikes") or []]
     return {**{k: v for k, v in found.items() if k not in _THRESHOLD_KEYS}, "spikes": spikes}
@@ -175,7 +176,7 @@ def answer_key(
         "tolerances": tolerances(rows, grids),
         "tolerance_rule": TOLERANCE_RULE,
         "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
-        "measurement_notes": [NO_THRESHOLD_NOTE] if isinstance(first.config.waveform, GaussianWaveform) else [],
+        "measurement_notes": [] if model_of(first.config.waveform).threshold else [NO_THRESHOLD_NOTE],
         "apsim_batch_version": __version__,
         "variants": rows,
     }

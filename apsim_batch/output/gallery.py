@@ -21,6 +21,7 @@ from typing import Any
 
 from ..names import INDEX, MANIFEST, TEACHER_INDEX, check_output_name
 from .files import write_bytes_atomic
+from .formats import FORMATS
 from .gallery_assets import CSS, JS
 from .gallery_cards import card, e, files_by_format, href, key_parameters, media, number, scalar_measurements, shown
 from .gallery_cards import variant_of as _variant
@@ -170,7 +171,7 @@ def build_handout_page(set_name: str, variants: Sequence[tuple[str, Mapping[str,
         title = f"{set_name} · {vid}"
         links = [
             f'<a href="{href(files[fmt]["path"])}">{label}<span class="vh">: {e(title)}</span></a>'
-            for fmt, label in (("gif", "GIF"), ("mp4", "MP4"), ("png", "PNG"))
+            for fmt, label in ((name, FORMATS[name].label) for name in ("gif", "mp4", "png"))
             if fmt in files
         ]
         describe = "A membrane voltage trace, drawn from left to right over time; measure it from the figure."

@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..names import MANIFEST
+from ..trace.models import MODELS
+from .formats import FORMATS
 
 # Unit suffixes of field names, shown after values ("resting_mv" -> "-70 mV").
 _UNITS = (
@@ -24,7 +26,7 @@ _UNITS = (
     ("_c", "°C"),
     ("_hz", "Hz"),
 )
-_LINKS = (("gif", "GIF"), ("mp4", "MP4"), ("png", "PNG"), ("vtt", "captions (VTT)"), ("csv", "CSV"))
+_LINKS = tuple((name, FORMATS[name].label) for name in ("gif", "mp4", "png", "vtt", "csv"))  # in a card's order
 _HIDDEN_PARAMETERS = {"label", "samples", "smoothing"}
 _FIRST_PARAMETERS = ("model", "resting_mv", "duration_ms")
 _KEY_PARAMETERS = {"model", "resting", "duration", "temperature"}
@@ -48,7 +50,6 @@ _SPIKE_COLUMNS = {
     "ahp_min_mv": "AHP min",
     "isi_ms": "ISI",
 }
-_MODELS = {"gaussian": "Gaussian waveform", "hodgkin_huxley": "Hodgkin–Huxley model"}
 
 
 def e(value: Any) -> str:
@@ -128,10 +129,12 @@ def _component(fallback: str, item: Mapping[str, Any]) -> tuple[str, str]:
     return name, ", ".join(parts)
 
 
-def _is_gaussian(manifest: Mapping[str, Any]) -> bool:
+def _without_threshold(manifest: Mapping[str, Any]) -> bool:
+    """The render's model measures no threshold (a Gaussian: a drawn shape); an unknown model is not assumed to."""
     parameters = manifest.get("parameters")
     waveform = parameters.get("waveform") if isinstance(parameters, Mapping) else None
-    return isinstance(waveform, Mapping) and waveform.get("model", "gaussian") == "gaussian"
+    model = MODELS.get(waveform.get("model", "gaussian")) if isinstance(waveform, Mapping) else None
+    return model is not None and not model.threshold
 
 
 def scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,7 +142,7 @@ def scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
     found = manifest.get("measurements")
     if not isinstance(found, Mapping):
         return {}
-    skip = (*_THRESHOLD_KEYS, "stimulus") if _is_gaussian(manifest) else ()
+    skip = (*_THRESHOLD_KEYS, "stimulus") if _without_threshold(manifest) else ()
     return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list)) and k not in skip}
 
 
@@ -148,7 +151,7 @@ def _measurement_block(manifest: Mapping[str, Any]) -> str:
     if not scalars:
         return ""
     key = [shown(k, scalars[k]) for k in KEY_MEASUREMENTS if k in scalars]
-    if _is_gaussian(manifest):
+    if _without_threshold(manifest):
         key.insert(min(2, len(key)), ("threshold", _NO_THRESHOLD))
     refractory = manifest.get("refractory")
     if isinstance(refractory, Mapping):
@@ -168,7 +171,7 @@ def _spike_table(manifest: Mapping[str, Any]) -> str:
     spikes = found.get("spikes") if isinstance(found, Mapping) else None
     if not isinstance(spikes, list) or len(spikes) < 2:
         return ""
-    columns = [c for c in _SPIKE_COLUMNS if not (c == "threshold_mv" and _is_gaussian(manifest))]
+    columns = [c for c in _SPIKE_COLUMNS if not (c == "threshold_mv" and _without_threshold(manifest))]
     head = "".join(f'<th scope="col">{e(_SPIKE_COLUMNS[c])} ({e(_split_unit(c)[1])})</th>' for c in columns)
     rows = "".join(
         f"<tr><td>{k + 1}</td>"
@@ -212,9 +215,11 @@ def describe(manifest: Mapping[str, Any], teacher: bool) -> str:
         return "A membrane voltage trace, drawn from left to right over time; measure it from the figure."
     parameters = manifest.get("parameters") if isinstance(manifest.get("parameters"), Mapping) else {}
     waveform = parameters.get("waveform") if isinstance(parameters.get("waveform"), Mapping) else {}
-    model = str(waveform.get("model", "gaussian"))
-    parts = [f"{_MODELS.get(model, model)}: membrane voltage over {number(waveform.get('duration_ms', '?'))} ms"]
-    parts.append(_stimulus(waveform) if model == "hodgkin_huxley" else _components(waveform))
+    name = str(waveform.get("model", "gaussian"))
+    model = MODELS.get(name)
+    title = model.title if model is not None else name
+    parts = [f"{title}: membrane voltage over {number(waveform.get('duration_ms', '?'))} ms"]
+    parts.append(_stimulus(waveform) if model is not None and model.stimulated else _components(waveform))
     spikes = spike_count(manifest)
     if spikes is not None:
         parts.append(f"{spikes} action potential{'s' * (spikes != 1)}")

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .. import __version__
 from ..config.models import Config
 from ..errors import ApsimError
 from ..names import MANIFEST, check_output_name
+from ..version import __version__
 from .files import file_matches, sha256_file, write_json
 from .nofollow import is_inside_path, load_json_untrusted
 

@@ -22,7 +22,6 @@ on, or a pulse still on at the first spike's peak, there is no quiet membrane to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -101,11 +100,10 @@ def refractory_periods(
     return Refractory(first.threshold_time_ms, absolute, relative, test_ms, i0)
 
 
-@lru_cache(maxsize=16)
 def _probe(
     waveform: HodgkinHuxleyWaveform, reference_ms: float, peak_ms: float, pulse_ms: float, level: float
 ) -> tuple[float, float, float] | None:
-    """(I0, absolute end, relative end) for the conditioned waveform; cached, the figure and manifest both ask."""
+    """(I0, absolute end, relative end) for the conditioned waveform (once per render: its analysis asks)."""
     phi = 3.0 ** ((waveform.temperature_c - 6.3) / 10)
     search_ms, wait_ms = SEARCH_MS_AT_6_3_C / phi, WAIT_MS_AT_6_3_C / phi
     tester = _Tester(waveform, reference_ms + search_ms + pulse_ms + wait_ms, pulse_ms, wait_ms, level)

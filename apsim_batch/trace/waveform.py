@@ -1,4 +1,4 @@
-"""Waveform synthesis: the Trace, the Gaussian model, and dispatch to every model (pure numpy/scipy)."""
+"""The Trace, and how the Gaussian and Hodgkin–Huxley models make one (pure numpy/scipy; see `models.py`)."""
 
 from __future__ import annotations
 
@@ -67,10 +67,3 @@ def hodgkin_huxley_trace(waveform: HodgkinHuxleyWaveform) -> Trace:
         capacitance_uf_per_cm2=waveform.capacitance_uf_per_cm2,
         stimulus_episodes=stimulus_episodes(waveform.stimulus, waveform.duration_ms),
     )
-
-
-def synthesize(waveform: GaussianWaveform | HodgkinHuxleyWaveform) -> Trace:
-    """The trace of any waveform model."""
-    if isinstance(waveform, HodgkinHuxleyWaveform):
-        return hodgkin_huxley_trace(waveform)
-    return gaussian_trace(waveform)
