@@ -45,7 +45,7 @@ def changed(before: Any, after: Any, path: str = "") -> list[str]:
             p for key in before.keys() | after.keys() for p in changed(before.get(key), after.get(key), f"{path}.{key}")
         ]
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        return [p for i, (b, a) in enumerate(zip(before, after)) for p in changed(b, a, f"{path}[{i}]")]
+        return [p for i, (b, a) in enumerate(zip(before, after, strict=True)) for p in changed(b, a, f"{path}[{i}]")]
     return [] if before == after else [path]
 
 
