@@ -57,15 +57,31 @@ def os_error_line(exc: OSError) -> str:
 
 
 def guarded_main(app: Callable[[], None]) -> None:
-    """Run the typer app; a latin-1 terminal gets escapes and a closed pipe ends quietly."""
+    """Run the typer app; a latin-1 terminal gets escapes, a closed pipe ends quietly, a full one in one line."""
     for stream in (sys.stdout, sys.stderr):
         # A latin-1 or ASCII terminal gets '\u2713' instead of a UnicodeEncodeError traceback.
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # output still buffered fails here, inside this guard, not at exit
     except BrokenPipeError:
         # `apsim-batch validate | head -1`: the reader left; say nothing more and flush nothing more.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         raise SystemExit(EXIT_FAILED) from None
+    except OSError as exc:
+        # Only writing our output gets here (user_errors turns every other OSError into its line):
+        # `validate > /dev/full`. The output is lost; say so once, on stderr.
+        _silence_stdout()
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"Error: cannot write to standard output: {exc.strerror or exc}\n")
+            sys.stderr.flush()
+        raise SystemExit(EXIT_FAILED) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so nothing more (the interpreter's last flush) fails on it."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
