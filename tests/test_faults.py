@@ -226,3 +226,55 @@ def test_a_missing_ffmpeg_names_itself_and_spares_other_formats(tmp_path, monkey
         " it: unset it to use the ffmpeg that imageio-ffmpeg ships, or point it at an ffmpeg (gif, png and csv need"
         " no ffmpeg)"
     )
+
+
+# --- run --json: JSON on stdout whatever happens -------------------------------------------------
+
+
+def test_run_json_prints_json_when_the_run_cannot_happen(tmp_path):
+    import json
+
+    from apsim_batch.output.files import output_lock
+
+    write(tmp_path / "configs" / "a.yaml", TINY)
+    write(tmp_path / "afile", "")
+    (tmp_path / "held").mkdir()
+    cases = {
+        ("--out", "afile"): "afile: --out names a file, not a folder",
+        ("--out", "held"): "held: another apsim-batch run (process {pid}) is writing here; wait for it to finish"
+        " or use another --out",
+        ("--executor", "nope"): "--executor: no executor 'nope'; choose one of local, dask",
+    }
+    with output_lock(tmp_path / "held"):
+        for args, error in cases.items():
+            done = run_entry_point("run", "configs", "--json", *args, cwd=tmp_path)
+            summary = json.loads(done.stdout)
+            expected = error.format(pid=os.getpid())
+            assert (summary["ok"], summary["renders"], summary["error"]) == (False, [], expected)
+            assert summary["exit_code"] == done.returncode != 0
+            assert done.stderr == f"Error: {expected}\n"
+
+
+def test_run_json_on_success_says_no_error(tmp_path):
+    import json
+
+    write(tmp_path / "configs" / "a.yaml", TINY)
+    done = run_entry_point("run", "configs", "--json", cwd=tmp_path)
+    summary = json.loads(done.stdout)
+    assert (summary["ok"], summary["error"], summary["exit_code"], done.returncode) == (True, None, 0, 0)
+
+
+# --- platforms -----------------------------------------------------------------------------------
+
+
+def test_without_fcntl_the_lock_fails_with_one_line(tmp_path, cli, monkeypatch):
+    """As on Windows: `import fcntl` fails. The run stops with one line before rendering anything."""
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # makes `import fcntl` raise ImportError
+    write(tmp_path / "configs" / "a.yaml", TINY)
+    code, out, err = cli("run", "configs", "--jobs", "1", cwd=tmp_path)
+    assert code == 1
+    assert err == (
+        "Error: apsim-batch runs on Linux and macOS: this system has no fcntl, which the outputs folder's lock"
+        " needs (on Windows, run it under WSL)\n"
+    )
+    assert not (tmp_path / "outputs" / "a").exists()

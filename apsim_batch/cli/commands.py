@@ -180,9 +180,14 @@ def run(
     """
     from ..batch.options import RunOptions
     from ..batch.run import run_batch
-    from .report import exit_code, format_json, make_reporter
+    from .report import exit_code, format_json, format_json_error, make_reporter
 
-    with user_errors():  # an impossible combination is refused before anything runs
+    def json_error(message: str, code: int) -> None:
+        if json_summary:
+            summary = format_json_error(out, message.removeprefix("Error: "), code)
+            typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+
+    with user_errors(json_error):  # an impossible combination is refused before anything runs
         options = RunOptions(
             formats=_formats(format),
             jobs=jobs,
@@ -197,7 +202,12 @@ def run(
             scheduler=scheduler,
         )
     reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
-    with user_errors(on_error=lambda: reporter.close(None), verbose=verbose):
+
+    def close_then_report(message: str, code: int) -> None:
+        reporter.close(None)
+        json_error(message, code)
+
+    with user_errors(close_then_report, verbose=verbose):
         result = run_batch(
             paths or [Path("configs")],
             out,

@@ -17,7 +17,7 @@ from . import term
 
 @contextlib.contextmanager
 def user_errors(
-    on_error: Callable[[], None] | None = None,
+    on_error: Callable[[str, int], None] | None = None,
     *,
     interrupts: bool = True,
     verbose: bool = False,
@@ -29,24 +29,25 @@ def user_errors(
     from a config: it is one line naming the path and the OS's reason, exit 1; `verbose` adds the
     traceback. With `interrupts`, Ctrl-C and SIGTERM are reported too: one that reaches here came
     before any rendering began (a run that started rendering returns its result instead).
+    `on_error(message, exit_code)` is called first (`run --json` prints it as JSON).
     """
     caught = (ApsimError, OSError, KeyboardInterrupt, Terminated) if interrupts else (ApsimError, OSError)
     try:
         yield
     except caught as exc:
+        if isinstance(exc, ApsimError):
+            message, code = f"Error: {exc}", exc.exit_code
+        elif isinstance(exc, OSError):
+            message, code = f"Error: {os_error_line(exc)}", EXIT_FAILED
+        else:
+            signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
+            message, code = f"Interrupted ({signame}) {interrupted}", EXIT_INTERRUPTED[signame]
         if on_error is not None:
-            on_error()
+            on_error(message, code)
         if verbose and isinstance(exc, OSError):
             term.echo(traceback.format_exc().rstrip(), err=True)
-        if isinstance(exc, ApsimError):
-            term.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        if isinstance(exc, OSError):
-            term.echo(f"Error: {os_error_line(exc)}", err=True)
-            raise typer.Exit(EXIT_FAILED) from None
-        signame = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
-        term.echo(f"Interrupted ({signame}) {interrupted}", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED[signame]) from None
+        term.echo(message, err=True)
+        raise typer.Exit(code) from None
 
 
 def os_error_line(exc: OSError) -> str:
