@@ -156,3 +156,21 @@ def test_new_shows_the_true_defaults(tmp_path, template):
             except ConfigError:  # the marked `model:` line: without it, the other model's fields are unknown
                 same = False
             assert not same, f"{'.'.join(map(str, key_path))} is marked but a default"
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        ("dangling", "dangling: is a link to '/nonexistent/where', which does not exist; choose another --dir"),
+        ("/dev/null", "/dev/null: is a device or other special file, not a folder; choose another --dir"),
+        ("afile", "afile: is a file, not a folder; choose another --dir"),
+        ("afile/sub", "afile: is a file, not a folder; choose another --dir"),
+    ],
+)
+def test_new_says_what_stands_where_the_folder_should_be(cli, tmp_path, folder, expected):
+    """They all said `File exists` (or `Not a directory`)."""
+    os.symlink("/nonexistent/where", tmp_path / "dangling")
+    write(tmp_path / "afile", "")
+    code, _, err = cli("new", "lesson", "--dir", folder, cwd=tmp_path)
+    assert (code, err) == (1, f"Error: {expected}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "dangling"]  # nothing written

@@ -104,6 +104,24 @@ def _chosen(node: Any) -> Any:
     return node
 
 
+def _check_folder(folder: Path) -> None:
+    """ApsimError saying what stands where `folder` (or the nearest of its parents that exists) should be."""
+    import stat
+
+    for place in (folder, *folder.parents):
+        if place.is_symlink() and not place.exists():
+            raise ApsimError(
+                f"{place}: is a link to {os.readlink(place)!r}, which does not exist; choose another --dir"
+            )
+        if not place.exists():
+            continue
+        mode = place.stat().st_mode
+        if not stat.S_ISDIR(mode):
+            kind = "a file" if stat.S_ISREG(mode) else "a device or other special file"
+            raise ApsimError(f"{place}: is {kind}, not a folder; choose another --dir")
+        return
+
+
 def new_config(
     name: str, template: str = "classic", folder: str | os.PathLike[str] = "configs", schema_dir: str | None = None
 ) -> tuple[Path, Path | None]:
@@ -131,6 +149,7 @@ def new_config(
     text = header_line(path, schema_path) + "\n" + "".join(lines).replace("<name>", stem)
     data, where = parse_yaml(text, str(path))
     validate_config(data or {}, str(path), where)  # a template that does not validate is our bug; fail loudly
+    _check_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8") as fh:  # "x": refuse to replace a file created meanwhile
