@@ -34,16 +34,19 @@ def test_defaults_are_the_original_figure():
 
 
 def test_classic_yaml_equals_defaults():
-    """classic.yaml spells out the original axes, which the defaults reach by fitting the trace."""
+    """classic.yaml spells out the original axes, which the defaults reach by fitting the trace, and the
+    original script's credit, which is not a default (no one's name goes on a figure unasked)."""
     from apsim_batch.figure.layout import draw_figure
     from apsim_batch.trace.waveform import synthesize
 
     loaded = load_config(CONFIGS / "classic.yaml")
     assert loaded.name == "classic"
-    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1}
+    credit = "© Remy Cohan"
+    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1, "annotation": credit}
     assert loaded.config == Config(name="classic", plot=pinned)
+    assert Config().plot.annotation == ""
     trace = synthesize(loaded.config.waveform)
-    assert (draw_figure(loaded.config, trace) == draw_figure(Config(), trace)).all()
+    assert (draw_figure(loaded.config, trace) == draw_figure(Config(plot={"annotation": credit}), trace)).all()
 
 
 def test_every_shipped_config_is_valid():
