@@ -30,7 +30,7 @@ from ..errors import RenderError
 MAX_MESSAGE_LINES = 5
 VERSION_TIMEOUT_S = 10  # `ffmpeg -version` answers in milliseconds; one that hangs is not waited for
 ENV_VAR = "IMAGEIO_FFMPEG_EXE"  # imageio-ffmpeg's: the ffmpeg to use instead of the one it ships
-_live: set[subprocess.Popen[bytes]] = set()  # every ffmpeg started here and not yet ended
+_live: dict[subprocess.Popen[bytes], bool] = {}  # every ffmpeg started here and not yet stopped -> leads a group
 _live_lock = threading.Lock()
 
 
@@ -77,28 +77,25 @@ def _start(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     group reaches its children; in a pool worker (a session of its own) it stays in the worker's
     group, so the watchdog killing the worker's group kills it too.
     """
-    own_group = not _leads_own_session()
-    process = subprocess.Popen(
-        command, stderr=kwargs.pop("stderr", subprocess.DEVNULL), **kwargs, **(_own_group() if own_group else {})
-    )
-    process.own_group = own_group and bool(_own_group())  # type: ignore[attr-defined]
+    group = {} if _leads_own_session() else _own_group()
+    process = subprocess.Popen(command, stderr=kwargs.pop("stderr", subprocess.DEVNULL), **kwargs, **group)
     with _live_lock:
-        _live.add(process)
+        _live[process] = bool(group)
     return process
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Kill `process` (its whole group when it leads one) unless it has ended; reap it."""
+    with _live_lock:
+        leads_group = _live.pop(process, False)
     if process.poll() is None:
         with contextlib.suppress(OSError):
-            if getattr(process, "own_group", False):
+            if leads_group:
                 os.killpg(process.pid, signal.SIGKILL)
             else:
                 process.kill()
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         process.wait(timeout=5)
-    with _live_lock:
-        _live.discard(process)
 
 
 @atexit.register
