@@ -73,10 +73,15 @@ class DaskExecutor:
                 for folder in folders:
                     _check_shared(client, folder, self.scheduler)
                 batch = uuid.uuid4().hex[:8]
+                # Starts arrive through the scheduler, results directly: a start that comes after its
+                # result (or a retry's) is dropped, so no finished render shows as running.
+                unfinished = {job.name: job for job in jobs}
                 if self.on_start is not None:
-                    by_name = {job.name: job for job in jobs}
                     on_start = self.on_start
-                    client.subscribe_topic(f"apsim-start-{batch}", lambda event: on_start(by_name[event[1]]))
+                    client.subscribe_topic(
+                        f"apsim-start-{batch}",
+                        lambda event: (job := unfinished.get(event[1])) is not None and on_start(job),
+                    )
                 pending = {
                     client.submit(
                         _announced,
@@ -91,6 +96,7 @@ class DaskExecutor:
                 }
                 try:
                     for future in as_completed(pending, loop=client.loop):
+                        unfinished.pop(pending[future].name, None)
                         yield _outcome(future, pending[future])
                 finally:
                     for future in pending:
