@@ -123,3 +123,20 @@ def test_setting_one_speed_replaces_the_other(tmp_path) -> None:
     both.write_text("animation: {samples_per_frame: 3, trace_ms_per_s: 2.0}\n")
     with pytest.raises(ConfigError, match="not both"):
         load_config(both)
+
+
+def test_a_variant_set_on_a_config_paced_in_ms_per_second(tmp_path):
+    """Variants share the cause: they too changed the config with its defaults materialised."""
+    from apsim_batch.batch.plan import load_all
+
+    path = tmp_path / "hhset.yaml"
+    path.write_text(
+        "waveform: {model: hodgkin_huxley}\nanimation: {trace_ms_per_s: 4}\n"
+        "variants:\n  mode: grid\n  fields:\n    plot.width_px: [640, 720]\n"
+    )
+    loaded, failed = load_all([path])
+    assert not failed
+    assert [(item.config.plot.width_px, item.config.animation.trace_ms_per_s) for item in loaded] == [
+        (640, 4.0),
+        (720, 4.0),
+    ]
