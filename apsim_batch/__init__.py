@@ -7,6 +7,7 @@ The library API, for notebooks and scripts (the CLI is a thin shell over the sam
     result.measurements["half_width_ms"], result.files["mp4"]
     run_batch(["configs"], "outputs")                          # what `apsim-batch run` does
     run_batch(["configs"], "shard-2", shard=Shard(2, 3))       # ... with --shard 2/3
+    run_batch(["configs"], "outputs", RunOptions(jobs=1, force=True))  # every option in one object
     merge_outputs(["shard-1", "shard-2", "shard-3"], "outputs") # what `apsim-batch merge` does
 
 Names are imported on first use, so `import apsim_batch` (and `apsim-batch --help`) stays fast.
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigError",
     "LoadedConfig",
     "Rendered",
+    "RunOptions",
     "Shard",
     "__version__",
     "load_config",
@@ -46,6 +48,7 @@ _LAZY = {
     "render": "api",
     "BatchResult": "batch.plan",
     "run_batch": "batch.run",
+    "RunOptions": "batch.options",
     "validate_paths": "batch.plan",
     "Shard": "batch.shard",
     "merge_outputs": "batch.merge",
@@ -54,6 +57,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from .api import Rendered, render
     from .batch.merge import merge_outputs
+    from .batch.options import RunOptions
     from .batch.plan import BatchResult, validate_paths
     from .batch.run import run_batch
     from .batch.shard import Shard

@@ -93,6 +93,10 @@ class RenderError(ApsimError):
     """A valid config could not be rendered (for example an encoder failed)."""
 
 
+class PlatformError(ApsimError):
+    """This operating system lacks something apsim-batch needs (POSIX file locks, no-follow opens)."""
+
+
 class LockedError(ApsimError):
     """Another run holds the outputs folder's lock."""
 

@@ -34,17 +34,21 @@ def test_defaults_are_the_original_figure():
 
 
 def test_classic_yaml_equals_defaults():
-    """classic.yaml spells out the original axes, which the defaults reach by fitting the trace."""
+    """classic.yaml spells out the original axes, which the defaults reach by fitting the trace, and the
+    original script's credit, which is not a default (no one's name goes on a figure unasked)."""
     from apsim_batch.figure.layout import draw_figure
     from apsim_batch.trace.models import analyze, synthesize
 
     loaded = load_config(CONFIGS / "classic.yaml")
     assert loaded.name == "classic"
-    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1}
+    credit = "© Remy Cohan"
+    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1, "annotation": credit}
     assert loaded.config == Config(name="classic", plot=pinned)
+    assert Config().plot.annotation == ""
     trace = synthesize(loaded.config.waveform)
+    plain = Config(plot={"annotation": credit})
     assert (
-        draw_figure(loaded.config, analyze(loaded.config, trace)) == draw_figure(Config(), analyze(Config(), trace))
+        draw_figure(loaded.config, analyze(loaded.config, trace)) == draw_figure(plain, analyze(plain, trace))
     ).all()
 
 

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,7 +193,9 @@ def test_executor_option_combinations(tmp_path, cli):
         "Error: --jobs sets the size of a local Dask cluster; with --scheduler the cluster's workers decide\n",
     )
     code, _, err = cli("run", "configs", "--executor", "threads")
-    assert code == 2 and "Invalid value for '--executor'" in err
+    assert (code, err) == (2, "Error: --executor: no executor 'threads'; choose one of local, dask\n")
+    code, _, err = cli("run", "configs", "--executor", "dask", "--timeout-s", "60")
+    assert code == 2 and err.startswith("Error: --timeout-s works with local renders only")
 
 
 @pytest.mark.slow
@@ -203,3 +206,17 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path, cli, monkeypatch)
     assert code == 1
     assert err.startswith("Error: cannot reach the Dask scheduler at tcp://127.0.0.1:9: ")
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_dask_reports_when_each_render_starts(tmp_path, cluster):
+    """on_start reaches the client from the worker as the render begins (it was silently dropped)."""
+    jobs = plan(tmp_path, "dask")
+    started = []
+    executor = DaskExecutor(scheduler=cluster.scheduler_address, on_start=lambda job: started.append(job.name))
+    outcomes = list(executor.map_unordered(render_job, jobs))
+    assert [o.status for o in outcomes] == ["rendered"]
+    deadline = time.monotonic() + 5  # the event may trail the result by a moment
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started == ["delta"]

@@ -191,8 +191,23 @@ def test_a_huge_key_gives_a_capped_line(hostile):
     assert ran.code == 1
     allowed = "(allowed: animation, name, outputs, plot, title, variants, waveform)"
     full = "✗ long.yaml:1: " + "k" * 1_000_000 + f": unknown key {allowed}"
-    capped = full[:MAX_LINE_CHARS] + f"… ({len(full) - MAX_LINE_CHARS:,} more characters)"
+    head = MAX_LINE_CHARS // 4
+    cut = f"…({len(full) - MAX_LINE_CHARS:,} characters cut)…"
+    capped = full[:head] + cut + full[head - MAX_LINE_CHARS :]
     assert ran.lines == [capped, "0 valid, 1 invalid"]
+    assert ran.lines[0].endswith(f": unknown key {allowed}")  # the reason survives the cut
+
+
+def test_a_long_path_is_cut_not_the_reason(hostile):
+    """A 250-character file name used to fill the 400-character line, so the reason never showed."""
+    stem = "s" * 250
+    write(hostile.work / f"{stem}.yaml", "waveform:\n  " + "x" * 150 + ": 1\n")
+    ran = hostile("validate", f"{stem}.yaml")
+    assert ran.code == 1
+    assert ran.lines[0].startswith("✗ sss") and "characters cut" in ran.lines[0]
+    assert ran.lines[0].endswith(
+        "unknown key (allowed: components, duration_ms, model, resting_mv, samples, smoothing)"
+    )
 
 
 def test_control_characters_are_escaped_when_printed():

@@ -96,3 +96,81 @@ def test_shell_completion_of_commands_and_templates():
     assert complete("apsim-batch ne") == ["new"]
     assert set(complete("apsim-batch ")) >= {"run", "validate", "new", "schema", "watch"}
     assert complete("apsim-batch new lesson1 --from h") == ["hodgkin-huxley"]
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list) and node:
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path
+
+
+@pytest.mark.parametrize("template", templates())
+def test_new_shows_the_true_defaults(tmp_path, template):
+    """The starter says 'a missing key takes the value shown here, except on lines marked "this starter:"'.
+
+    Held to the letter: deleting any unmarked key gives the same config (a list goes whole, as it is
+    one value), and every marked line changes a default. It showed hold_last_frame_s: 1 (default 2)
+    and annotation: "" (then a default credit) before the values came from the models.
+    """
+    from apsim_batch.cli.starter import new_config
+    from apsim_batch.config.load import validate_config
+    from apsim_batch.config.yamlsafe import parse_yaml
+    from apsim_batch.errors import ConfigError
+
+    path, _ = new_config("lesson", template, tmp_path, schema_dir=str(tmp_path))
+    text_lines = path.read_text(encoding="utf-8").splitlines()
+    data, where = parse_yaml("\n".join(text_lines), str(path))
+    config = validate_config(data, "x")
+    assert "<default>" not in "\n".join(text_lines)
+
+    def marked(key_path):
+        return any("this starter:" in text_lines[where[key_path[:n]] - 1] for n in range(1, len(key_path) + 1))
+
+    checked = 0
+    for leaf in _leaves(data):
+        whole = leaf[: next((i for i, step in enumerate(leaf) if isinstance(step, int)), len(leaf))]
+        if marked(leaf):
+            continue
+        without = json.loads(json.dumps(data))
+        parent = without
+        for step in whole[:-1]:
+            parent = parent[step]
+        del parent[whole[-1]]
+        assert validate_config(without, "x") == config, f"{'.'.join(map(str, leaf))} is not the default"
+        checked += 1
+    assert checked >= 4
+    for key_path, line in where.items():
+        if key_path and "this starter:" in text_lines[line - 1] and key_path[0] != "variants":
+            without = json.loads(json.dumps(data))
+            parent = without
+            for step in key_path[:-1]:
+                parent = parent[step]
+            del parent[key_path[-1]]
+            try:
+                same = validate_config(without, "x") == config
+            except ConfigError:  # the marked `model:` line: without it, the other model's fields are unknown
+                same = False
+            assert not same, f"{'.'.join(map(str, key_path))} is marked but a default"
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        ("dangling", "dangling: is a link to '/nonexistent/where', which does not exist; choose another --dir"),
+        ("/dev/null", "/dev/null: is a device or other special file, not a folder; choose another --dir"),
+        ("afile", "afile: is a file, not a folder; choose another --dir"),
+        ("afile/sub", "afile: is a file, not a folder; choose another --dir"),
+    ],
+)
+def test_new_says_what_stands_where_the_folder_should_be(cli, tmp_path, folder, expected):
+    """They all said `File exists` (or `Not a directory`)."""
+    os.symlink("/nonexistent/where", tmp_path / "dangling")
+    write(tmp_path / "afile", "")
+    code, _, err = cli("new", "lesson", "--dir", folder, cwd=tmp_path)
+    assert (code, err) == (1, f"Error: {expected}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "dangling"]  # nothing written

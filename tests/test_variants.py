@@ -506,3 +506,32 @@ def test_a_columns_tolerance_is_one_minor_grid_step(column, expected):
     grid = {"time_major_ms": 1.0, "time_minor_ms": 0.2, "voltage_major_mv": 20.0, "voltage_minor_mv": 5.0}
     assert tolerance(column, grid) == expected
     assert tolerance(column, {}) == (0 if column == "spike_count" else None)  # no grid recorded: no tolerance
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_count_against_an_integer_range_is_checked_exactly(tmp_path, seed):
+    """The rule: a random set of whole-number ranges may ask for as many variants as the ranges hold, and
+    one more is a located error, never an AssertionError. Shrunk case: {min: -80, max: -60} with count 22."""
+    import random
+
+    rng = random.Random(seed)
+    low = rng.randint(-100, -60) if seed else -80
+    high = low + (rng.randint(0, 30) if seed else 20)
+    step = rng.choice([1, 1, 2, 3]) if seed else 1
+    space = (high - low) // step + 1
+    for count, ok in ((space, True), (space + 1, False)):
+        path = set_file(
+            tmp_path,
+            f"  mode: random\n  count: {count}\n  seed: {seed}\n  fields:\n"
+            f"    waveform.resting_mv: {{min: {low}, max: {high}, step: {step}}}\n",
+            name=f"s{count}.yaml",
+        )
+        loaded, failed = load_all([path])
+        if ok:
+            assert not failed and len(loaded) == count
+        else:
+            assert not loaded
+            assert failed[0].error == (
+                f"{path}:4: variants.count: random mode draws distinct variants, and after rounding these fields"
+                f" allow only {space} (got count {count})"
+            )

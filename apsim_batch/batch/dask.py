@@ -26,6 +26,8 @@ from .executors import default_jobs
 from .plan import Job, Outcome
 
 INSTALL_HINT = 'the dask executor needs Dask distributed; install it with: pip install "apsim-batch[dask]"'
+# A scheduler address gets this long to answer as a Dask scheduler, from the first byte to its identity
+# (a port that accepts and never speaks, or speaks HTTP, is not one); the run gives up after it.
 CONNECT_TIMEOUT_S = 10
 
 
@@ -45,10 +47,17 @@ class DaskExecutor:
     the duration of the batch, on loopback and without a dashboard.
     """
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, retries: int = 1):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        retries: int = 1,
+        on_start: Callable[[Job], None] | None = None,
+    ):
         self.scheduler = scheduler
         self.workers = workers
         self.retries = retries  # re-runs of a task that raised; render_job itself never raises
+        self.on_start = on_start  # called (from the client's thread) when a worker starts a render
 
     def map_unordered(self, fn: Callable[[Job], Outcome], jobs: Sequence[Job]) -> Iterator[Outcome]:
         if not jobs:
@@ -64,14 +73,30 @@ class DaskExecutor:
                 for folder in folders:
                     _check_shared(client, folder, self.scheduler)
                 batch = uuid.uuid4().hex[:8]
+                # Starts arrive through the scheduler, results directly: a start that comes after its
+                # result (or a retry's) is dropped, so no finished render shows as running.
+                unfinished = {job.name: job for job in jobs}
+                if self.on_start is not None:
+                    on_start = self.on_start
+                    client.subscribe_topic(
+                        f"apsim-start-{batch}",
+                        lambda event: (job := unfinished.get(event[1])) is not None and on_start(job),
+                    )
                 pending = {
                     client.submit(
-                        fn, job, key=f"apsim-render-{job.name}-{batch}", pure=False, retries=self.retries
+                        _announced,
+                        fn,
+                        job,
+                        f"apsim-start-{batch}",
+                        key=f"apsim-render-{job.name}-{batch}",
+                        pure=False,
+                        retries=self.retries,
                     ): job
                     for job in jobs
                 }
                 try:
                     for future in as_completed(pending, loop=client.loop):
+                        unfinished.pop(pending[future].name, None)
                         yield _outcome(future, pending[future])
                 finally:
                     for future in pending:
@@ -88,6 +113,7 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.scheduler is not None:
+            check_scheduler(self.scheduler, CONNECT_TIMEOUT_S)
             try:
                 client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
@@ -110,6 +136,50 @@ class DaskExecutor:
             Client(cluster, set_as_default=False) as client,
         ):
             yield client
+
+
+def check_scheduler(address: str, timeout_s: float) -> None:
+    """ApsimError in at most `timeout_s` unless a Dask scheduler answers at `address`.
+
+    Checked before a Client exists: a Client that fails to connect leaves a `Client.__del__` traceback
+    and a 20 s close behind, and Dask's own connect waits forever on a port that never speaks and reads
+    an HTTP reply as a frame of exabytes.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=timeout_s, **Security().get_connection_args("client"))
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    where = f"the Dask scheduler at {address}"
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), timeout_s))
+    except (TimeoutError, asyncio.TimeoutError):
+        raise ApsimError(f"cannot reach {where}: no answer within {timeout_s:g} s") from None
+    except (OSError, ValueError) as exc:
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ApsimError(f"cannot reach {where}: {first_line}") from None
+    except Exception as exc:  # bytes that are not Dask's protocol: an HTTP server, a database, ...
+        raise ApsimError(f"{address} is not a Dask scheduler (it answered {type(exc).__name__})") from None
+    kind = reply.get("type") if isinstance(reply, dict) else type(reply).__name__
+    if kind != "Scheduler":
+        raise ApsimError(f"{address} is not a Dask scheduler (it answered as {kind})")
+
+
+def _announced(fn: Callable[[Job], Outcome], job: Job, topic: str) -> Outcome:
+    """On the worker: tell the client this render starts (for its progress), then run it."""
+    from distributed import get_worker
+
+    with contextlib.suppress(Exception):  # progress is a nicety; the render goes on without it
+        get_worker().log_event(topic, job.name)
+    return fn(job)
 
 
 def _check_shared(client: Any, folder: Path, scheduler: str | None) -> None:

@@ -108,13 +108,6 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def executor_for(jobs: int, timeout_s: float | None = None, on_start: Callable[[Job], None] | None = None) -> Executor:
-    """In-process for one job at a time (no process start-up cost), else worker processes."""
-    if jobs <= 1:
-        return InProcessExecutor(timeout_s, on_start)
-    return ProcessExecutor(jobs, timeout_s, on_start)
-
-
 def render_job(job: Job) -> Outcome:
     """Render one job, turning any failure into a 'failed' outcome so the batch goes on."""
     started = time.perf_counter()

@@ -174,6 +174,12 @@ def load_all(
     """
     loaded, failed = [], []
     for path in files:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")  # bytes that are not UTF-8 as \xNN
+        if shown != str(path):
+            # Its path goes into manifests, web pages and JSON, which hold text: refuse it, say which.
+            problem = Problem(shown, "the path is not valid UTF-8 text; rename the file or folder")
+            failed.append(Outcome.failed(Path(shown).stem, shown, str(problem)))
+            continue
         try:
             check_regular_file(path)
             loaded.extend(load_renders(path, overrides, student=student))

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config.load import LoadedConfig
-from ..config.paths import Override
 from ..errors import Terminated
 from ..names import MANIFEST
 from ..output.files import (
@@ -35,8 +34,8 @@ from ..output.manifest import (
 )
 from ..output.ownership import Kept, resume_prune
 from ..output.render import keep_other_formats
-from . import DEFAULT_TIMEOUT_S
-from .executors import Executor, default_jobs, executor_for, render_job
+from .executors import Executor, render_job
+from .options import RunOptions
 from .plan import BatchResult, Job, Outcome, find_configs, load_all
 from .prune import find_stale, prune
 from .shard import Shard, record_shard, shard_unit
@@ -95,40 +94,40 @@ def sigterm_raises() -> Iterator[None]:
 def run_batch(
     paths: Sequence[str | os.PathLike[str]] = ("configs",),
     out: str | os.PathLike[str] = "outputs",
+    options: RunOptions | None = None,
     *,
-    formats: Sequence[str] | None = None,
-    jobs: int | None = None,
-    force: bool = False,
-    fail_fast: bool = False,
-    timeout_s: float | None = DEFAULT_TIMEOUT_S,
-    prune_stale: bool = False,
     executor: Executor | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     on_start: Callable[[Job], None] | None = None,
-    overrides: Sequence[Override] = (),
-    student: bool = False,
-    shard: Shard | None = None,
+    **settings: Any,
 ) -> BatchResult:
     """Validate and render every config under `paths` into `out`; never raises for a bad config.
 
-    Each config succeeds or fails on its own (`fail_fast` stops everything at the first failure).
-    Renders whose inputs and files are unchanged are skipped unless `force`. Ctrl-C or SIGTERM
-    stops the workers and returns the result so far with `interrupted` set. Every manifest on
+    `options` (or the same settings as keywords, e.g. `jobs=1, force=True`: see RunOptions) say
+    what to do. Each config succeeds or fails on its own (`fail_fast` stops everything at the first
+    failure). Renders whose inputs and files are unchanged are skipped unless `force`. Ctrl-C or
+    SIGTERM stops the workers and returns the result so far with `interrupted` set. Every manifest on
     disk lists only complete files at every moment: a render's own manifest is removed before it
     is redone and written last; the top-level manifest is rewritten before and after rendering.
     `on_plan(n)` is called once with the number of renders, `on_start(job)` when a render starts.
     `overrides` (--set) change every config; `student` turns on handouts for every variant set.
     With a `shard`, only the renders whose name (or variant set's name) hashes to it run; every
-    config is still validated (see shard.py).
+    config is still validated (see shard.py). `executor` replaces the one the options name.
     """
+    if options is not None and settings:
+        raise TypeError("run_batch() takes either options or keyword settings, not both")
+    opts = options or RunOptions.of(**settings)
+    shard = opts.shard
     out_dir = Path(out)
-    chosen = tuple(formats) if formats else None
+    chosen = opts.formats or None
     files, empty = find_configs(paths)
-    whole, invalid = load_all(files, overrides, student=student)
+    whole, invalid = load_all(files, opts.overrides, student=opts.student)
     invalid = empty + invalid
     loaded = [item for item in whole if shard is None or shard.contains(shard_unit(item))]
-    run = _Run(out_dir, on_outcome or (lambda outcome: None), list(invalid), stopped_early=fail_fast and bool(invalid))
+    run = _Run(
+        out_dir, on_outcome or (lambda outcome: None), list(invalid), stopped_early=opts.fail_fast and bool(invalid)
+    )
     if on_plan:
         on_plan(len(invalid) + len(loaded))
     for outcome in invalid:
@@ -138,13 +137,12 @@ def run_batch(
         remove_partial_files(out_dir)
         run.pruned, run.kept = resume_prune(out_dir)  # a prune that was killed finishes first (see ownership.py)
         try:
-            run.skip_up_to_date([Job(item, out_dir, chosen) for item in loaded], force)
-            if not run.stopped_early:
-                workers = min(default_jobs() if jobs is None else jobs, len(run.todo))
-                run.render(executor or executor_for(workers, timeout_s or None, on_start), fail_fast)
+            run.skip_up_to_date([Job(item, out_dir, chosen) for item in loaded], opts.force)
+            if not run.stopped_early and run.todo:
+                run.render(executor or opts.executor_for(len(run.todo), on_start), opts.fail_fast)
             if not run.stopped_early:
                 run.finish_sets(loaded)
-                run.find_stale(paths, whole, kept=[o.source for o in invalid], prune_stale=prune_stale)
+                run.find_stale(paths, whole, kept=[o.source for o in invalid], prune_stale=opts.prune_stale)
         except KeyboardInterrupt:
             run.interrupted = "SIGINT"
         except Terminated:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -12,7 +11,6 @@ import typer
 
 from .. import __version__
 from ..batch import DEFAULT_TIMEOUT_S
-from ..errors import UsageError
 from . import term
 from .export import export
 from .guard import guarded_main, user_errors
@@ -97,27 +95,8 @@ def _shard(value: str | None) -> Any:
         raise typer.BadParameter(str(exc), param_hint="'--shard'") from None
 
 
-class ExecutorKind(str, Enum):
-    local = "local"
-    dask = "dask"
-
-
-def _executor(kind: ExecutorKind, scheduler: str | None, jobs: int | None) -> Any:
-    """The executor to hand to run_batch (None: local processes); UsageError for impossible choices."""
-    if kind is ExecutorKind.local:
-        if scheduler is not None:
-            raise UsageError("--scheduler needs --executor dask")
-        return None
-    if scheduler is not None and jobs is not None:
-        raise UsageError("--jobs sets the size of a local Dask cluster; with --scheduler the cluster's workers decide")
-    from ..batch.dask import DaskExecutor, require_distributed
-
-    require_distributed()
-    return DaskExecutor(scheduler=scheduler, workers=jobs)
-
-
-def _finite_seconds(value: float) -> float:
-    if not math.isfinite(value):
+def _finite_seconds(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"must be a finite number of seconds, or 0 for no limit (got {value})")
     return value
 
@@ -147,14 +126,16 @@ def run(
         bool, typer.Option("--fail-fast", help="Stop everything at the first invalid config or failed render.")
     ] = False,
     timeout_s: Annotated[
-        float,
+        Optional[float],  # noqa: UP045
         typer.Option(
             "--timeout-s",
             min=0,
             callback=_finite_seconds,
-            help="Stop a render that takes longer than this many seconds and count it as failed (0: no limit).",
+            help="Stop a render that takes longer than this many seconds and count it as failed (0: no limit;"
+            f" default: {DEFAULT_TIMEOUT_S:g} with --executor local; Dask workers run each render to its end).",
+            show_default=False,
         ),
-    ] = DEFAULT_TIMEOUT_S,
+    ] = None,
     prune: Annotated[
         bool, typer.Option("--prune", help="Delete renders whose config no longer exists (and their manifest entries).")
     ] = False,
@@ -176,12 +157,13 @@ def run(
         ),
     ] = None,
     executor: Annotated[
-        ExecutorKind,
+        str,
         typer.Option(
             "--executor",
+            metavar="local|dask",
             help="Where renders run: 'local' processes, or 'dask' workers (needs apsim-batch[dask]).",
         ),
-    ] = ExecutorKind.local,
+    ] = "local",
     scheduler: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -199,31 +181,43 @@ def run(
 
     Example: apsim-batch run configs/ --out outputs/ --format gif,png
     """
-    from ..batch.executors import default_jobs
+    from ..batch.options import RunOptions
     from ..batch.run import run_batch
-    from .report import exit_code, format_json, make_reporter
+    from .report import exit_code, format_json, format_json_error, make_reporter
 
-    chosen = _formats(format)
-    overrides = _overrides(set_)
-    chosen_shard = _shard(shard)
-    reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
-    with user_errors(on_error=lambda: reporter.close(None), verbose=verbose):
-        result = run_batch(
-            paths or [Path("configs")],
-            out,
-            formats=chosen,
-            jobs=jobs or default_jobs(),
+    def json_error(message: str, code: int) -> None:
+        if json_summary:
+            summary = format_json_error(out, message.removeprefix("Error: "), code)
+            typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+
+    with user_errors(json_error):  # an impossible combination is refused before anything runs
+        options = RunOptions(
+            formats=_formats(format),
+            jobs=jobs,
             force=force,
             fail_fast=fail_fast,
             timeout_s=timeout_s,
             prune_stale=prune,
+            overrides=tuple(_overrides(set_)),
+            student=student,
+            shard=_shard(shard),
+            executor=executor,
+            scheduler=scheduler,
+        )
+    reporter = make_reporter(out, quiet=quiet, verbose=verbose, json_summary=json_summary)
+
+    def close_then_report(message: str, code: int) -> None:
+        reporter.close(None)
+        json_error(message, code)
+
+    with user_errors(close_then_report, verbose=verbose):
+        result = run_batch(
+            paths or [Path("configs")],
+            out,
+            options,
             on_outcome=reporter.finish,
             on_plan=reporter.plan,
             on_start=reporter.start,
-            overrides=overrides,
-            student=student,
-            shard=chosen_shard,
-            executor=_executor(executor, scheduler, jobs),
         )
     reporter.close(result)
     if json_summary:

@@ -74,6 +74,8 @@ def default_text(field: FieldInfo) -> str:
         return f"`{str(value).lower()}`"
     if isinstance(value, tuple):
         value = list(value)
+    if value == "":
+        return '`""` (none)'
     return f"`{value}`"
 
 

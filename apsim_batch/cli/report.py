@@ -111,6 +111,28 @@ def format_json(result: BatchResult) -> dict[str, Any]:
         "stale": list(result.stale),
         "pruned": list(result.pruned),
         "kept": [{"path": path, "why": why} for path, why in result.kept],
+        "error": None,
+        "exit_code": exit_code(result),
+    }
+
+
+def format_json_error(out_dir: Path, message: str, exit_code: int) -> dict[str, Any]:
+    """`run --json` when the run itself could not happen (a bad --out, a held lock, a bad option):
+    the same fields as a result, nothing rendered, and the one line also printed on stderr."""
+    statuses = ("rendered", "skipped", "failed", "cancelled")
+    return {
+        "apsim_batch_version": __version__,
+        "out_dir": str(out_dir),
+        "ok": False,
+        "interrupted": None,
+        "stopped_early": False,
+        "counts": dict.fromkeys(statuses, 0),
+        "renders": [],
+        "stale": [],
+        "pruned": [],
+        "kept": [],
+        "error": message,
+        "exit_code": exit_code,
     }
 
 

@@ -39,11 +39,16 @@ def _escape(char: str) -> str:
 
 
 def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
-    """`text` escaped to one printable line and cut to `limit` characters, saying how much was cut."""
+    """`text` escaped to one printable line of about `limit` characters, saying how much was cut.
+
+    The cut is in the middle: a line starts with where (a path, a key) and ends with why, and a
+    long path must not push the reason off the line.
+    """
     line = printable(text)
     if len(line) <= limit:
         return line
-    return f"{line[:limit]}… ({len(line) - limit:,} more characters)"
+    head = limit // 4
+    return f"{line[:head]}…({len(line) - limit:,} characters cut)…{line[head - limit :]}"
 
 
 def use_colour(stream: IO[str] | None = None) -> bool:

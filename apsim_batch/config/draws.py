@@ -109,8 +109,10 @@ def _clearly_distinct(field: VariantField, limit: int) -> bool:
         # so every multiple of 1e-6 strictly inside the range is drawn by some m.
         return span * 10**CONTINUOUS_DECIMALS >= limit + 2
     step = field.step if field.step is not None else 1
-    # Steps this coarse never round two values together (rounding is at 1e-9, float error ~1e-10).
-    return (all_int(field) and isinstance(step, int)) or (step >= 1e-7 and field_size(field) >= limit)
+    # Whole numbers, and steps this coarse, never round two values together (rounding is at 1e-9, float
+    # error ~1e-10); the range must still hold `limit` values ({min: -80, max: -60} holds 21, not 22).
+    coarse = (all_int(field) and isinstance(step, int)) or step >= 1e-7
+    return coarse and field_size(field) >= limit
 
 
 def _distinct_run(value_at: Callable[[int], Any], size: int, limit: int) -> list[Any]:

@@ -23,8 +23,13 @@ from .models import Config
 from .yamlsafe import parse_yaml
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
-# Setting one of these replaces the other: a component has exactly one height.
-_EXCLUSIVE = {"amplitude_mv": "peak_mv", "peak_mv": "amplitude_mv"}
+# Setting one of these replaces the other: a component has exactly one height, an animation one speed.
+_EXCLUSIVE = {
+    "amplitude_mv": "peak_mv",
+    "peak_mv": "amplitude_mv",
+    "samples_per_frame": "trace_ms_per_s",
+    "trace_ms_per_s": "samples_per_frame",
+}
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]]+\])*)")
 
 
@@ -89,15 +94,21 @@ def resolve(data: Any, steps: Sequence[Step], text: str) -> tuple[Any, ...]:
     return loc
 
 
-def assign(data: Any, loc: Sequence[Any], value: Any) -> None:
-    """Set the value at a resolved location (in place)."""
+def assign(data: Any, loc: Sequence[Any], value: Any, full: Any) -> None:
+    """Set the value at a location resolved in `full` (the config with its defaults) in `data` (the
+    config as written), in place. A section `data` leaves out is added holding only what is set, and a
+    list is taken whole from `full`: a default must not become a value the user seems to have given
+    (`animation.samples_per_frame` given with `trace_ms_per_s` is an error, its default is not)."""
     parent = data
     for part in loc[:-1]:
+        full = full[part]
+        if isinstance(parent, dict) and part not in parent:
+            parent[part] = copy.deepcopy(full) if isinstance(full, list) else {}
         parent = parent[part]
     parent[loc[-1]] = copy.deepcopy(value)
     other = _EXCLUSIVE.get(loc[-1]) if isinstance(loc[-1], str) else None
     if other and isinstance(parent, dict) and value is not None:
-        parent[other] = None
+        parent.pop(other, None)  # back to its default (None, or the speed the other one left unset)
 
 
 @dataclass(frozen=True)
@@ -128,19 +139,19 @@ def apply_overrides(config: Config, overrides: Sequence[Override], source: str) 
     """The config with each override applied in order, validated like the file."""
     if not overrides:
         return config
-    data = plain(config)
+    full, data = plain(config), as_written(config)
     if config.variants is not None:
-        data["variants"] = config.variants.model_dump(mode="json")
+        full["variants"] = data["variants"] = config.variants.model_dump(mode="json")
     locs = []
     for override in overrides:
         if override.steps[0] == "variants" and config.variants is None:
             message = "this config has no variants block; run variant-set overrides on the set's file alone"
             raise ConfigError([Problem(source, message, context=f"--set {override.text}")])
         try:
-            loc = resolve(data, override.steps, override.path)
+            loc = resolve(full, override.steps, override.path)
         except ValueError as exc:
             raise ConfigError([Problem(source, str(exc), context=f"--set {override.text}")]) from None
-        assign(data, loc, override.value)
+        assign(data, loc, override.value, full)
         locs.append((loc, override))
     try:
         return Config.model_validate(data)
@@ -160,5 +171,11 @@ def related(varied: FieldPath, failed: FieldPath) -> bool:
 
 
 def plain(config: Config) -> dict[str, Any]:
-    """The config as plain data with every default filled in (the variants block left out)."""
-    return config.model_dump(mode="json")
+    """The config as plain data with every default filled in (the variants block left out): what paths resolve in."""
+    return config.model_dump(mode="json", exclude={"variants"})
+
+
+def as_written(config: Config) -> dict[str, Any]:
+    """The config as plain data with only the values it was given (the variants block left out):
+    what overrides and variants change, so validating it again treats every default as a default."""
+    return config.model_dump(mode="json", exclude_unset=True, exclude={"variants"})

@@ -48,10 +48,10 @@ class PlotConfig(StrictModel):
     x_label: str = Field("Time (ms)", max_length=120, description="Label of the time axis.")
     y_label: str = Field("Voltage (mV)", max_length=120, description="Label of the voltage axis.")
     annotation: str = Field(
-        "© Remy Cohan",
+        "",
         max_length=120,
         description="Faint credit text at the lower right; at the upper right, or beside E_Na's or E_K's line,"
-        " when one of those lines would cross it ('' for none).",
+        " when one of those lines would cross it (none by default).",
     )
     math_text: StrictBool = Field(
         False,

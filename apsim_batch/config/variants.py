@@ -27,7 +27,7 @@ from .draws import distinct_count, distinct_values, draw, field_size, field_valu
 from .load import LoadedConfig, VariantInfo, read_config
 from .messages import problems_from
 from .models import MAX_VARIANTS, Config, PlotConfig, VariantSet
-from .paths import Override, apply_overrides, assign, parse_path, plain, related, resolve
+from .paths import Override, apply_overrides, as_written, assign, parse_path, plain, related, resolve
 
 Step = str | int | tuple[str]  # a key, a list index, or (label,) for a labelled list item
 MAX_REPORTED = 10  # invalid variants listed one by one before summarizing the rest
@@ -86,7 +86,7 @@ def expand(
     problems = _check_spec(spec, set_name, source, lines, block_line)
     if problems:
         raise ConfigError(problems)
-    base = plain(config)
+    base, written = plain(config), as_written(config)
     locs: dict[str, tuple] = {}
     for path in spec.fields:
         try:
@@ -102,7 +102,7 @@ def expand(
     for index, values in enumerate(_value_rows(spec)):
         vid = ids[index]
         name = f"{set_name}-{vid}"
-        data = copy.deepcopy(base)
+        data = copy.deepcopy(written)
         data["name"] = name
         if student:
             # the exercise's own title stays ("Action potential exercise · ahp-class · v01"), unless the set
@@ -111,7 +111,7 @@ def expand(
             data["title"] = f"{config.title} · {set_name} · {vid}" if keep else f"{set_name} · {vid}"
             data["plot"] = student_plot(data.get("plot") or {})  # a grid; no readout, shading or markers
         for path, value in values.items():
-            assign(data, locs[path], value)
+            assign(data, locs[path], value, base)
         try:
             variant_config = Config.model_validate(data)
         except ValidationError as exc:

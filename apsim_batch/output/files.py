@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import LockedError, OutputsFolderError, RenderError, UnsafePathError
+from ..errors import LockedError, OutputsFolderError, PlatformError, RenderError, UnsafePathError
 from ..names import LOCK_FILE, PARTIAL_MARK
 from .nofollow import (
     LINK_MESSAGE,
@@ -144,7 +144,13 @@ def output_lock(out_dir: Path) -> Iterator[None]:
 
     A second run refuses at once (it does not wait), naming the process that holds the lock.
     """
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # Windows: no POSIX locks, and no no-follow opens to keep planted links out
+        raise PlatformError(
+            "apsim-batch runs on Linux and macOS: this system has no fcntl, which the outputs folder's lock"
+            " needs (on Windows, run it under WSL)"
+        ) from None
 
     fd = open_lock(out_dir / LOCK_FILE)  # no-follow: a planted link here fails the run, untouched
     try:

@@ -61,12 +61,12 @@ def versions() -> dict[str, str]:
     """Versions of everything that shapes the output bytes."""
     from importlib.metadata import version
 
-    import imageio_ffmpeg
+    from .ffmpeg import ffmpeg_version
 
     found = {"apsim-batch": __version__}
     for package in ("numpy", "scipy", "matplotlib", "pillow", "imageio", "imageio-ffmpeg", "pydantic"):
         found[package] = version(package)
-    found["ffmpeg"] = imageio_ffmpeg.get_ffmpeg_version()
+    found["ffmpeg"] = ffmpeg_version()  # bounded; "unavailable (...)" when a render without MP4 needs none
     return found
 
 
