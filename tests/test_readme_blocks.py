@@ -254,6 +254,7 @@ def test_python_block_without_a_guard_renders_in_worker_processes(tmp_path):
         assert (folder / "outputs" / name / f"{name}.mp4").is_file()
 
 
+@pytest.mark.slow
 def test_workers_never_run_the_callers_script(tmp_path):
     """A script with a side effect at module level runs it once, however many workers render."""
     folder = script_folder(tmp_path, "no_ahp.yaml", "subthreshold.yaml", "broad_spike.yaml")
@@ -271,6 +272,7 @@ def test_workers_never_run_the_callers_script(tmp_path):
     assert len((folder / "ran.txt").read_text().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_batch_whose_worker_crashed_is_not_ok(tmp_path):
     """A render that kills its worker fails the batch: `ok` is False and the CLI would exit 1."""
     folder = script_folder(tmp_path, "no_ahp.yaml", "subthreshold.yaml")
