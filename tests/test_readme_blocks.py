@@ -8,6 +8,7 @@ same copy afterwards, so they find what a reader who followed the README would h
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import re
 import shutil
@@ -208,7 +209,7 @@ def test_dask_block_runs(clone, tmp_path):
 
 @pytest.mark.slow
 def test_benchmark_block_quick_check_runs_and_leaves_results_alone(clone):
-    """The block's command with the `--quick` its comment offers (the full run takes 5-10 minutes)."""
+    """The block's command with the `--quick` its comment offers: every measurement once, on small workloads."""
     (block,) = [b for b in SHELL if "benchmarks/run.py" in b.code]
     command = block.code.split("  #")[0].strip()
     assert "--quick" in block.code
@@ -217,7 +218,27 @@ def test_benchmark_block_quick_check_runs_and_leaves_results_alone(clone):
     env = reader_env(PATH=f"{clone / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
     proc = bash(f"{command} --quick", clone, env, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "| GIF" in proc.stdout and results.read_bytes() == before
+    assert results.read_bytes() == before
+    for row in ("| GIF, classic.yaml", "| MP4 (H.264", "| `configs/classic.yaml` |", "| `apsim-batch --help` |"):
+        assert row in proc.stdout, row  # ours against matplotlib, the cost model, start-up: each measured
+    assert "`--jobs 1` and `--jobs 2`: identical." in proc.stdout
+
+
+def test_benchmark_results_writer_replaces_only_its_own_section(tmp_path, monkeypatch):
+    """What a full run does to RESULTS.md (the quick check above never writes it): its section, nothing else."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # run.py imports its neighbour targets.py
+    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "RESULTS.md"
+    monkeypatch.setattr(bench, "RESULTS", results)
+    bench.write_results("first")
+    assert results.read_text(encoding="utf-8") == f"# Benchmark results\n\n{bench.BEGIN}\nfirst\n{bench.END}\n"
+    kept = "\n## Incremental reruns\nkept\n"
+    results.write_text(results.read_text(encoding="utf-8") + kept, encoding="utf-8")
+    bench.write_results("second")
+    text = results.read_text(encoding="utf-8")
+    assert f"{bench.BEGIN}\nsecond\n{bench.END}" in text and "first" not in text and text.endswith(kept)
 
 
 # --- the library from a plain script: workers never re-run the caller's script ------------------------
