@@ -24,6 +24,7 @@ from .conftest import ROOT
 README = ROOT / "README.md"
 QUICK_START = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/apsim-batch run configs/"
 TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+FAST_COMMAND = '.venv/bin/python -m pytest -m "not slow" -n auto'
 DASK_ADDRESS, DASK_SHARED = "tcp://10.0.0.5:8786", "/shared/outputs"
 
 
@@ -53,7 +54,13 @@ PYTHON = blocks(("python",))
 
 def test_every_shell_and_python_block_has_a_test_here():
     """A block added to the README without a test here fails this test, naming its line."""
-    known = {QUICK_START, TEST_COMMAND, "apsim-batch run configs/ --executor dask", "python benchmarks/run.py"}
+    known = {
+        QUICK_START,
+        TEST_COMMAND,
+        FAST_COMMAND,
+        "apsim-batch run configs/ --executor dask",
+        "python benchmarks/run.py",
+    }
     for block in SHELL:
         for command in block.code.splitlines():
             command = command.split("  #")[0].strip()
@@ -121,6 +128,14 @@ def test_the_test_command_is_what_ci_runs():
     """The README's test command is run, as written, by CI (.ci/run); running pytest here would recurse."""
     assert any(block.code.strip() == TEST_COMMAND for block in SHELL)
     assert TEST_COMMAND in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_fast_tier_command_is_documented_and_its_plugin_installed():
+    """The fast tier (running it here would recurse): in the README and CONTRIBUTING.md alike; `-n` needs xdist."""
+    assert any(block.code.strip() == FAST_COMMAND for block in SHELL)
+    assert f"```bash\n{FAST_COMMAND}\n```" in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert '"pytest-xdist' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # in the test extra
+    assert importlib.util.find_spec("xdist") is not None
 
 
 def python_block() -> str:
