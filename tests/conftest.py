@@ -18,6 +18,16 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 CONFIGS = ROOT / "configs"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With -n, each test file runs on one worker, so a module-scoped render or install happens once."""
+    if config.getoption("dist") == "load":  # xdist's default; another --dist given by hand is kept
+        from xdist.scheduler import LoadFileScheduling
+
+        return LoadFileScheduling(config, log)
+    return None
+
+
 @pytest.fixture
 def cli(monkeypatch):
     """Invoke the typer app in-process; returns (exit code, stdout, stderr)."""
