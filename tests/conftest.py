@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the shipped configs and assets, and a CLI runner."""
+"""Shared fixtures: paths to the shipped configs and assets, a CLI runner, and the schedule under -n."""
 
 from __future__ import annotations
 
