@@ -163,10 +163,10 @@ def shipped_configs() -> list[Path]:
     return sorted((ROOT / "configs").rglob("*.yaml"))
 
 
-def cost_table(repeats: int = 3) -> dict[str, Any]:
-    """The cost model: each shipped config's parts (CPU s, measured in a child process), and the import cost."""
+def cost_table(repeats: int, configs: list[Path]) -> dict[str, Any]:
+    """The cost model: each config's parts (CPU s, measured in a child process), and the import cost."""
     rows = {}
-    for path in shipped_configs():
+    for path in configs:
         done = subprocess.run(
             [sys.executable, __file__, "--child-measure", str(path), str(repeats)],
             cwd=ROOT,
@@ -209,7 +209,7 @@ def main() -> None:
         print(json.dumps(measure(args.child_measure[0], int(args.child_measure[1]))))
         return
     started = time.perf_counter()
-    model = cost_table(args.repeats)
+    model = cost_table(args.repeats, shipped_configs())
     print(json.dumps(model, indent=1) if args.json else "\n".join(markdown(model)))
     print(f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 

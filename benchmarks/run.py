@@ -1,7 +1,7 @@
 """Benchmark apsim-batch against matplotlib's own way, on the same machine in one run.
 
     python benchmarks/run.py            # the full benchmark (about 14 minutes on 2 cores)
-    python benchmarks/run.py --quick    # fewer runs, shorter long render, smaller batch: for checking the script
+    python benchmarks/run.py --quick    # every measurement once on small workloads: for checking the script
                                         # (prints only: a quick check never rewrites RESULTS.md)
 
 Also measures the issue-16 targets side by side (benchmarks/targets.py: warm render, class set, watch mode,
@@ -281,8 +281,8 @@ def kb(size_bytes: int) -> str:
 
 
 def run(quick: bool) -> str:
-    runs, mpl_runs = (2, 1) if quick else (5, 3)
-    long_frames = 2_500 if quick else LONG_FRAMES
+    runs, mpl_runs = (1, 1) if quick else (5, 3)
+    long_frames = 500 if quick else LONG_FRAMES
     split_repeats = 1 if quick else 3
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -516,7 +516,7 @@ CHILDREN: dict[str, Callable[..., dict]] = {"split": child_split, "memory": chil
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark apsim-batch against matplotlib's FuncAnimation.save.")
     parser.add_argument(
-        "--quick", action="store_true", help="Fewer runs and smaller sizes, to check the script (prints only)."
+        "--quick", action="store_true", help="Each measurement once, small workloads: checks the script (prints only)."
     )
     parser.add_argument("--no-write", action="store_true", help="Print only; leave benchmarks/RESULTS.md alone.")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the shipped configs and assets, and a CLI runner."""
+"""Shared fixtures: paths to the shipped configs and assets, a CLI runner, and the schedule under -n."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ from apsim_batch.cli.commands import app
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = Path(__file__).resolve().parent / "assets"
 CONFIGS = ROOT / "configs"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With -n, each test file runs on one worker, so a module-scoped render or install happens once."""
+    if config.getoption("dist") == "load":  # xdist's default; another --dist given by hand is kept
+        from xdist.scheduler import LoadFileScheduling
+
+        return LoadFileScheduling(config, log)
+    return None
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def test_import_is_light_and_render_stays_the_function():
     assert proc.stdout.strip() == "[] apsim_batch.api RenderResult"
 
 
+@pytest.mark.slow
 def test_render_a_path(tmp_path):
     result = render(CONFIGS / "subthreshold.yaml", out=tmp_path, formats=["gif", "png"])
     assert result.name == "subthreshold" and result.folder == tmp_path / "subthreshold"

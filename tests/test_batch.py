@@ -178,6 +178,7 @@ def test_fail_fast_stops_after_a_crash_and_verbose_shows_its_traceback(cli, tmp_
     assert code == 1 and "Traceback" not in err  # config mistakes never show a traceback
 
 
+@pytest.mark.slow
 def test_in_process_watchdog_fails_only_the_hung_render(tmp_path, monkeypatch):
     fast_configs(tmp_path / "configs", "a", "hang", "z")
     real_render = executors.render
@@ -250,6 +251,7 @@ def test_pool_survives_a_worker_that_dies(tmp_path):
     assert all(outcomes[n].status == "rendered" for n in "abc")
 
 
+@pytest.mark.slow
 def test_interrupt_leaves_valid_manifests_and_reports_what_finished(tmp_path):
     fast_configs(tmp_path / "configs", "a", "b", "c")
 
@@ -335,6 +337,7 @@ def test_reserved_and_escaping_names_are_refused(cli, tmp_path):
     assert "configs/up.yaml:1: name:" in err and "configs/abs.yaml:1: name:" in err
 
 
+@pytest.mark.slow
 def test_second_run_refuses_the_lock_with_a_clear_message(tmp_path):
     fast_configs(tmp_path / "configs", "a")
     (tmp_path / "outputs").mkdir()

@@ -152,6 +152,7 @@ def test_second_render_is_byte_identical(classic_run, tmp_path):
         assert sha256(tmp_path / "outputs/classic" / name) == sha256(work / "outputs/classic" / name), name
 
 
+@pytest.mark.slow
 def test_unchanged_rerun_skips_and_edit_rerenders(cli, tmp_path):
     write(tmp_path / "configs/a.yaml", "animation: {samples_per_frame: 50}\noutputs: [png, csv]\n")
     write(tmp_path / "configs/b.yaml", "animation: {samples_per_frame: 50}\noutputs: [png]\n")
@@ -186,6 +187,7 @@ def test_bad_configs_fail_alone_and_keep_earlier_outputs(cli, tmp_path):
     assert not (tmp_path / "outputs/typo_key").exists()
 
 
+@pytest.mark.slow
 def test_subprocess_error_has_no_traceback(tmp_path):
     copy_config("negative_width.yaml", tmp_path / "configs", ASSETS)
     proc = run_entry_point("validate", "configs", cwd=tmp_path)
@@ -223,6 +225,7 @@ def test_format_option_restricts_outputs(cli, tmp_path):
     assert delays == [1000] + [50] * 19 + [2050] and size == (640, 480)
 
 
+@pytest.mark.slow
 def test_hold_last_frame(cli, tmp_path):
     write(
         tmp_path / "configs/h.yaml",

@@ -47,6 +47,7 @@ def test_readouts_show_the_tip_and_every_panel(classic_hh):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", HH_CONFIGS)
 def test_readouts_stay_beside_the_tip_inside_their_axes(name):
     config = load_config(CONFIGS / f"{name}.yaml").config.model_copy()
@@ -71,6 +72,7 @@ def test_readouts_stay_beside_the_tip_inside_their_axes(name):
     assert len(cursor.spans) == len(layers.panels)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", HH_CONFIGS)
 def test_readouts_never_cover_a_label_already_shown(name):
     """A readout steps above or below a phase name or pulse size rather than hide it while the tip passes."""

@@ -59,6 +59,7 @@ def test_fast_frames_match_full_redraw(classic, frame):
         np.testing.assert_array_equal(fast, layers.full)
 
 
+@pytest.mark.slow
 def test_stream_boxes_cover_every_change(classic):
     config, _, layers = classic
     previous = layers.base.copy()
@@ -216,6 +217,7 @@ def overlaid_frames(layers, counts, wanted, base=None, full=None, colors=None):
     return out
 
 
+@pytest.mark.slow
 def test_tip_marker_frames_match_full_redraw(marked):
     config, trace, layers = marked
     counts = revealed_counts(config)
@@ -230,6 +232,7 @@ def test_tip_marker_frames_match_full_redraw(marked):
     np.testing.assert_array_equal(layers.full, draw_figure(plain, analyze(plain, trace)))
 
 
+@pytest.mark.slow
 def test_tip_marker_in_palette_frames_matches_rgb_frames(marked):
     from apsim_batch.figure.quantize import gif_palette, palette_colors
 

@@ -280,6 +280,7 @@ def test_planted_lock_link_fails_the_run_and_leaves_its_target(hostile):
     assert not (hostile.work / "out" / "a").exists()
 
 
+@pytest.mark.slow
 def test_planted_set_folder_link_writes_and_deletes_nothing_there(hostile, tmp_path):
     elsewhere = hostile.work / "elsewhere"
     write(elsewhere / "handouts" / "quiz-v01.png", "a teacher's own picture\n")
@@ -382,6 +383,7 @@ def shard_folders(hostile, count: int = 2) -> None:
         assert hostile("run", "configs", "--shard", f"{k}/{count}", "--out", f"shard-{k}").code == 0
 
 
+@pytest.mark.slow
 def test_shard_record_claiming_a_huge_count_is_refused_quickly(hostile):
     import json
 
@@ -399,6 +401,7 @@ def test_shard_record_claiming_a_huge_count_is_refused_quickly(hostile):
     assert not (hostile.work / "merged").exists()
 
 
+@pytest.mark.slow
 def test_shard_record_claiming_one_shard_of_one_cannot_pass_a_partial_merge(hostile):
     import json
 
@@ -418,6 +421,7 @@ def test_shard_record_claiming_one_shard_of_one_cannot_pass_a_partial_merge(host
 # --- stable config identity and scans ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_prune_gives_the_same_answer_from_another_working_directory(hostile, monkeypatch):
     quick_configs(hostile.work, "a", "b")
     assert hostile("run", "configs", "--out", "out").code == 0
@@ -432,6 +436,7 @@ def test_prune_gives_the_same_answer_from_another_working_directory(hostile, mon
     assert not (hostile.work / "out" / "b").exists() and (hostile.work / "out" / "a").is_dir()
 
 
+@pytest.mark.slow
 def test_an_unreadable_config_folder_fails_the_scan_and_prunes_nothing(hostile, monkeypatch):
     from apsim_batch.batch import plan
 
@@ -534,6 +539,7 @@ def test_read_only_outputs_folder_is_one_line(hostile, monkeypatch):
     listed_files_match(hostile.work / "out")
 
 
+@pytest.mark.slow
 def test_deep_folders_in_configs_and_outputs(hostile):
     import os
 
@@ -596,6 +602,7 @@ def entry_point(*args: str, cwd: Path, **env: str) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_latin1_terminal_gets_escapes_not_a_traceback(tmp_path):
     write(tmp_path / "ok.yaml", "title: ok\n")
     proc = entry_point("validate", "ok.yaml", cwd=tmp_path, PYTHONIOENCODING="latin-1")
@@ -604,6 +611,7 @@ def test_latin1_terminal_gets_escapes_not_a_traceback(tmp_path):
     assert out.decode("latin-1").splitlines() == ["\\u2713 ok.yaml: valid (ok)", "1 valid, 0 invalid"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_starting_is_one_line(tmp_path):
     """A Ctrl-C while the commands are still importing (made certain here by an import hook)."""
     script = (
@@ -628,6 +636,7 @@ def test_ctrl_c_while_starting_is_one_line(tmp_path):
     assert proc.stderr == "Interrupted (SIGINT) while starting; nothing was written.\n"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly(tmp_path):
     for i in range(300):
         write(tmp_path / "configs" / f"c{i:03d}.yaml", "title: ok\n")

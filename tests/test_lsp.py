@@ -22,6 +22,8 @@ import pytest
 
 from .conftest import CONFIGS, ROOT
 
+pytestmark = pytest.mark.slow  # drives yaml-language-server (Node.js) over stdio
+
 SERVER_VERSION = "1.25.0"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "apsim-batch" / "yaml-language-server"
 SHIPPED = sorted(CONFIGS.rglob("*.yaml"))

@@ -92,6 +92,7 @@ def complete(words: str) -> list[str]:
     return done.stdout.split()
 
 
+@pytest.mark.slow
 def test_shell_completion_of_commands_and_templates():
     assert complete("apsim-batch ne") == ["new"]
     assert set(complete("apsim-batch ")) >= {"run", "validate", "new", "schema", "watch"}

@@ -118,6 +118,7 @@ def test_gif_opens_on_the_poster_and_shows_the_badge_while_slowed(cli, tmp_path)
     assert window["slowdown"] == 4 and sum(yellow) / config.animation.fps >= 1.0
 
 
+@pytest.mark.slow
 def test_frame_cap_applies_only_to_animations(cli, tmp_path):
     """A render that writes no GIF or MP4 is not refused for having too many frames."""
     write(tmp_path / "configs/long.yaml", "waveform: {samples: 200000}\nanimation: {samples_per_frame: 1}\n")

@@ -9,6 +9,7 @@ them (the README, then the site's pages in its navigation order), so they find w
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from .conftest import ROOT
 README = ROOT / "README.md"
 QUICK_START = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/apsim-batch run configs/"
 TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+FAST_COMMAND = '.venv/bin/python -m pytest -m "not slow" -n auto'
 DASK_ADDRESS, DASK_SHARED = "tcp://10.0.0.5:8786", "/shared/outputs"
 DASK_INSTALL = '.venv/bin/pip install -e ".[dask]"'
 BENCHMARK = ".venv/bin/python benchmarks/run.py"
@@ -76,9 +78,9 @@ PYTHON = blocks(("python",))
 
 
 def special(block: Block) -> bool:
-    """Blocks with a test of their own: the Quick start (the clone), the test command, Dask, the benchmark."""
+    """Blocks with a test of their own: the Quick start (the clone), the test commands, Dask, the benchmark."""
     code = block.code.strip()
-    return code in (QUICK_START, TEST_COMMAND) or "--executor dask" in code or BENCHMARK in code
+    return code in (QUICK_START, TEST_COMMAND, FAST_COMMAND) or "--executor dask" in code or BENCHMARK in code
 
 
 def test_every_command_is_written_for_a_fresh_shell():
@@ -149,6 +151,14 @@ def test_the_test_command_is_what_ci_runs():
     """The README's test command is run, as written, by CI (.ci/run); running pytest here would recurse."""
     assert any(block.code.strip() == TEST_COMMAND for block in SHELL)
     assert TEST_COMMAND in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_fast_tier_command_is_documented_and_its_plugin_installed():
+    """The fast tier (running it here would recurse): in the README and CONTRIBUTING.md alike; `-n` needs xdist."""
+    assert any(block.code.strip() == FAST_COMMAND for block in SHELL)
+    assert f"```bash\n{FAST_COMMAND}\n```" in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert '"pytest-xdist' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # in the test extra
+    assert importlib.util.find_spec("xdist") is not None
 
 
 def python_block() -> str:
@@ -239,7 +249,7 @@ def test_dask_block_runs(clone, tmp_path):
 
 @pytest.mark.slow
 def test_benchmark_block_quick_check_runs_and_leaves_results_alone(clone):
-    """The block's command with the `--quick` its comment offers (the full run takes 5-10 minutes)."""
+    """The block's command with the `--quick` its comment offers: every measurement once, on small workloads."""
     (block,) = [b for b in SHELL if BENCHMARK in b.code]
     command = block.code.split("  #")[0].strip()
     assert "--quick" in block.code and command == BENCHMARK
@@ -247,7 +257,27 @@ def test_benchmark_block_quick_check_runs_and_leaves_results_alone(clone):
     before = results.read_bytes()
     proc = bash(f"{command} --quick", clone, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "| GIF" in proc.stdout and results.read_bytes() == before
+    assert results.read_bytes() == before
+    for row in ("| GIF, classic.yaml", "| MP4 (H.264", "| `configs/classic.yaml` |", "| `apsim-batch --help` |"):
+        assert row in proc.stdout, row  # ours against matplotlib, the cost model, start-up: each measured
+    assert "`--jobs 1` and `--jobs 2`: identical." in proc.stdout
+
+
+def test_benchmark_results_writer_replaces_only_its_own_section(tmp_path, monkeypatch):
+    """What a full run does to RESULTS.md (the quick check above never writes it): its section, nothing else."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # run.py imports its neighbour targets.py
+    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "RESULTS.md"
+    monkeypatch.setattr(bench, "RESULTS", results)
+    bench.write_results("first")
+    assert results.read_text(encoding="utf-8") == f"# Benchmark results\n\n{bench.BEGIN}\nfirst\n{bench.END}\n"
+    kept = "\n## Incremental reruns\nkept\n"
+    results.write_text(results.read_text(encoding="utf-8") + kept, encoding="utf-8")
+    bench.write_results("second")
+    text = results.read_text(encoding="utf-8")
+    assert f"{bench.BEGIN}\nsecond\n{bench.END}" in text and "first" not in text and text.endswith(kept)
 
 
 @pytest.mark.slow
@@ -301,6 +331,7 @@ def test_python_block_without_a_guard_renders_in_worker_processes(tmp_path):
         assert (folder / "outputs" / name / f"{name}.mp4").is_file()
 
 
+@pytest.mark.slow
 def test_workers_never_run_the_callers_script(tmp_path):
     """A script with a side effect at module level runs it once, however many workers render."""
     folder = script_folder(tmp_path, "no_ahp.yaml", "subthreshold.yaml", "broad_spike.yaml")
@@ -318,6 +349,7 @@ def test_workers_never_run_the_callers_script(tmp_path):
     assert len((folder / "ran.txt").read_text().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_batch_whose_worker_crashed_is_not_ok(tmp_path):
     """A render that kills its worker fails the batch: `ok` is False and the CLI would exit 1."""
     folder = script_folder(tmp_path, "no_ahp.yaml", "subthreshold.yaml")

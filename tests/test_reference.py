@@ -197,6 +197,7 @@ def validate_folder(folder: Path) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
+@pytest.mark.slow
 def test_every_row_builds_a_valid_config_at_its_documented_path(tmp_path):
     folder = tmp_path / "configs"
     for i, row in enumerate(ROWS):
@@ -207,6 +208,7 @@ def test_every_row_builds_a_valid_config_at_its_documented_path(tmp_path):
     assert f"{len(ROWS)} valid, 0 invalid" in out
 
 
+@pytest.mark.slow
 def test_a_value_past_every_documented_limit_is_refused_there(tmp_path):
     folder = tmp_path / "configs"
     expected = {}
@@ -314,6 +316,7 @@ def test_row_default_and_limits_are_the_schemas(row):
     assert prop["markdownDescription"].startswith(prop["description"])
 
 
+@pytest.mark.slow
 def test_a_wrong_type_at_every_row_is_refused_in_words(tmp_path):
     """No internal names (GaussianWaveform, constrained-str, ...) in what a reader is told."""
     from apsim_batch.config import models

@@ -76,6 +76,7 @@ def test_period_ends_agree_with_full_two_pulse_simulations(shipped):
     assert spikes_with(waveform, found.relative_end_ms - 0.2, RELATIVE_MULTIPLE * i0) == 1
 
 
+@pytest.mark.slow
 def test_a_warmer_axon_recovers_sooner():
     cold = hh([(2, 1, 15)])
     warm = hh([(2, 1, 15)], temperature_c=18.5)
@@ -93,6 +94,7 @@ def test_nothing_to_probe_gives_none():
     assert refractory_periods(long, measure(synthesize(long))) is None  # the pulse outlasts the spike
 
 
+@pytest.mark.slow
 def test_render_manifest_carries_the_periods_only_when_asked(tmp_path):
     text = (
         "waveform:\n  model: hodgkin_huxley\n  duration_ms: 30\n  samples: 300\n"

@@ -18,7 +18,14 @@ from apsim_batch.trace.models import analyze, synthesize
 from .conftest import ROOT, copy_config
 
 
-@pytest.mark.parametrize("name", ["classic.yaml", "hh_repetitive.yaml", "hh_classic.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "classic.yaml",
+        pytest.param("hh_repetitive.yaml", marks=pytest.mark.slow),
+        pytest.param("hh_classic.yaml", marks=pytest.mark.slow),
+    ],
+)
 def test_layers_from_one_figure_equal_separate_cold_drawings(name):
     # hh_repetitive has the currents panel, whose captions are in the base layer from the start
     config = load_config(ROOT / "configs" / name).config
@@ -44,6 +51,7 @@ def _digests(folder) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_warm_renders_equal_a_cold_render_byte_for_byte(tmp_path):
     copy_config("hh_classic.yaml", tmp_path / "configs")
     loaded = load_config(tmp_path / "configs" / "hh_classic.yaml")

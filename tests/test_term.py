@@ -8,6 +8,8 @@ import pty
 import subprocess
 import sys
 
+import pytest
+
 from apsim_batch.cli import term
 
 from .conftest import CONFIGS, ROOT, write
@@ -63,6 +65,7 @@ def run_in_terminal(*args: str, cwd, **env: str) -> str:
     return b"".join(chunks).decode("utf-8")
 
 
+@pytest.mark.slow
 def test_validate_in_a_real_terminal(tmp_path):
     write(tmp_path / "configs" / "bad.yaml", "waveform:\n  samples: 1\n")
     (tmp_path / "configs" / "classic.yaml").write_bytes((CONFIGS / "classic.yaml").read_bytes())

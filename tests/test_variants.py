@@ -369,6 +369,7 @@ def test_random_count_over_the_cap(tmp_path):
     assert problems_of(path) == [f"{path}:4: variants: 10,001 variants is more than the 10,000 a set may have"]
 
 
+@pytest.mark.slow
 def test_a_set_at_the_cap_expands(tmp_path):
     path = set_file(
         tmp_path,
