@@ -86,7 +86,8 @@ def _instrument(timers: _Timers) -> None:
     from matplotlib.backends import backend_agg
 
     from apsim_batch.figure import layout, stream
-    from apsim_batch.output import animate, encode, render
+    from apsim_batch.output import animate, encode
+    from apsim_batch.trace import models
 
     backend_agg.FigureCanvasAgg.draw = timers.wrap("draw", backend_agg.FigureCanvasAgg.draw)
     layout.build = timers.wrap("layout", layout.build)
@@ -96,22 +97,20 @@ def _instrument(timers: _Timers) -> None:
     animate.write_gif = timers.wrap("gif_gross", encode.write_gif)
     animate.gif_palette = timers.wrap("gif_palette", animate.gif_palette)
     animate.write_mp4 = timers.wrap("mp4_gross", encode.write_mp4)
-    render.measure = timers.wrap("trace", render.measure)
-    render.phases = timers.wrap("trace", render.phases)
+    # synthesis and everything measured on it: the render's one Analysis (render.py imports it when called)
+    models.analyze = timers.wrap("trace", models.analyze)
 
 
 def measure(config_path: str, repeats: int) -> dict[str, float]:
     """Median CPU seconds per part over `repeats` warm renders of the config's first render (all formats)."""
     from apsim_batch.config.variants import load_renders
     from apsim_batch.output.render import render
-    from apsim_batch.trace import waveform
 
     loaded = load_renders(config_path)[0]
     out = Path(tempfile.mkdtemp(prefix="apsim-cost-"))
     render(loaded, out)  # warm: fonts, caches, ffmpeg -version
     timers = _Timers()
     _instrument(timers)
-    waveform.synthesize = timers.wrap("trace", waveform.synthesize)
     runs: dict[str, list[float]] = defaultdict(list)
     for _ in range(repeats):
         timers.spent.clear()

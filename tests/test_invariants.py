@@ -10,7 +10,7 @@ from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.trace.invariants import violations
 from apsim_batch.trace.measure import measure, phases
-from apsim_batch.trace.waveform import synthesize
+from apsim_batch.trace.models import synthesize
 
 from .conftest import ROOT
 

@@ -18,7 +18,8 @@ from apsim_batch.config.models import Config, HodgkinHuxleyWaveform
 from apsim_batch.trace.hodgkin_huxley import ionic_currents, resting_potential, stimulus_current
 from apsim_batch.trace.invariants import violations
 from apsim_batch.trace.measure import measure, phases
-from apsim_batch.trace.waveform import Trace, synthesize
+from apsim_batch.trace.models import synthesize
+from apsim_batch.trace.waveform import Trace
 
 try:
     from neuron import h
