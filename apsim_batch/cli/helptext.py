@@ -91,6 +91,12 @@ class PlainHelpGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return [plain(param) for param in super().get_params(ctx)]
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Help is rich; a usage mistake stays click's plain lines ending in one "Error: ..." line, not a box.
+        from typer.core import _main
+
+        return _main(self, *args, **{**kwargs, "rich_markup_mode": None})
+
 
 def use_plain_help(app: typer.Typer) -> None:
     """Give every command of `app` that uses typer's own command class the plain help."""
