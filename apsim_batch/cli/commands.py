@@ -18,6 +18,7 @@ from .export import export
 from .guard import guarded_main, user_errors
 from .helptext import PlainHelpGroup, PreviewStudentOption, use_plain_help
 from .panels import arrange
+from .serve import serve
 from .share import pack
 from .starter import templates
 
@@ -403,6 +404,7 @@ def merge(
 
 app.command()(pack)  # cli/share.py
 app.command()(export)  # cli/export.py
+app.command()(serve)  # cli/serve.py
 use_plain_help(app)  # last: every command registered above gets it
 arrange(app)  # cli/panels.py: help panels and order by workflow
 
