@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import os
 import queue
+import random
 import re
 import signal
 import socket
@@ -134,15 +135,21 @@ def test_binds_to_localhost_and_says_when_the_port_is_taken(tmp_path):
         server.server_close()
 
 
-@pytest.mark.parametrize("page", [PAGE, b"", b"no body tag", b"<BODY>a</BODY>x</body>tail", "<p>é</p></body>".encode()])
+def _random_pages(count: int, seed: int = 24) -> list[bytes]:
+    """Pages stitched from pieces that matter to the insertion: body ends in any case, text, UTF-8."""
+    pieces = [b"</body>", b"</BODY>", b"</Body >", b"<body>", b"<p>", "é".encode(), b"x", b"\n", b"</script>"]
+    rng = random.Random(seed)
+    return [b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("page", [PAGE, b"", b"no body tag", b"<BODY>a</BODY>x</body>tail", *_random_pages(200)])
 def test_the_script_goes_before_the_last_body_end_and_nothing_else_changes(page):
     served = with_reload_script(page, 7)
-    start = served.find(b"<script>")
+    start = served.index(b"<script>/* apsim-batch serve")
     script = served[start : served.index(b"</script>", start) + len(b"</script>")]
-    assert served.replace(script, b"", 1) == page and b"var v=7;" in script
-    if b"</body>" in page.lower():
-        assert served[start + len(script) :].lower().startswith(b"</body>")
-        assert b"</body>" not in served[start + len(script) + 7 :].lower()
+    assert served[:start] + served[start + len(script) :] == page and b"var v=7;" in script
+    last = page.lower().rfind(b"</body>")
+    assert start == (len(page) if last < 0 else last)  # before the last </body>, or at the end without one
 
 
 def _lines(stream, into: queue.Queue) -> None:
@@ -208,3 +215,17 @@ def test_an_open_gallery_reloads_with_the_new_render_after_a_save(tmp_path):
     output = "".join(seen)
     assert proc.returncode == 0, output
     assert output.rstrip().endswith("stopped serving")
+
+
+def test_serve_command_refuses_a_missing_path_and_a_taken_port_in_one_line(cli, tmp_path):
+    code, _, err = cli("serve", "nowhere", cwd=tmp_path)
+    assert code == 2 and err.strip() == "Error: nowhere: no such file or folder"
+    write(tmp_path / "configs" / "a.yaml", config())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = cli("serve", "--port", port, cwd=tmp_path)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"Error: cannot serve on 127.0.0.1:{port}: ") and "Traceback" not in err
+    assert not (tmp_path / "outputs").exists()  # nothing rendered when it cannot serve
