@@ -77,13 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
     server: GalleryServer
     server_version = "apsim-batch-serve"
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
         self._answer(body=True)
 
     def do_HEAD(self) -> None:  # noqa: N802
         self._answer(body=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - requests are not worth a line each
+    def log_message(self, format: str, *args: object) -> None:  # requests are not worth a line each
         pass
 
     def _answer(self, *, body: bool) -> None:

@@ -16,7 +16,7 @@ def serve(
         typer.Argument(help="Config files or folders (searched recursively). Default: configs/.", show_default=False),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write outputs into and serve.")] = Path("outputs"),
-    format: Annotated[  # noqa: A002 - the option's name
+    format: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--format", "-f", help="Only write these formats, e.g. 'gif,png' (faster while editing)."),
     ] = None,
