@@ -17,13 +17,14 @@ import time
 
 import pytest
 
-from apsim_batch.batch.serve import RELOAD_PATH, GalleryServer, with_reload_script
+from apsim_batch.batch.serve import RELOAD_PATH, GalleryServer, byte_range, with_reload_script
 from apsim_batch.errors import UsageError
 
 from .conftest import ROOT, write
 from .test_gallery import BROWSER_ARGS, CHROMIUM, _browser
 from .test_watch import bump, config
 
+CSV = b"t_ms,v_mv\n0,-70\n"
 PAGE = b"<!doctype html>\n<html><body><p>hi</p></body></html>\n"
 
 
@@ -32,7 +33,7 @@ def served(tmp_path):
     """A server of a small outputs folder (with a link out of it and a secret beside it), stopped after."""
     out = tmp_path / "outputs"
     write(out / "index.html", PAGE.decode())
-    write(out / "a" / "a.csv", "t_ms,v_mv\n0,-70\n")
+    write(out / "a" / "a.csv", CSV.decode())
     write(out / "quiz" / "handouts" / "index.html", PAGE.decode())
     write(tmp_path / "secret.txt", "do not serve")
     (out / "link.txt").symlink_to(tmp_path / "secret.txt")
@@ -92,6 +93,36 @@ def test_only_get_and_head(served):
     for method in ("POST", "PUT", "DELETE"):
         assert get(served, "/a/a.csv", method=method)[0] == 501
     assert (served.out_dir / "a" / "a.csv").is_file()
+
+
+def test_a_range_request_gets_those_bytes_so_videos_can_seek(served):
+    host, port = served.server_address[:2]
+    for asked, status, expected in [("bytes=0-3", 206, b"t_ms"), ("bytes=-4", 206, b"-70\n"), ("bytes=99-", 200, None)]:
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", "/a/a.csv", headers={"Range": asked})
+        answer = conn.getresponse()
+        got = answer.read()
+        conn.close()
+        assert answer.status == status and got == (expected or CSV)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_byte_range_is_python_slicing_of_the_file(seed):
+    """Whatever a client asks, the answer is a non-empty slice inside the file, or the whole file."""
+    rng = random.Random(seed)
+    size = rng.randrange(0, 50)
+    for _ in range(50):
+        a, b = rng.choice(["", str(rng.randrange(0, 60))]), rng.choice(["", str(rng.randrange(0, 60))])
+        header = rng.choice([f"bytes={a}-{b}", f"bytes={a}-{b},0-1", f"items={a}-{b}", ""])
+        span = byte_range(header, size)
+        if span is None:
+            continue
+        first, last = span
+        assert 0 <= first <= last < size and header.startswith("bytes=") and "," not in header
+        if a:
+            assert first == int(a) and last == min(int(b), size - 1) if b else last == size - 1
+        else:
+            assert (first, last) == (max(size - int(b), 0), size - 1)
 
 
 def test_a_folder_without_its_slash_is_redirected(served):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -26,6 +27,7 @@ from .watch import watch
 RELOAD_PATH = "/__apsim-batch__/reload"  # the long-poll endpoint; no render can take this name
 _POLL_S = 25.0  # a long poll answers at least this often, so a closed tab frees its thread
 _MAX_FILE_BYTES = 1 << 30
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
 # Waits for a version other than the one the page was served at, then reloads; on an error (the
 # server stopped) it tries again each second. Added to served pages only, never to files on disk.
 _RELOAD_SCRIPT = (
@@ -68,6 +70,19 @@ def with_reload_script(page: bytes, version: int) -> bytes:
     return page + script if at < 0 else page[:at] + script + page[at:]
 
 
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte one `Range: bytes=A-B` header asks for, clipped to the file (video players
+    seek with it); None means the whole file: no header, several ranges, or none of the file's bytes."""
+    found = _RANGE.match(header or "")
+    if found is None or found[1] == found[2] == "":
+        return None
+    if found[1] == "":  # bytes=-N: the last N bytes
+        first, last = size - int(found[2]), size - 1
+    else:
+        first, last = int(found[1]), min(int(found[2] or size - 1), size - 1)
+    return (max(first, 0), last) if max(first, 0) <= last else None
+
+
 def _relative(url_path: str) -> str:
     """The path inside the outputs folder a URL names ('' for the top, folders end in '/')."""
     return unquote(url_path).lstrip("/")
@@ -97,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
         out_dir = self.server.out_dir
         found = inside_file(out_dir, relative)
         if found is None and inside_file(out_dir, f"{relative}/{INDEX}") is not None:
-            self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", body, location=url.path + "/")
+            self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", body, {"Location": url.path + "/"})
             return
         if found is None and relative == INDEX:  # the first run is still rendering
             page = with_reload_script(build_waiting_page(str(out_dir)).encode("utf-8"), self.server.signal.version)
@@ -113,7 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
         kind = mimetypes.guess_type(relative)[0] or "application/octet-stream"
         if kind == "text/html":
             data, kind = with_reload_script(data, self.server.signal.version), "text/html; charset=utf-8"
-        self._send(HTTPStatus.OK, data, kind, body)
+        span = byte_range(self.headers.get("Range"), len(data))
+        if span is None:
+            self._send(HTTPStatus.OK, data, kind, body, {"Accept-Ranges": "bytes"})
+            return
+        part = {"Content-Range": f"bytes {span[0]}-{span[1]}/{len(data)}"}
+        self._send(HTTPStatus.PARTIAL_CONTENT, data[span[0] : span[1] + 1], kind, body, part)
 
     def _long_poll(self, query: str, body: bool) -> None:
         seen = parse_qs(query).get("v", [""])[0]
@@ -121,14 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
         now = self.server.signal.wait_past(version, _POLL_S)
         self._send(HTTPStatus.OK, str(now).encode("ascii"), "text/plain", body)
 
-    def _send(self, status: HTTPStatus, data: bytes, kind: str, body: bool, location: str | None = None) -> None:
+    def _send(
+        self, status: HTTPStatus, data: bytes, kind: str, body: bool, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")  # a reload must show the new render
         self.send_header("X-Content-Type-Options", "nosniff")
-        if location is not None:
-            self.send_header("Location", location)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         if body:
             self.wfile.write(data)
