@@ -25,13 +25,13 @@ def serve(
     ] = 8000,
     host: Annotated[
         str,
-        typer.Option("--host", help="The address to listen on; other machines can see the gallery unless 127.0.0.1."),
+        typer.Option("--host", help="The address to listen on; 127.0.0.1 is this computer only."),
     ] = "127.0.0.1",
     interval: Annotated[
         float, typer.Option("--interval", min=0.05, max=60, help="Seconds between checks for saved files.")
     ] = 0.5,
 ) -> None:
-    """Serve the gallery on localhost and re-render each config when it is saved; open pages reload (Ctrl-C to stop).
+    """Watch, and serve the gallery on localhost: open pages reload after each save (Ctrl-C to stop).
 
     Example: apsim-batch serve configs/ --format gif,png   (then open http://127.0.0.1:8000/)
     """
