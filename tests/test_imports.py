@@ -47,8 +47,8 @@ def heavy_imports(*args: str) -> tuple[list[str], str]:
 
 @pytest.mark.parametrize(
     "args",
-    [("--help",), ("run", "--help"), ("validate", "configs/"), ("--version",)],
-    ids=["help", "run-help", "validate", "version"],
+    [("--help",), ("run", "--help"), ("serve", "--help"), ("validate", "configs/"), ("--version",)],
+    ids=["help", "run-help", "serve-help", "validate", "version"],
 )
 def test_fast_commands_do_not_import_rendering_libraries(args):
     loaded, exit_line = heavy_imports(*args)

@@ -48,10 +48,12 @@ def watch(
     interval_s: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
     max_polls: int | None = None,
+    on_render: Callable[[], None] | None = None,
 ) -> int:
     """Render what is out of date, then re-render each config when it is saved; returns the number of runs.
 
     Runs until interrupted (Ctrl-C raises KeyboardInterrupt to the caller) or, for tests, `max_polls`.
+    `on_render` is called after each run has written its files and the gallery (serve reloads pages then).
     """
     report = on_outcome or (lambda outcome: None)
     for path in paths:
@@ -69,6 +71,8 @@ def watch(
             return
         if result.interrupted:  # run_batch stops cleanly on Ctrl-C and reports it; stop watching too
             raise KeyboardInterrupt
+        if on_render is not None:
+            on_render()
 
     last = snapshot(paths)
     if not last:

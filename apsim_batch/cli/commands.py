@@ -16,6 +16,8 @@ from .export import export
 from .guard import guarded_main, user_errors
 from .helptext import PlainHelpGroup, PreviewStudentOption, use_plain_help
 from .panels import arrange
+from .parsing import parse_formats
+from .serve import serve
 from .share import pack
 from .starter import templates
 
@@ -70,18 +72,6 @@ def _main(
     ] = False,
 ) -> None:
     """Render action-potential teaching animations (GIF, MP4, PNG, CSV) from YAML configs."""
-
-
-def _formats(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    from ..config.models import OUTPUT_FORMATS
-
-    chosen = [part.strip() for part in value.split(",") if part.strip()]
-    unknown = [part for part in chosen if part not in OUTPUT_FORMATS]
-    if unknown or not chosen:
-        raise typer.BadParameter(f"use a comma-separated list of {', '.join(OUTPUT_FORMATS)} (got {value!r})")
-    return chosen
 
 
 def _shard(value: str | None) -> Any:
@@ -192,7 +182,7 @@ def run(
 
     with user_errors(json_error):  # an impossible combination is refused before anything runs
         options = RunOptions(
-            formats=_formats(format),
+            formats=parse_formats(format),
             jobs=jobs,
             force=force,
             fail_fast=fail_fast,
@@ -327,7 +317,7 @@ def watch(
     """
     from ..batch.watch import watch as watch_loop
 
-    chosen = _formats(format)
+    chosen = parse_formats(format)
 
     from .report import format_outcome
 
@@ -397,6 +387,7 @@ def merge(
 
 app.command()(pack)  # cli/share.py
 app.command()(export)  # cli/export.py
+app.command()(serve)  # cli/serve.py
 use_plain_help(app)  # last: every command registered above gets it
 arrange(app)  # cli/panels.py: help panels and order by workflow
 

@@ -22,11 +22,11 @@ from typing import Any
 from ..names import INDEX, MANIFEST, TEACHER_INDEX, check_output_name
 from .files import write_bytes_atomic
 from .formats import FORMATS
-from .gallery_assets import CSS, JS
-from .gallery_cards import card, e, files_by_format, href, key_parameters, media, number, scalar_measurements, shown
+from .gallery_cards import card_view, files_by_format, key_parameters, number, scalar_measurements, shown
 from .gallery_cards import variant_of as _variant
 from .manifest import read_manifest
 from .nofollow import inside_file
+from .templates import render_page
 
 __all__ = ["INDEX", "TEACHER_INDEX", "build_gallery", "group_renders", "key_parameters", "write_gallery"]
 _SET_FILES = (
@@ -37,54 +37,18 @@ _SET_FILES = (
 _MAX_VTT_BYTES = 256 * 1024  # captions are read from the outputs folder, which is untrusted input
 
 
-def page(title: str, heading: str, summary: str, body: Sequence[str], *, filter_box: bool = True) -> str:
-    """A whole page: head, header with the pause-all button (and a filter box), main, script."""
-    search = (
-        '<label class="vh" for="filter">Filter renders by name or title</label>'
-        '<input id="filter" type="search" placeholder="Filter by name or title">'
-        if filter_box
-        else ""
-    )
-    return "\n".join(
-        [
-            "<!doctype html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            '<link rel="icon" href="data:,">',
-            f"<title>{e(title)}</title>",
-            f"<style>{CSS}</style></head><body>",
-            '<a class="skip" href="#main">Skip to the renders</a>',
-            f"<header><h1>{heading}</h1>",
-            f'<p class="summary">{e(summary)}</p>',
-            '<button type="button" id="pause-all" hidden>Pause all animations</button>',
-            f"{search}</header>",
-            '<main id="main" tabindex="-1">',
-            *body,
-            '</main><p class="none-match" hidden>No render matches the filter.</p>',
-            f"<script>{JS}</script>",
-            "</body></html>\n",
-        ]
-    )
-
-
-def _answer_key(members: Sequence[Mapping[str, Any]]) -> str:
+def answer_key(members: Sequence[Mapping[str, Any]]) -> dict[str, list]:
     """A table: variant id, the values that make it, and its measurements."""
     paths = list(dict.fromkeys(k for m in members for k in (_variant(m) or {}).get("values", {}) or {}))
     measures = list(dict.fromkeys(shown(k, v)[0] for m in members for k, v in scalar_measurements(m).items()))
-    head = "".join(f'<th scope="col">{e(p)}</th>' for p in ["variant", *paths, *measures])
     rows = []
     for m in members:
         variant = _variant(m) or {}
         values = variant.get("values") if isinstance(variant.get("values"), Mapping) else {}
         measured = dict(shown(k, v) for k, v in scalar_measurements(m).items())
         cells = [variant.get("id", m.get("name", "?")), *(number(values.get(p, "")) for p in paths)]
-        cells += [measured.get(k, "") for k in measures]
-        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
-    return (
-        '<details class="answers"><summary>Answer key</summary><div class="scroll" tabindex="0"'
-        ' role="region" aria-label="Answer key table"><table>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></details>"
-    )
+        rows.append(cells + [measured.get(k, "") for k in measures])
+    return {"head": ["variant", *paths, *measures], "body": rows}
 
 
 def group_renders(manifests: Iterable[Mapping[str, Any]]) -> tuple[list[Mapping], dict[str, list[Mapping]]]:
@@ -129,31 +93,29 @@ def build_gallery(
         summary += f" · {len(failures)} failed in the last run"
     if teacher:
         summary += " · teacher view: parameters, measurements and answer keys of every set"
-    uids = iter(range(1, count + 1))
-    cards = lambda group: "".join(card(m, teacher, f"d{next(uids)}", captions or {}) for m in group)  # noqa: E731
-    parts = []
-    if failures:
-        items = "".join(
-            f"<li><pre>{e(error if error.startswith(source) else f'{source}: {error}')}</pre></li>"
-            for source, error in failures
-        )
-        parts.append(f'<section class="failures"><h2>Failed in the last run ({len(failures)})</h2><ul>{items}</ul>')
-        parts.append("</section>")
-    if singles:
-        heading = "<h2>Renders</h2>" if sets or failures else '<h2 class="vh">Renders</h2>'
-        parts.append(f'<section>{heading}<div class="grid">{cards(singles)}</div></section>')
-    for set_name, members in sets.items():
-        parts.append(f'<section class="set"><h2>Variant set <code>{e(set_name)}</code> · {len(members)} variants</h2>')
-        if teacher:
-            links = [f'<a href="{href(path)}">{e(label)}</a>' for label, path in (set_files or {}).get(set_name, ())]
-            if links:
-                parts.append('<p class="links">' + " ".join(links) + "</p>")
-            parts.append(_answer_key(members))
-        parts.append(f'<div class="grid">{cards(members)}</div></section>')
-    if not count and not failures:
-        parts.append('<p class="empty">No renders yet: run <code>apsim-batch run configs/</code>.</p>')
-    heading = e(title) + (" <small>teacher view</small>" if teacher else "")
-    return page(title + (" (teacher)" if teacher else ""), heading, summary, parts)
+    uids = (f"d{n}" for n in range(1, count + 1))  # the cards' description ids, unique on the page
+    singles_view = [card_view(m, teacher, next(uids)) for m in singles]
+    sets_view = [
+        {
+            "name": set_name,
+            "cards": [card_view(m, teacher, next(uids)) for m in members],
+            "links": (set_files or {}).get(set_name, ()),
+            "answer_key": answer_key(members) if teacher else None,
+        }
+        for set_name, members in sets.items()
+    ]
+    return render_page(
+        "gallery.html.j2",
+        page_title=title + (" (teacher)" if teacher else ""),
+        title=title,
+        teacher=teacher,
+        summary=summary,
+        filter_box=True,
+        failures=[error if error.startswith(source) else f"{source}: {error}" for source, error in failures],
+        singles=singles_view,
+        sets=sets_view,
+        captions=captions or {},
+    )
 
 
 def build_handout_page(set_name: str, variants: Sequence[tuple[str, Mapping[str, Any]]], exercise: str | None) -> str:
@@ -162,28 +124,33 @@ def build_handout_page(set_name: str, variants: Sequence[tuple[str, Mapping[str,
     `variants` are (variant id, {format: record with a path relative to the handout folder}).
     Only the set name, the variant ids and the teacher's exercise text appear: nothing else.
     """
-    parts = []
-    if exercise:
-        paragraphs = "".join(f"<p>{e(' '.join(p.split()))}</p>" for p in exercise.split("\n\n") if p.strip())
-        parts.append(f'<section class="exercise"><h2>Exercise</h2>{paragraphs}</section>')
-    cards = []
+    views = []
     for uid, (vid, files) in enumerate(variants, start=1):
         title = f"{set_name} · {vid}"
         links = [
-            f'<a href="{href(files[fmt]["path"])}">{label}<span class="vh">: {e(title)}</span></a>'
+            (files[fmt]["path"], label)
             for fmt, label in ((name, FORMATS[name].label) for name in ("gif", "mp4", "png"))
             if fmt in files
         ]
-        describe = "A membrane voltage trace, drawn from left to right over time; measure it from the figure."
         captions = {r["path"]: r["text"] for r in files.values() if "text" in r}
-        cards.append(
-            f'<article class="card" data-search="{e(title.lower())}">{media(files, title, f"d{uid}", captions)}'
-            f'<div class="body"><h3>{e(title)}</h3><p class="desc" id="d{uid}">{e(describe)}</p>'
-            f'<p class="links">{" ".join(links)}</p></div></article>'
-        )
-    parts.append(f'<section><h2>Handouts</h2><div class="grid">{"".join(cards)}</div></section>')
-    summary = f"{len(variants)} variant{'s' * (len(variants) != 1)}: each student gets one"
-    return page(f"{set_name}: handouts", e(set_name), summary, parts, filter_box=len(variants) > 12)
+        views.append({"uid": f"d{uid}", "title": title, "files": files, "links": links, "captions": captions})
+    return render_page(
+        "handout.html.j2",
+        page_title=f"{set_name}: handouts",
+        set_name=set_name,
+        summary=f"{len(variants)} variant{'s' * (len(variants) != 1)}: each student gets one",
+        filter_box=len(variants) > 12,
+        paragraphs=[" ".join(p.split()) for p in (exercise or "").split("\n\n") if p.strip()],
+        variants=views,
+        describe="A membrane voltage trace, drawn from left to right over time; measure it from the figure.",
+    )
+
+
+def build_waiting_page(out: str) -> str:
+    """The page `serve` shows until the first run has written the gallery into `out`."""
+    title = "apsim-batch serve"
+    summary = "rendering the configs that are out of date"
+    return render_page("waiting.html.j2", page_title=title, summary=summary, filter_box=False, out=out)
 
 
 def collect(out_dir: Path) -> list[dict[str, Any]]:

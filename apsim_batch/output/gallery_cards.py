@@ -1,11 +1,10 @@
-"""Gallery cards: one render's media (pausable GIF, captioned MP4), text alternative, parameters and links."""
+"""Gallery cards: what one render's card shows (media, text alternative, parameters, links); cards.html.j2 draws it."""
 
 from __future__ import annotations
 
 import base64
-import html
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -52,13 +51,9 @@ _SPIKE_COLUMNS = {
 }
 
 
-def e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def href(path: str) -> str:
-    """A relative URL for a path inside the outputs folder (each segment escaped)."""
-    return e(quote(path, safe="/"))
+    """A relative URL for a path inside the outputs folder (each segment percent-encoded)."""
+    return quote(path, safe="/")
 
 
 def _split_unit(key: str) -> tuple[str, str]:
@@ -82,11 +77,6 @@ def shown(key: str, value: Any) -> tuple[str, str]:
     if value is None:
         return label.replace("_", " "), "—"
     return label.replace("_", " "), f"{number(value)} {unit}".strip()
-
-
-def dl(pairs: Iterable[tuple[str, str]], css: str) -> str:
-    items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in pairs)
-    return f'<dl class="{css}">{items}</dl>' if items else ""
 
 
 def key_parameters(parameters: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -146,10 +136,11 @@ def scalar_measurements(manifest: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in found.items() if not isinstance(v, (Mapping, list)) and k not in skip}
 
 
-def _measurement_block(manifest: Mapping[str, Any]) -> str:
+def measurement_lists(manifest: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The card's measurements: key lines, the rest (folded away) and every spike's table; None without any."""
     scalars = scalar_measurements(manifest)
     if not scalars:
-        return ""
+        return None
     key = [shown(k, scalars[k]) for k in KEY_MEASUREMENTS if k in scalars]
     if _without_threshold(manifest):
         key.insert(min(2, len(key)), ("threshold", _NO_THRESHOLD))
@@ -159,32 +150,23 @@ def _measurement_block(manifest: Mapping[str, Any]) -> str:
     more = [shown(k, v) for k, v in scalars.items() if k not in KEY_MEASUREMENTS]
     if not key:
         key, more = more, []
-    block = dl(key, "measures")
-    if more:
-        block += f'<details class="more"><summary>more measurements</summary>{dl(more, "measures")}</details>'
-    return block + _spike_table(manifest)
+    return {"key": key, "more": more, "spikes": spike_table(manifest)}
 
 
-def _spike_table(manifest: Mapping[str, Any]) -> str:
+def spike_table(manifest: Mapping[str, Any]) -> dict[str, Any] | None:
     """Every spike's values, when there is more than one (the lines above are the first spike's)."""
     found = manifest.get("measurements")
     spikes = found.get("spikes") if isinstance(found, Mapping) else None
     if not isinstance(spikes, list) or len(spikes) < 2:
-        return ""
+        return None
     columns = [c for c in _SPIKE_COLUMNS if not (c == "threshold_mv" and _without_threshold(manifest))]
-    head = "".join(f'<th scope="col">{e(_SPIKE_COLUMNS[c])} ({e(_split_unit(c)[1])})</th>' for c in columns)
-    rows = "".join(
-        f"<tr><td>{k + 1}</td>"
-        + "".join(f"<td>{e('—' if s.get(c) is None else number(s.get(c)))}</td>" for c in columns)
-        + "</tr>"
+    head = ["spike", *(f"{_SPIKE_COLUMNS[c]} ({_split_unit(c)[1]})" for c in columns)]
+    body = [
+        [str(k + 1), *("—" if s.get(c) is None else number(s.get(c)) for c in columns)]
         for k, s in enumerate(spikes)
         if isinstance(s, Mapping)
-    )
-    return (
-        f'<details class="more"><summary>every spike ({len(spikes)})</summary><div class="scroll" tabindex="0"'
-        f' role="region" aria-label="Every spike"><table><thead><tr><th scope="col">spike</th>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div></details>"
-    )
+    ]
+    return {"head": head, "body": body, "count": len(spikes)}
 
 
 def files_by_format(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -271,53 +253,21 @@ def spike_count(manifest: Mapping[str, Any]) -> int | None:
 # --- media and the card -------------------------------------------------------------------------
 
 
-def media(files: Mapping[str, Mapping[str, Any]], title: str, uid: str, captions: Mapping[str, str]) -> str:
-    """The animation (poster first; the page script plays and pauses it) and the MP4 with captions.
-
-    A GIF cannot be paused, so pausing swaps in the poster PNG (the finished trace), or, with no
-    PNG, a canvas holding the frame on screen. `captions` maps VTT paths to their text: a page opened
-    from disk may not load a track file (file: URLs are unique origins), so the track is inline.
-    """
-    gif, png, mp4 = files.get("gif"), files.get("png"), files.get("mp4")
-    size = _size(gif or png or mp4 or {})
-    out = []
-    if gif:
-        poster = f' data-poster="{href(png["path"])}"' if png else ""
-        first = png or gif
-        out.append(
-            f'<div class="anim" data-gif="{href(gif["path"])}"{poster}><img src="{href(first["path"])}"'
-            f' loading="lazy" decoding="async"{size} alt="{e("Animation: " + title)}" aria-describedby="{uid}"></div>'
-            f'<button type="button" class="toggle" hidden><span class="state">Play</span>'
-            f'<span class="vh"> animation: {e(title)}</span></button>'
-        )
-    elif png:
-        out.append(
-            f'<img src="{href(png["path"])}" loading="lazy" decoding="async"{size} alt="{e("Figure: " + title)}"'
-            f' aria-describedby="{uid}">'
-        )
-    else:
-        out.append('<p class="none">no GIF or PNG in this render</p>')
-    if mp4:
-        vtt = files.get("vtt")
-        track = ""
-        if vtt and vtt["path"] in captions:
-            data = base64.b64encode(captions[vtt["path"]].encode("utf-8")).decode("ascii")
-            track = f'<track kind="captions" srclang="en" label="Phases" default src="data:text/vtt;base64,{data}">'
-        poster = f' poster="{href(png["path"])}"' if png else ""
-        out.append(
-            f'<details class="video"><summary>Video<span class="vh">: {e(title)}</span> (MP4'
-            f'{", captioned" if track else ""})</summary><video controls preload="none"{size}{poster}'
-            f' aria-describedby="{uid}"><source src="{href(mp4["path"])}" type="video/mp4">{track}</video></details>'
-        )
-    return f'<div class="media">{"".join(out)}</div>'
+def captions_uri(vtt: Mapping[str, Any] | None, captions: Mapping[str, str]) -> str | None:
+    """The captions track as a data: URI (a page opened from disk may not load a track file, since
+    file: URLs are unique origins); `captions` maps VTT paths to their text. None without captions."""
+    if not vtt or vtt["path"] not in captions:
+        return None
+    return "data:text/vtt;base64," + base64.b64encode(captions[vtt["path"]].encode("utf-8")).decode("ascii")
 
 
-def _size(record: Mapping[str, Any]) -> str:
+def pixel_size(record: Mapping[str, Any]) -> tuple[int, int] | None:
     width, height = record.get("width"), record.get("height")
-    return f' width="{width}" height="{height}"' if isinstance(width, int) and isinstance(height, int) else ""
+    return (width, height) if isinstance(width, int) and isinstance(height, int) else None
 
 
-def card(manifest: Mapping[str, Any], teacher: bool, uid: str, captions: Mapping[str, str]) -> str:
+def card_view(manifest: Mapping[str, Any], teacher: bool, uid: str) -> dict[str, Any]:
+    """What one render's card shows (see cards.html.j2); a student set's card leaves its answers out."""
     name = str(manifest.get("name", "?"))
     parameters = manifest.get("parameters") if isinstance(manifest.get("parameters"), Mapping) else {}
     title = str(parameters.get("title") or name)
@@ -325,30 +275,25 @@ def card(manifest: Mapping[str, Any], teacher: bool, uid: str, captions: Mapping
     variant = variant_of(manifest)
     hidden = answers_hidden(manifest, teacher)
     # The trace of a student set's variant is an answer too (handouts leave it out, see answers.py).
-    links = [
-        f'<a href="{href(files[fmt]["path"])}">{label}<span class="vh">: {e(title)}</span></a>'
-        for fmt, label in _LINKS
-        if fmt in files and not (hidden and fmt == "csv")
-    ]
+    links = [(files[fmt]["path"], label) for fmt, label in _LINKS if fmt in files and not (hidden and fmt == "csv")]
     if not hidden:
-        links.append(f'<a href="{href(f"{name}/{MANIFEST}")}">manifest<span class="vh">: {e(title)}</span></a>')
-    body = [f"<h3>{e(title)}</h3>", f'<p class="desc" id="{uid}">{e(describe(manifest, teacher))}</p>']
-    source = f" from <code>{e(manifest['config'])}</code>" if manifest.get("config") and not hidden else ""
-    body.append(f'<p class="name"><code>{e(name)}</code>{source}</p>')
-    if variant is not None and teacher and isinstance(variant.get("values"), Mapping):
-        body.append(dl(((k, number(v)) for k, v in variant["values"].items()), "varied"))
-    if not hidden:
-        key, more = key_parameters(parameters)
-        body.append(dl(key, "params"))
-        if more:
-            body.append(f'<details class="more"><summary>more parameters</summary>{dl(more, "params")}</details>')
-        body.append(_measurement_block(manifest))
-        notes = manifest.get("notes")
-        if isinstance(notes, list) and notes:
-            body.append('<p class="notes">' + "<br>".join(e(n) for n in notes) + "</p>")
-    body.append('<p class="links">' + " ".join(links) + "</p>")
-    search = e(f"{name} {title}".lower())
-    return (
-        f'<article class="card" data-search="{search}">{media(files, title, uid, captions)}'
-        f'<div class="body">{"".join(body)}</div></article>'
-    )
+        links.append((f"{name}/{MANIFEST}", "manifest"))
+    values = variant.get("values") if variant is not None and teacher else None
+    key, more = key_parameters(parameters) if not hidden else ([], [])
+    notes = manifest.get("notes") if not hidden and isinstance(manifest.get("notes"), list) else []
+    return {
+        "uid": uid,
+        "name": name,
+        "title": title,
+        "search": f"{name} {title}".lower(),
+        "files": files,
+        "hidden": hidden,
+        "describe": describe(manifest, teacher),
+        "config": manifest.get("config") if not hidden else None,
+        "varied": [(k, number(v)) for k, v in values.items()] if isinstance(values, Mapping) else [],
+        "key_parameters": key,
+        "more_parameters": more,
+        "measurements": measurement_lists(manifest) if not hidden else None,
+        "notes": notes,
+        "links": links,
+    }
