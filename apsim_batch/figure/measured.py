@@ -43,6 +43,7 @@ class PhaseBand:
     start_index: int
     label: str
     short_label: str
+    reveal_index: int  # the sample that shows its name: for an outcome, once the outcome is visible
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,42 @@ class Marked:
     thresholds: tuple[tuple[float, float], ...]  # (time_ms, voltage_mv) of each spike's threshold
     phases: tuple[PhaseBand, ...]
     refractory: Any | None  # trace/refractory.py's Refractory, when asked for and measured
+    thresholds_shown: tuple[int, ...] = ()  # per threshold, the sample that names it: once its spike fires
 
 
-def _bands(trace: Trace, raw: list[Any]) -> tuple[PhaseBand, ...]:
+# Bands whose name says how a response ends: shown once that is visible, never at the pulse.
+SPIKE_OUTCOME = ("to_threshold", "rising")
+FAILED_OUTCOME = ("subthreshold", "hyperpolarizing")
+
+
+def fired_indices(trace: Trace, measurements: Any, level_mv: float) -> tuple[int, ...]:
+    """Per spike, the first sample at or above the detection level: where the trace visibly fires."""
+    t, v = trace.time_ms, trace.voltage_mv
+    out = []
+    for spike in measurements.spikes:
+        below = np.flatnonzero((t <= spike.peak_time_ms) & (v < level_mv))
+        out.append(min(int(below[-1]) + 1 if len(below) else 0, len(t) - 1))
+    return tuple(out)
+
+
+def _reveal(trace: Trace, phase: Any, start: int, fired: tuple[int, ...]) -> int:
+    """The sample from which a band's name shows: its start, unless the name would tell the outcome early.
+
+    A failed response is named at its turning point (the sample furthest from where it began), when the
+    trace visibly turns back; the way to threshold and the rising phase once the spike crosses the
+    detection level.
+    """
+    if phase.name in SPIKE_OUTCOME and phase.spike is not None and phase.spike < len(fired):
+        return max(start, fired[phase.spike])
+    if phase.name in FAILED_OUTCOME:
+        t, v = trace.time_ms, trace.voltage_mv
+        inside = np.flatnonzero((t >= phase.start_ms) & (t <= phase.end_ms))
+        if len(inside):
+            return max(start, int(inside[np.argmax(np.abs(v[inside] - v[inside[0]]))]))
+    return start
+
+
+def _bands(trace: Trace, raw: list[Any], fired: tuple[int, ...] = ()) -> tuple[PhaseBand, ...]:
     t = trace.time_ms
     out: list[PhaseBand] = []
     for phase in raw:
@@ -69,6 +103,7 @@ def _bands(trace: Trace, raw: list[Any]) -> tuple[PhaseBand, ...]:
                 index,
                 phase.label,
                 SHORT_LABELS.get(name, name),
+                _reveal(trace, phase, index, fired),
             )
         )
     return tuple(out)
@@ -90,4 +125,10 @@ def marked(config: Config, trace: Trace) -> Marked:
     )
     raw = measure_module.phases(trace, measurements) if plot.phases else []
     refractory = refractory_periods(config.waveform, measurements) if want_refractory else None  # cached
-    return Marked(thresholds if want_thresholds else (), _bands(trace, raw), refractory if want_refractory else None)
+    fired = fired_indices(trace, measurements, plot.spike_detection_mv)
+    return Marked(
+        thresholds if want_thresholds else (),
+        _bands(trace, raw, fired),
+        refractory if want_refractory else None,
+        tuple(i for s, i in zip(measurements.spikes, fired, strict=True) if s.threshold_time_ms is not None),
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config.load import LoadedConfig
 from ..config.models import Config, HodgkinHuxleyWaveform
+from ..figure.pacing import paced
 from ..names import MANIFEST
 from ..trace.measure import measure, phases
 from ..trace.refractory import refractory_periods
@@ -67,6 +68,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     trace = synthesize(config.waveform)
     measurements = measure(trace, config.plot.spike_detection_mv)
     found_phases = phases(trace, measurements)
+    config = paced(config, trace, found_phases)  # an unset spike_slowdown decided from the spikes
     layers = draw_layers(config, trace)
     # the frames (and the frame cap, which only animations have) once for the GIF, the MP4 and captions
     anim = plan_animation(config, trace, layers, found_phases) if {"gif", "mp4"} & set(chosen) else None
