@@ -147,7 +147,8 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
     badge = badge_box((height, width), parts.config.animation.spike_slowdown, box)
     if badge is not None:
         occupancy.mark_box(badge, margin=2)
-    for level in reversal_levels(parts.config):  # a label on E_Na's line would hide where it is
+    threshold = () if parts.config.plot.threshold_line_mv is None else (parts.config.plot.threshold_line_mv,)
+    for level in (*reversal_levels(parts.config), *threshold):  # a label on E_Na's line would hide where it is
         row = int(_rows(parts, ax, np.array([0.0]), np.array([level]))[1][0])
         occupancy.mark_box((box[0], row - 2, box[2], row + 3), crossable=True)
     for text in ax.texts:  # the annotation
