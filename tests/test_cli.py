@@ -75,13 +75,13 @@ def test_classic_outputs(classic_run):
     assert "1 rendered, 0 up to date, 0 failed" in proc.stdout
     assert "139 frames of 20 ms" in proc.stdout  # the run says it merged GIF frames
 
-    # GIF: the poster for 1 s (what still viewers show), then real-time playback with no delay
+    # GIF: the poster for 20 ms (what still viewers show; a player moves on at once), then real-time playback with no delay
     # under 20 ms, and the finished trace held 2 s (the defaults)
     delays, size, last = gif_frames(out / "classic.gif")
     assert size == (640, 480)
     assert len(delays) == 1 + 139 and min(delays) >= 20
-    assert delays[0] == 1000 and delays[-1] == 20 + 2000
-    assert sum(delays) == 1000 + 2780 + 2000  # 250 frames at 90 fps = 2.78 s
+    assert delays[0] == 20 and set(delays[1:-1]) == {20} and delays[-1] == 20 + 2000
+    assert sum(delays) == 20 + 2780 + 2000  # 250 frames at 90 fps = 2.78 s
 
     # MP4: H.264 yuv420p at the requested 90 fps, every frame kept, then the 2 s hold
     meta, frames, mp4_last = mp4_info(out / "classic.mp4")
@@ -131,7 +131,7 @@ def test_manifests_match_files(classic_run):
         path = outputs / record["path"]
         assert record["sha256"] == sha256(path) and record["bytes"] == path.stat().st_size
     gif = next(f for f in own["files"] if f["format"] == "gif")
-    assert (gif["frames"], gif["duration_s"], gif["poster_first_s"]) == (140, 5.78, 1.0)
+    assert (gif["frames"], gif["duration_s"], gif["poster_first_s"]) == (140, 4.8, 0.02)
     mp4 = next(f for f in own["files"] if f["format"] == "mp4")
     assert (mp4["frames"], mp4["fps"]) == (430, 90)
     [entry] = top["renders"]
@@ -216,20 +216,20 @@ def test_version_and_help(cli):
 
 
 def test_format_option_restricts_outputs(cli, tmp_path):
-    write(tmp_path / "configs/a.yaml", "animation: {samples_per_frame: 25, fps: 20}\n")
+    write(tmp_path / "configs/a.yaml", "animation: {samples_per_frame: 25, fps: 20, spike_slowdown: 1}\n")
     code, out, _ = cli("run", "configs", "--format", "gif,csv", "--jobs", "1", cwd=tmp_path)
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "outputs/a").iterdir()) == ["a.gif", "manifest.json", "trace.csv"]
     delays, size, _ = gif_frames(tmp_path / "outputs/a/a.gif")
-    # the poster (1 s), 20 frames of 50 ms, the last one held 2 s more (the defaults)
-    assert delays == [1000] + [50] * 19 + [2050] and size == (640, 480)
+    # the poster (20 ms), 20 frames of 50 ms, the last one held 2 s more (the defaults)
+    assert delays == [20] + [50] * 19 + [2050] and size == (640, 480)
 
 
 @pytest.mark.slow
 def test_hold_last_frame(cli, tmp_path):
     write(
         tmp_path / "configs/h.yaml",
-        "animation: {samples_per_frame: 50, fps: 10, hold_last_frame_s: 1.5, poster_s: 0}\noutputs: [gif, mp4]\n",
+        "animation: {samples_per_frame: 50, fps: 10, hold_last_frame_s: 1.5, poster_s: 0, spike_slowdown: 1}\noutputs: [gif, mp4]\n",
     )
     assert cli("run", "configs", "--jobs", "1", cwd=tmp_path)[0] == 0
     delays, _, _ = gif_frames(tmp_path / "outputs/h/h.gif")

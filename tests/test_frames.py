@@ -82,11 +82,15 @@ def test_gif_timing_merges_above_50_fps():
 
 
 @pytest.mark.parametrize("fps", [1, 7, 24, 25, 30, 45, 50])
-def test_gif_timing_keeps_every_frame_up_to_50_fps(fps):
-    timing = gif_timing(100, fps)
-    assert not timing.merged and timing.frames == tuple(range(100))
-    assert min(timing.delays_cs) >= 2
-    assert sum(timing.delays_cs) == round(100 * 100 / fps)
+def test_gif_timing_is_steady_and_keeps_every_frame_when_it_can(fps):
+    """One delay for every frame but the last (30 fps: 40 ms, not 30/30/40); every frame when 100/fps is whole."""
+    timing = gif_timing(100, fps, hold_s=1)
+    step = timing.delays_cs[0]
+    assert set(timing.delays_cs[:-1]) <= {step} and timing.delays_cs[-1] == step + 100
+    assert step * fps >= 100 and (step == 2 or (step - 1) * fps < 100)  # the interval, rounded up
+    assert timing.merged == (100 % fps != 0 or 100 / fps < 2)
+    assert list(timing.frames) == sorted(set(timing.frames)) and timing.frames[-1] == 99
+    assert abs(sum(timing.delays_cs) - 100 - 100 * 100 / fps) <= step / 2
 
 
 @pytest.mark.parametrize("fps", [51, 60, 75, 99.5, 120])
@@ -156,7 +160,7 @@ def test_phase_labels_appear_whole_when_their_phase_begins(panels):
     config, trace, layers = panels
     _, timed = _draw(config, analyze(config, trace), None)
     bands = marked(config, analyze(config, trace)).phases
-    labelled = {b.start_index for b in bands if b.name != "rest"} | {bands[0].start_index}
+    labelled = {b.reveal_index for b in bands if b.name != "rest"} | {bands[0].reveal_index}  # outcomes: when seen
     assert labelled <= {mark.start for mark in timed}  # every band's name, plus 'threshold' and the pulse
     counts = np.arange(1, len(trace.time_ms) + 1)
     frames = {mark.start: None for mark in timed}

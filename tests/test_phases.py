@@ -267,7 +267,7 @@ def test_no_phase_label_lies_over_a_response_that_fails(name):
     labels = [m for m in timed if m.text in names and m.box[3] <= bottom]
     ramp = next(b for b in bands if b.name == "to_threshold")
     r0, r1 = columns(ramp)
-    assert any(m.start == ramp.start_index and m.box[0] < r1 and m.box[2] > r0 for m in labels)  # named on its band
+    assert any(m.start == ramp.reveal_index and m.box[0] < r1 and m.box[2] > r0 for m in labels)  # named on its band
     failed = [b for b in bands if b.name in ("subthreshold", "refractory_failure")]
     assert failed
     for band in failed:

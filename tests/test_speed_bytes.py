@@ -78,7 +78,7 @@ def test_warm_renders_equal_a_cold_render_byte_for_byte(tmp_path):
 SHIPPED_SHA256 = {
     "classic": ("cd312c5669ed94d51c3498d2b0b12847ae86a2b9a930d6ce1fa34de261377ad2",
                 "378cdea72b6669e2e94a3951d8dc4667930b492cc4a0de99db75e3c6ec92c24c"),
-    "subthreshold": ("c7ac00e684aea9acff33e85e1e27ee2d70252c1d897135b758b0f4715485ee16",
+    "subthreshold": ("51de799828529e852d63e6a9130654f2bec236630073d4c7400e65271889ab30",  # + its threshold line
                      "1e90a4a164c7e21ae9535d3e362f68a7fba6a42ad671f3762e10439f9cf2db2b"),
     "hh_classic": ("8bff62bd6ec557b63a85cc2e9e5c7ffa309a4bda4664aa9276f2693dc93b585a",
                    "7f61bfea782c91d9bee5cec518956df73c10d6aead943b196a02dcd2d43c8379"),

@@ -178,20 +178,22 @@ class AnimationConfig(StrictModel):
         description="Play this many ms of trace per second instead of samples_per_frame, so figures compared"
         " side by side play at the same speed.",
     )
-    spike_slowdown: StrictFloat = Field(
-        1,
+    spike_slowdown: StrictFloat | None = Field(
+        None,
         ge=1,
         le=20,
         description="Play each spike, from threshold to the end of repolarization, this many times slower, with a"
-        " 'slow ×N' badge (1: off).",
+        " 'slow ×N' badge (1: off; default: the smallest whole factor, at most 20, that keeps each spike's rising"
+        " and falling phase on screen at least 0.4 s).",
     )
     hold_last_frame_s: StrictFloat = Field(2, ge=0, le=60, description="Extra seconds to show the finished trace.")
     poster_s: StrictFloat = Field(
-        1,
+        0.02,
         ge=0,
         le=60,
         description="GIF only: open on the finished figure for this long, so viewers that show only the first"
-        " frame show the whole trace (0: open on the empty axes).",
+        " frame show the whole trace (0: open on the empty axes). The default, 0.02 s, is the shortest delay"
+        " browsers honour: a preview shows the poster, a player starts the animation without showing the answer.",
     )
 
     @model_validator(mode="after")

@@ -99,6 +99,11 @@ class PlotConfig(StrictModel):
         " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
+    threshold_line_mv: Mv | None = Field(
+        None,
+        description="Draw a dashed line at this voltage, labelled 'threshold', in mV: for figures whose lesson"
+        " is the firing threshold (off by default; left out of student handouts, where it would give it away).",
+    )
     spike_detection_mv: Mv = Field(
         -20.0,
         description="A spike rises through this level and falls back below it, in mV (eFEL's default: -20); "

@@ -16,6 +16,7 @@ from .palette import GRID_MAJOR, GRID_MINOR, POTASSIUM, SODIUM
 from .panel_kinds import style_panel_axis
 from .panels import PanelSpec
 from .style import TypeSizes
+from .threshold_line import draw_threshold_line
 
 if TYPE_CHECKING:
     from .parts import Parts
@@ -113,6 +114,7 @@ def decorate(parts: Parts) -> None:
         ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)
     if plot.zero_line:
         ax.axhline(y=0, color="black", linestyle="-", alpha=0.5, zorder=0)
+    draw_threshold_line(parts)
     if plot.annotation:
         note = ax.annotate(
             plot.annotation,

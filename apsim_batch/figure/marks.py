@@ -148,7 +148,8 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
     badge = badge_box((height, width), parts.config.animation.spike_slowdown, box)
     if badge is not None:
         occupancy.mark_box(badge, margin=2)
-    for level in reversal_levels(parts.config):  # a label on E_Na's line would hide where it is
+    threshold = () if parts.config.plot.threshold_line_mv is None else (parts.config.plot.threshold_line_mv,)
+    for level in (*reversal_levels(parts.config), *threshold):  # a label on E_Na's line would hide where it is
         row = int(_rows(parts, ax, np.array([0.0]), np.array([level]))[1][0])
         occupancy.mark_box((box[0], row - 2, box[2], row + 3), crossable=True)
     for text in ax.texts:  # the annotation
@@ -177,13 +178,14 @@ def _voltage_labels(parts: Parts) -> tuple[Occupancy | None, list[Request]]:
         hue = PHASE_HUES.get(band.name)
         # an unshaded band (rest, the way to threshold, an interval) has only the trace to point at
         path = None if hue is not None else _band_path(parts, band.start_ms, band.end_ms)
-        request = Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.start_index, hue or REFERENCE,
+        request = Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.reveal_index, hue or REFERENCE,
                           avoid=failed(band), path=path)  # fmt: skip
         requests.append(request)
     if parts.marked.thresholds:
         time_ms, voltage_mv = parts.marked.thresholds[0]
         c, r = _rows(parts, ax, np.array([time_ms]), np.array([voltage_mv]))
-        requests.append(Request(("threshold",), c[0], c[0], r[0], _index(parts, time_ms), "black", (c[0], r[0])))
+        shown = max(_index(parts, time_ms), *parts.marked.thresholds_shown[:1])  # named once the spike fires
+        requests.append(Request(("threshold",), c[0], c[0], r[0], shown, "black", (c[0], r[0])))
     requests += _refractory_requests(parts)
     requests += _clip_requests(parts, cols)
     return (_voltage_occupancy(parts) if requests else None), requests  # no labels, nothing to avoid

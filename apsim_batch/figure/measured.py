@@ -44,6 +44,7 @@ class PhaseBand:
     start_index: int
     label: str
     short_label: str
+    reveal_index: int  # the sample that shows its name: for an outcome, once the outcome is visible
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,42 @@ class Marked:
     thresholds: tuple[tuple[float, float], ...]  # (time_ms, voltage_mv) of each spike's threshold
     phases: tuple[PhaseBand, ...]
     refractory: Any | None  # the analysis' refractory periods, when asked for and measured
+    thresholds_shown: tuple[int, ...] = ()  # per threshold, the sample that names it: once its spike fires
 
 
-def _bands(trace: Trace, raw: list[Any]) -> tuple[PhaseBand, ...]:
+# Bands whose name says how a response ends: shown once that is visible, never at the pulse.
+SPIKE_OUTCOME = ("to_threshold", "rising")
+FAILED_OUTCOME = ("subthreshold", "hyperpolarizing", "refractory_failure")
+
+
+def fired_indices(trace: Trace, measurements: Any, level_mv: float) -> tuple[int, ...]:
+    """Per spike, the first sample at or above the detection level: where the trace visibly fires."""
+    t, v = trace.time_ms, trace.voltage_mv
+    out = []
+    for spike in measurements.spikes:
+        below = np.flatnonzero((t <= spike.peak_time_ms) & (v < level_mv))
+        out.append(min(int(below[-1]) + 1 if len(below) else 0, len(t) - 1))
+    return tuple(out)
+
+
+def _reveal(trace: Trace, phase: Any, start: int, fired: tuple[int, ...]) -> int:
+    """The sample from which a band's name shows: its start, unless the name would tell the outcome early.
+
+    A failed response is named at its turning point (the sample furthest from where it began), when the
+    trace visibly turns back; the way to threshold and the rising phase once the spike crosses the
+    detection level.
+    """
+    if phase.name in SPIKE_OUTCOME and phase.spike is not None and phase.spike < len(fired):
+        return max(start, fired[phase.spike])
+    if phase.name in FAILED_OUTCOME:
+        t, v = trace.time_ms, trace.voltage_mv
+        inside = np.flatnonzero((t >= phase.start_ms) & (t <= phase.end_ms))
+        if len(inside):
+            return max(start, int(inside[np.argmax(np.abs(v[inside] - v[inside[0]]))]))
+    return start
+
+
+def _bands(trace: Trace, raw: list[Any], fired: tuple[int, ...] = ()) -> tuple[PhaseBand, ...]:
     t = trace.time_ms
     out: list[PhaseBand] = []
     for phase in raw:
@@ -70,6 +104,7 @@ def _bands(trace: Trace, raw: list[Any]) -> tuple[PhaseBand, ...]:
                 index,
                 phase.label,
                 SHORT_LABELS.get(name, name),
+                _reveal(trace, phase, index, fired),
             )
         )
     return tuple(out)
@@ -84,5 +119,11 @@ def marked(config: Config, analysis: Analysis) -> Marked:
         for s in analysis.spikes
         if s.threshold_time_ms is not None and s.threshold_mv is not None
     )
-    bands = _bands(analysis.trace, list(analysis.phases)) if plot.phases else ()
-    return Marked(thresholds if want_thresholds else (), bands, analysis.refractory if plot.refractory else None)
+    fired = fired_indices(analysis.trace, analysis.measurements, plot.spike_detection_mv)
+    bands = _bands(analysis.trace, list(analysis.phases), fired) if plot.phases else ()
+    return Marked(
+        thresholds if want_thresholds else (),
+        bands,
+        analysis.refractory if plot.refractory else None,
+        tuple(i for s, i in zip(analysis.spikes, fired, strict=True) if s.threshold_time_ms is not None),
+    )

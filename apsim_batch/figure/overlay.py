@@ -114,12 +114,12 @@ def slow_badge(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Bad
     return make_badge(f"slow \u00d7{slowdown:g}", voltage_box, text_px(shape[0]))
 
 
-def badge_box(shape: tuple[int, int], slowdown: float, voltage_box: Box) -> Box | None:
+def badge_box(shape: tuple[int, int], slowdown: float | None, voltage_box: Box) -> Box | None:
     """Where the slow-motion badge lies, in image pixels (None: no badge, the spikes play at normal speed).
 
     Labels, readouts and the annotation keep clear of it on every frame, since slowed frames show it.
     """
-    if slowdown <= 1:
+    if slowdown is None or slowdown <= 1:  # None: not decided yet (pacing.paced decides it for a render)
         return None
     badge = slow_badge(shape, slowdown, voltage_box)
     (x, y), (h, w) = badge.xy, badge.rgb.shape[:2]

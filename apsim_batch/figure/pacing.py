@@ -15,6 +15,8 @@ from ..trace.analysis import Analysis
 # Phase names that open and close a spike's slow motion (trace/phases.py's vocabulary).
 RISING = ("rising",)
 FALLING = ("falling",)
+MIN_PHASE_S = 0.4  # by default each spike's rising and falling phase stays on screen at least this long
+MAX_SLOWDOWN = 20  # AnimationConfig.spike_slowdown's upper bound
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def clocked(time_ms: np.ndarray, ms_per_s: float, fps: float, windows_ms=(), slo
 
 
 def schedule(config: Config, analysis: Analysis, windows_ms: Sequence[tuple[float, float]] | None = None) -> Schedule:
-    """The frames of a render: the original reveal unless trace_ms_per_s or spike_slowdown is set."""
+    """The frames of a render: the original reveal unless trace_ms_per_s is set or the spikes play slowed."""
+    config = paced(config, analysis)
     animation, trace = config.animation, analysis.trace
     if animation.trace_ms_per_s is None and animation.spike_slowdown == 1:
         counts = plain_counts(len(trace.time_ms), animation.samples_per_frame)
@@ -117,3 +120,25 @@ def spike_windows(found: Sequence[Any]) -> list[tuple[float, float]]:
         span = windows.setdefault(phase.spike, [math.inf, -math.inf])
         span[0], span[1] = min(span[0], phase.start_ms), max(span[1], phase.end_ms)
     return [(start, end) for _, (start, end) in sorted(windows.items()) if start < end]
+
+
+def default_slowdown(config: Config, analysis: Analysis) -> float:
+    """The config's spike_slowdown, or (unset) the smallest whole factor that keeps every rising and falling
+    phase on screen at least MIN_PHASE_S (1 when they already are; at most MAX_SLOWDOWN)."""
+    if config.animation.spike_slowdown is not None:
+        return config.animation.spike_slowdown
+    spans_ms = [p.end_ms - p.start_ms for p in analysis.phases if p.spike is not None and p.name in RISING + FALLING]
+    spans_ms = [span for span in spans_ms if span > 0]
+    if not spans_ms:
+        return 1.0
+    on_screen_s = MIN_PHASE_S + 2 / config.animation.fps  # two frames spare: a phase rarely starts on one
+    needed = on_screen_s * trace_speed_ms_per_s(config) / min(spans_ms)
+    return float(min(MAX_SLOWDOWN, max(1, math.ceil(needed - 1e-9))))
+
+
+def paced(config: Config, analysis: Analysis) -> Config:
+    """The config with its spike_slowdown decided (see default_slowdown), as the figure and animation read it."""
+    slowdown = default_slowdown(config, analysis)
+    if slowdown == config.animation.spike_slowdown:
+        return config
+    return config.model_copy(update={"animation": config.animation.model_copy(update={"spike_slowdown": slowdown})})

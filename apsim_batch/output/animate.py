@@ -17,7 +17,7 @@ from ..figure.layout import Layers
 from ..figure.pacing import Schedule, frame_total, schedule, spike_windows, trace_speed_ms_per_s
 from ..figure.quantize import TRANSPARENT, gif_palette, palette_colors
 from ..trace.analysis import Analysis
-from .encode import FULL, gif_timing, write_gif, write_mp4
+from .encode import FULL, gif_step_cs, gif_timing, write_gif, write_mp4
 from .manifest import file_record
 
 
@@ -107,8 +107,9 @@ def write_gif_file(path: Path, anim: Animation, out_dir: Path) -> tuple[dict[str
     notes = []
     if timing.merged:
         notes.append(
-            f"GIF: {plan.frames} frames at {fps:g} fps shown as {len(timing.frames)} frames of 20 ms,"
-            f" because browsers slow down faster GIFs; it still plays in {timing.duration_s:.2f} s"
+            f"GIF: {plan.frames} frames at {fps:g} fps shown as {len(timing.frames)} frames of"
+            f" {10 * gif_step_cs(fps)} ms, because GIF delays are whole 10 ms steps (at least 20 ms in browsers)"
+            f" and steady ones play evenly; it still plays in {timing.duration_s:.2f} s"
         )
     record = file_record(
         path,

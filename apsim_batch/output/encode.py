@@ -63,25 +63,28 @@ class GifTiming:
 
 
 def gif_timing(frame_count: int, fps: float, hold_s: float = 0.0, poster_s: float = 0.0) -> GifTiming:
-    """Delays in GIF's 10 ms units that keep the animation's real duration.
+    """Delays in GIF's 10 ms units: one steady delay that keeps the animation's real duration.
 
-    Up to 50 fps every frame is kept and delays alternate (e.g. 3,3,4 cs for 30 fps) so the
-    total stays exact. Above 50 fps the GIF shows one frame every 20 ms — the shortest delay
-    browsers honour — choosing the frame due at that moment, and always ends on the last one.
+    GIF delays are whole centiseconds, so 30 fps (33.3 ms) could only be kept by alternating 30 and 40 ms,
+    which plays unevenly. Instead every GIF frame lasts the same `step_cs`, the frame interval rounded up to
+    whole centiseconds and at least 20 ms (browsers play shorter delays as 100 ms), and shows the
+    animation frame due at that moment: at 25 or 50 fps every frame, at 30 fps five frames in six, above
+    50 fps one every 20 ms. It always ends on the last frame, which also holds for `hold_s`.
     """
-    total_cs = round(100 * frame_count / fps)
-    if fps <= 100 / GIF_MIN_DELAY_CS:
-        frames = list(range(frame_count))
-        starts = [round(100 * i / fps) for i in range(frame_count)]
-    else:
-        shown = max(1, total_cs // GIF_MIN_DELAY_CS)
-        starts = [GIF_MIN_DELAY_CS * j for j in range(shown)]
-        frames = [min(frame_count - 1, math.floor(s * fps / 100 + 1e-9)) for s in starts]
-        frames[-1] = frame_count - 1
-    delays = [b - a for a, b in zip(starts, starts[1:] + [total_cs], strict=True)]
-    delays[-1] = max(delays[-1], GIF_MIN_DELAY_CS) + round(100 * hold_s)
+    total_cs = 100 * frame_count / fps
+    step_cs = gif_step_cs(fps)
+    shown = max(1, round(total_cs / step_cs))
+    frames = [min(frame_count - 1, math.floor(step_cs * j * fps / 100 + 1e-9)) for j in range(shown)]
+    frames[-1] = frame_count - 1
+    delays = [step_cs] * shown
+    delays[-1] += round(100 * hold_s)
     poster_cs = max(GIF_MIN_DELAY_CS, round(100 * poster_s)) if poster_s > 0 else 0
     return GifTiming(tuple(frames), tuple(delays), merged=len(frames) < frame_count, poster_cs=poster_cs)
+
+
+def gif_step_cs(fps: float) -> int:
+    """The GIF's steady frame delay, in centiseconds, for an animation at `fps`."""
+    return max(GIF_MIN_DELAY_CS, math.ceil(100 / fps - 1e-9))
 
 
 class GifStream:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.load import LoadedConfig
+from ..figure.pacing import paced
 from ..names import MANIFEST
 from .animate import plan_animation
 from .files import output_folder, write_json
@@ -60,6 +61,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     parameters = resolved_parameters(config, name)
     kept = keep_other_formats(folder, out_dir, parameters, [f for f in config.outputs if f not in chosen])
     analysis = analyze(config)  # the one analysis every consumer below reads
+    config = paced(config, analysis)  # an unset spike_slowdown decided from the analysis' spikes
     layers = draw_layers(config, analysis)
     # the frames (and the frame cap, which only animations have) once for the GIF, the MP4 and captions
     animated = any(FORMATS[fmt].animated for fmt in chosen)
