@@ -4,24 +4,55 @@ Polling (a stat of each config every half second) needs no extra dependency and 
 every OS, network drives and editors that save by renaming. A change is rendered once the file has
 stopped changing for one poll, so a half-written save is never read. Only the changed files go to
 the batch engine, which also skips renders whose parameters did not change (e.g. a comment edit).
+A config's stamp includes the stamps of the data files it names (a recording), so saving the data
+re-renders the configs that read it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..config.recorded import recording_path
+from ..config.yamlsafe import parse_yaml, read_config_text
 from ..errors import ApsimError, UsageError
 from .plan import Outcome, discover
 from .run import run_batch
 
-Stamp = tuple[int, int, int]  # (mtime_ns, size, inode)
+Stamp = tuple  # (mtime_ns, size, inode) of the config, then of each data file it names (None: missing)
+
+
+@functools.lru_cache(maxsize=4096)
+def data_files(config_path: Path, config_stamp: tuple[int, int, int] | None = None) -> tuple[Path, ...]:
+    """The files a config reads besides itself: its recording, and each recording its variant set lists
+    (cached per config stamp: a poll parses only the configs that changed)."""
+    try:
+        data, _ = parse_yaml(read_config_text(config_path), str(config_path))
+    except ApsimError:
+        return ()  # the render reports it
+    waveform = data.get("waveform") if isinstance(data, dict) else None
+    names = [waveform.get("file")] if isinstance(waveform, dict) else []
+    variants = data.get("variants") if isinstance(data, dict) else None
+    varied = (variants.get("fields") or {}).get("waveform.file") if isinstance(variants, dict) else None
+    if isinstance(varied, dict):
+        varied = varied.get("values")
+    names += varied if isinstance(varied, list) else []
+    return tuple(recording_path(name, config_path.parent) for name in names if isinstance(name, str) and name)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def snapshot(paths: Sequence[str | os.PathLike[str]]) -> dict[Path, Stamp]:
-    """The config files under `paths` with their modification stamps (files that vanish are left out)."""
+    """The config files under `paths` with their stamps and their data files' (configs that vanish are left out)."""
     files: list[Path] = []
     for path in paths:
         try:
@@ -30,11 +61,9 @@ def snapshot(paths: Sequence[str | os.PathLike[str]]) -> dict[Path, Stamp]:
             continue
     stamps = {}
     for path in files:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        stamps[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        own = _stamp(path)
+        if own is not None:
+            stamps[path] = (own, *(_stamp(data) for data in data_files(path, own)))
     return stamps
 
 

@@ -73,7 +73,7 @@ def read_config(path: str | Path) -> tuple[LoadedConfig, Mapping[tuple, int]]:
         raise ConfigError([Problem(source, "file is empty; expected a mapping of settings such as 'waveform:'", 1)])
     if not isinstance(data, dict):
         raise ConfigError([Problem(source, f"top level must be a mapping of settings, not a {kind_of(data)}", 1)])
-    config = validate_config(data, source, lines)
+    config = validate_config(data, source, lines, config_dir=path.parent)
     name = config.name or path.stem
     if config.name is None and (why := check_output_name(name)):
         raise ConfigError([Problem(source, f"the file name {name!r} {why}; rename the file or set it", 1, ("name",))])
@@ -82,9 +82,12 @@ def read_config(path: str | Path) -> tuple[LoadedConfig, Mapping[tuple, int]]:
     return LoadedConfig(config=config, name=name, source=source, source_sha256=sha, source_real=real), lines
 
 
-def validate_config(data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None) -> Config:
-    """Validate plain data as a Config; errors are located by `lines` (path -> line) when given."""
+def validate_config(
+    data: Mapping[str, Any], source: str, lines: Mapping[tuple, int] | None = None, config_dir: Path | None = None
+) -> Config:
+    """Validate plain data as a Config; errors are located by `lines` (path -> line) when given, and files
+    it names (a recording) are found relative to `config_dir`."""
     try:
-        return Config.model_validate(data, context={"written_by_user": True})
+        return Config.model_validate(data, context={"written_by_user": True, "config_dir": config_dir})
     except ValidationError as exc:
         raise ConfigError(problems_from(exc, data, source, lines or {})) from None

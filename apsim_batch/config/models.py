@@ -24,6 +24,7 @@ from ..errors import FieldError
 from ..names import check_output_name
 from .base import Mv, StrictModel
 from .plot import PlotConfig
+from .recorded import RecordedWaveform
 
 # The rule check_output_name applies, as a JSON Schema pattern for editors (checked in the tests).
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
@@ -162,7 +163,7 @@ def _gaussian_by_default(value: Any) -> Any:
 
 
 # Every waveform model's config, tagged by its `model:` (a new model: its class here, its entry in trace/models.py).
-WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform)
+WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, RecordedWaveform)
 Waveform = Annotated[Union[WAVEFORM_MODELS], Field(discriminator="model")]  # noqa: UP007 (a union built from the tuple)
 
 

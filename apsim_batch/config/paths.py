@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -154,7 +155,7 @@ def apply_overrides(config: Config, overrides: Sequence[Override], source: str) 
         assign(data, loc, override.value, full)
         locs.append((loc, override))
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"config_dir": Path(source).parent})
     except ValidationError as exc:
         problems = []
         for problem in problems_from(exc, data, source, {}):

@@ -113,7 +113,7 @@ def expand(
         for path, value in values.items():
             assign(data, locs[path], value, base)
         try:
-            variant_config = Config.model_validate(data)
+            variant_config = Config.model_validate(data, context={"config_dir": Path(source).parent})
         except ValidationError as exc:
             bad += 1
             if bad <= MAX_REPORTED:

@@ -73,15 +73,18 @@ def width_at_level_ms(t: np.ndarray, v: np.ndarray, peak_i: int, level: float, l
     return _crossing(t, v, i1, level) - _crossing(t, v, i0, level)
 
 
-def _spike_windows(v: np.ndarray, rest: float, level: float) -> list[tuple[int, int]]:
-    """(first sample at or above the level, first sample below it again or len(v)) for each crossing."""
+def _spike_windows(v: np.ndarray, rest: float, level: float, hysteresis_mv: float = 0.0) -> list[tuple[int, int]]:
+    """(first sample at or above the level, first sample below `level - hysteresis_mv` after it, or len(v))
+    for each crossing: with hysteresis, noise riding on the level cannot cut one spike into several."""
     if np.max(np.abs(v - rest)) < MIN_EXCURSION_MV:
         return []
-    above = v >= level
+    above, below = v >= level, v < level - hysteresis_mv
     ups = np.flatnonzero(~above[:-1] & above[1:]) + 1
-    windows = []
+    windows: list[tuple[int, int]] = []
     for up in ups:
-        down = np.flatnonzero(~above[up:])
+        if windows and up < windows[-1][1]:
+            continue  # still inside the previous spike: it has not fallen below the hysteresis band
+        down = np.flatnonzero(below[up:])
         windows.append((int(up), int(up + down[0]) if len(down) else len(v)))
     return windows
 
@@ -120,12 +123,24 @@ def _spikes(t: np.ndarray, v: np.ndarray, slope: np.ndarray | None, windows: lis
     return kept, thresholds, len(windows) - len(kept)
 
 
-def measure(trace: Trace, detection_mv: float = DETECTION_MV) -> Measurements:
-    """Detect the spikes of a trace and measure each one (definitions: `Spike`, `Measurements`)."""
+def measure(
+    trace: Trace,
+    detection_mv: float = DETECTION_MV,
+    *,
+    rest_mv: float | None = None,
+    hysteresis_mv: float = 0.0,
+    slope: np.ndarray | None = None,
+) -> Measurements:
+    """Detect the spikes of a trace and measure each one (definitions: `Spike`, `Measurements`).
+
+    Noisy data (a recording) gives its rest, a hysteresis band below the detection level and the slope
+    the threshold is found on (smoothed); the features are measured on the samples as they are.
+    """
     t = np.asarray(trace.time_ms, dtype=float)
     v = np.asarray(trace.voltage_mv, dtype=float)
-    rest = float(v[0])
-    kept, thresholds, passive = _spikes(t, v, ionic_slope(trace), _spike_windows(v, rest, detection_mv))
+    rest = float(v[0]) if rest_mv is None else float(rest_mv)
+    slope = ionic_slope(trace) if slope is None else slope
+    kept, thresholds, passive = _spikes(t, v, slope, _spike_windows(v, rest, detection_mv, hysteresis_mv))
     incomplete = None
     if kept and kept[-1][1] == len(v):  # cut off by the end: up through the level, never down again
         up, _, _ = kept.pop()

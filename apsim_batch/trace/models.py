@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.models import Config, GaussianWaveform, HodgkinHuxleyWaveform
+from ..config.recorded import RecordedWaveform
 from .analysis import Analysis, membrane_analysis
 from .measure import SPIKE_KEYS
+from .recorded_model import recorded_analysis, recorded_rest_mv, recorded_trace
 from .waveform import Trace, gaussian_trace, hodgkin_huxley_trace
 
 WHOLE_TRACE_KEYS = ("resting_mv", "spike_count", "firing_rate_hz")
@@ -101,7 +103,17 @@ HODGKIN_HUXLEY = Model(
     cost_s=0.4,
 )
 
-MODELS: dict[str, Model] = {model.name: model for model in (GAUSSIAN, HODGKIN_HUXLEY)}
+RECORDED = Model(
+    "recorded",
+    "Recorded trace",
+    RecordedWaveform,
+    recorded_trace,
+    analyze=recorded_analysis,
+    rest_mv=recorded_rest_mv,
+    cost_s=0.3,
+)
+
+MODELS: dict[str, Model] = {model.name: model for model in (GAUSSIAN, HODGKIN_HUXLEY, RECORDED)}
 
 
 def model_of(waveform: Any) -> Model:
