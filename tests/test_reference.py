@@ -37,6 +37,8 @@ HODGKIN_HUXLEY = {
         },
     }
 }
+RECORDED = {"waveform": {"model": "recorded", "file": "cell.csv", "duration_ms": 1.0}}  # the tests write cell.csv
+RECORDING = "time_ms,voltage_mv\n" + "".join(f"{k / 10},-65\n" for k in range(20))
 VARIANTS = {"variants": {"mode": "random", "count": 2, "seed": 1, "fields": {VARIED: {"min": 1, "max": 4, "step": 1}}}}
 # The README says a component has exactly one height, and a varied field a list or a range.
 EXCLUSIVE = {"peak_mv": ("amplitude_mv",), "amplitude_mv": ("peak_mv",), "values": ("min", "max", "step")}
@@ -82,7 +84,7 @@ def concrete(path: str) -> str:
 
 
 def base(row: Row) -> dict[str, Any]:
-    config = copy.deepcopy(HODGKIN_HUXLEY if row.model == "hodgkin_huxley" else GAUSSIAN)
+    config = copy.deepcopy({"hodgkin_huxley": HODGKIN_HUXLEY, "recorded": RECORDED}.get(row.model, GAUSSIAN))
     if row.path.startswith("variants"):
         config.update(copy.deepcopy(VARIANTS))
     return config
@@ -136,6 +138,8 @@ def valid_value(row: Row) -> Any:
         return [-90.0, 50.0]
     if row.type == "true/false":
         return False  # valid for either model (a few plot switches exist only for Hodgkin–Huxley)
+    if row.type.startswith("`"):
+        return re.findall(r"`([^`]+)`", row.type)[0]  # one of the choices, without a default
     raise AssertionError(f"no plain value for {row.path} ({row.type})")
 
 
@@ -200,6 +204,7 @@ def validate_folder(folder: Path) -> tuple[int, str, str]:
 @pytest.mark.slow
 def test_every_row_builds_a_valid_config_at_its_documented_path(tmp_path):
     folder = tmp_path / "configs"
+    write(folder / "cell.csv", RECORDING)
     for i, row in enumerate(ROWS):
         config = assign(base(row), keys(row.path), valid_value(row))
         write(folder / f"row{i:02d}.yaml", json.dumps(config, ensure_ascii=False) + "\n")
@@ -211,6 +216,7 @@ def test_every_row_builds_a_valid_config_at_its_documented_path(tmp_path):
 @pytest.mark.slow
 def test_a_value_past_every_documented_limit_is_refused_there(tmp_path):
     folder = tmp_path / "configs"
+    write(folder / "cell.csv", RECORDING)
     expected = {}
     for row in LIMITED:
         for value, path, words in refusals(row):

@@ -72,6 +72,7 @@ _TITLES = {
     "Config": "apsim-batch config",
     "GaussianWaveform": "a Gaussian waveform (model: gaussian)",
     "HodgkinHuxleyWaveform": "a Hodgkin–Huxley waveform (model: hodgkin_huxley)",
+    "RecordedWaveform": "a recorded trace (model: recorded)",
     "GaussianComponent": "a Gaussian component",
     "Stimulus": "the injected current",
     "CurrentPulse": "a current pulse",

@@ -45,7 +45,6 @@ class RecordedWaveform(StrictModel):
 
     model: Literal["recorded"] = Field(description="Waveform model: 'recorded' (a recording from a file).")
     file: str = Field(
-        min_length=1,
         max_length=1000,
         description="The recording, .csv (time and voltage columns) or .abf, relative to the config file.",
     )
@@ -72,7 +71,9 @@ class RecordedWaveform(StrictModel):
         " the recorded samples around each point).",
     )
     resting_mv: Mv | None = Field(
-        None, description="Resting potential, in mV, for the rest line and amplitudes (default: the window's median)."
+        None,
+        description="Resting potential, in mV, for the rest line and amplitudes (default: the level before the first"
+        " spike).",
     )
     recording_sha256: str | None = Field(
         None,
