@@ -234,7 +234,7 @@ def test_config_chooses_the_model_by_its_tag():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("waveform: {model: hh}", "waveform.model: must be one of 'gaussian', 'hodgkin_huxley' (got 'hh')"),
+        ("waveform: {model: hh}", "waveform.model: must be one of 'gaussian', 'hodgkin_huxley', "),  # every model
         (
             "waveform:\n  model: hodgkin_huxley\n  gna_ms_per_cm2: 100\n",
             "3: waveform.gna_ms_per_cm2: unknown key; did you mean 'g_na_ms_per_cm2'? (allowed: capacitance_uf_per_cm2,"
