@@ -23,8 +23,8 @@ def recording_path(file: str, config_dir: str | os.PathLike[str] | None) -> Path
     return path if path.is_absolute() else Path(config_dir or ".") / path
 
 
-def checked_sha256(path: Path) -> str:
-    """The SHA-256 of a regular recording file of bounded size; ValueError says what is wrong."""
+def check_recording_file(path: Path) -> None:
+    """A regular file of bounded size (a FIFO would block a read, a huge file fill memory); ValueError if not."""
     try:
         info = path.stat()
     except OSError:
@@ -33,6 +33,11 @@ def checked_sha256(path: Path) -> str:
         raise ValueError(f"{path}: not a regular file")
     if info.st_size > MAX_RECORDING_BYTES:
         raise ValueError(f"{path}: {info.st_size:,} bytes, over the {MAX_RECORDING_BYTES:,} a recording may have")
+
+
+def checked_sha256(path: Path) -> str:
+    """The SHA-256 of a recording that passes `check_recording_file`."""
+    check_recording_file(path)
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

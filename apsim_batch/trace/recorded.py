@@ -13,15 +13,14 @@ import io
 import math
 import os
 import re
-import stat
 from pathlib import Path
 
 import numpy as np
 
+from ..config.recorded import check_recording_file
 from ..errors import RecordingError
 from .waveform import Trace
 
-MAX_RECORDING_BYTES = 256 * 1024 * 1024  # about ten million rows of CSV
 MIN_SAMPLES = 8
 # unit -> factor to ms or mV; written as in headers ("time_s", "Vm (mV)") or stated beside the file
 TIME_UNITS = {"s": 1000.0, "ms": 1.0, "us": 1e-3, "µs": 1e-3}
@@ -147,15 +146,10 @@ def _factor(path: Path, name: str, stated: str | None, units: dict[str, float], 
 
 
 def _check_file(path: Path) -> None:
-    """A regular file of bounded size (a FIFO would block the read, a huge file would fill memory)."""
     try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise RecordingError(f"{path}: no such file") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise RecordingError(f"{path}: not a regular file")
-    if info.st_size > MAX_RECORDING_BYTES:
-        raise RecordingError(f"{path}: {info.st_size:,} bytes, over the {MAX_RECORDING_BYTES:,} a recording may have")
+        check_recording_file(path)
+    except ValueError as exc:
+        raise RecordingError(str(exc)) from None
 
 
 def _read_text(path: Path) -> str:
