@@ -234,7 +234,10 @@ def test_config_chooses_the_model_by_its_tag():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("waveform: {model: hh}", "waveform.model: must be one of 'gaussian', 'hodgkin_huxley' (got 'hh')"),
+        (
+            "waveform: {model: hh}",
+            "waveform.model: must be one of 'gaussian', 'hodgkin_huxley', 'voltage_clamp', 'axon' (got 'hh')",
+        ),
         (
             "waveform:\n  model: hodgkin_huxley\n  gna_ms_per_cm2: 100\n",
             "3: waveform.gna_ms_per_cm2: unknown key; did you mean 'g_na_ms_per_cm2'? (allowed: capacitance_uf_per_cm2,"
@@ -248,7 +251,7 @@ def test_config_chooses_the_model_by_its_tag():
         ("waveform: {sampels: 3}", "waveform.sampels: unknown key; did you mean 'samples'?"),
         (
             "plot: {panels: [gates]}",
-            "plot.panels: only the Hodgkin–Huxley model has gates, conductances and currents",
+            "plot.panels[0]: gates is drawn only for model hodgkin_huxley; the gaussian model has none",
         ),
         ("waveform: {model: hodgkin_huxley, temperature_c: 60}", "waveform.temperature_c: must be at most 45 (got 60)"),
     ],
