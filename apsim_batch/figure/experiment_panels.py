@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 # One Okabe–Ito hue per recording site, nearest first (the sodium and potassium hues come last).
 SITE_HUES = (BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION)
+MA_PER_UA = 1e-3  # the clamp's currents reach thousands of µA/cm²: mA/cm² keeps the tick labels short
 PANEL_HEIGHTS = {"clamp_command": 0.45, "clamp_currents": 0.9, "clamp_total": 0.6, "axon_sites": 1.0}
 
 
@@ -33,10 +34,12 @@ def _steps(config: Config) -> list[tuple[int, float]]:
     return list(enumerate(config.waveform.step_potentials_mv))
 
 
-def _family(trace: Trace, quantity: str, config: Config, name: str, label: str, color: str) -> list[Curve]:
+def _family(
+    trace: Trace, quantity: str, config: Config, name: str, label: str, color: str, scale: float = 1.0
+) -> list[Curve]:
     """One curve per step of the family (all in the quantity's hue: the family reads as one shape)."""
     columns = [(clamp_column(quantity, k, v), v) for k, v in _steps(config)]
-    return [Curve(column, f"{name} {v:g} mV", label, color, False, trace.extra[column]) for column, v in columns]
+    return [Curve(c, f"{name} {v:g} mV", label, color, False, trace.extra[c] * scale) for c, v in columns]
 
 
 def clamp_command(config: Config, trace: Trace) -> PanelSpec:
@@ -51,21 +54,21 @@ def clamp_command(config: Config, trace: Trace) -> PanelSpec:
 def clamp_currents(config: Config, trace: Trace) -> PanelSpec:
     """I_Na and I_K of every step, in their ions' hues: the fast inward and the slow outward family."""
     curves = (
-        *_family(trace, "i_na_ua_per_cm2", config, "I_Na", "I$_{Na}$", SODIUM),
-        *_family(trace, "i_k_ua_per_cm2", config, "I_K", "I$_{K}$", POTASSIUM),
+        *_family(trace, "i_na_ua_per_cm2", config, "I_Na", "I$_{Na}$", SODIUM, MA_PER_UA),
+        *_family(trace, "i_k_ua_per_cm2", config, "I_K", "I$_{K}$", POTASSIUM, MA_PER_UA),
     )
     return PanelSpec(
-        "clamp_currents", curves, "I (µA/cm²)", "µA/cm²", _limits([c.values for c in curves]),
-        height=PANEL_HEIGHTS["clamp_currents"], end_labels=False, readout_decimals=0,
+        "clamp_currents", curves, "I (mA/cm²)", "mA/cm²", _limits([c.values for c in curves]),
+        height=PANEL_HEIGHTS["clamp_currents"], end_labels=False, readout_decimals=2,
     )  # fmt: skip
 
 
 def clamp_total(config: Config, trace: Trace) -> PanelSpec:
     """The total ionic current of every step: what the clamp amplifier records."""
-    curves = tuple(_family(trace, "i_total_ua_per_cm2", config, "I_total", "I$_{ion}$", BLACK))
+    curves = tuple(_family(trace, "i_total_ua_per_cm2", config, "I_total", "I$_{ion}$", BLACK, MA_PER_UA))
     return PanelSpec(
-        "clamp_total", curves, "I$_{ion}$ (µA/cm²)", "µA/cm²", _limits([c.values for c in curves]),
-        height=PANEL_HEIGHTS["clamp_total"], end_labels=False, readout_decimals=0,
+        "clamp_total", curves, "total (mA/cm²)", "mA/cm²", _limits([c.values for c in curves]),
+        height=PANEL_HEIGHTS["clamp_total"], end_labels=False, readout_decimals=2,
     )  # fmt: skip
 
 
@@ -104,7 +107,8 @@ def _at(parts: Parts, ax: Any, curve: Curve, index: int, height: float) -> tuple
 
 
 def family_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list[Request]]:
-    """Each family named once beside its largest excursion (the command panel: its lowest and highest step)."""
+    """Each family named once beside its largest excursion (the command panel: its lowest and highest step),
+    revealed when the trace reaches that point."""
     occupancy, height = _occupancy(parts, ax, spec)
     groups: dict[str, list[Curve]] = {}
     for curve in spec.curves:
@@ -120,7 +124,7 @@ def family_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, li
             index = len(away) - 1 - int(np.argmax(away[::-1]))  # its last sample there: a step's right end
             col, row = _at(parts, ax, curve, index, height)
             text = f"{curve.values[index]:+.0f} mV" if spec.name == "clamp_command" else label
-            requests.append(Request((text,), col, col, row, -1, curve.color, point=(col, row)))
+            requests.append(Request((text,), col, col, row, index, curve.color, point=(col, row)))
     return occupancy, requests
 
 

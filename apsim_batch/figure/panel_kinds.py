@@ -94,9 +94,9 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("currents", HH_CURRENTS, currents, axis=_decade_axis, labels=current_captions, static_labels=True),
         PanelKind("stimulus", ("i_stim_ua_per_cm2",), stimulus, axis=_stimulus_axis, labels=stimulus_labels),
         # one column per step or per site: the model's config names them (only the clamp and the axon offer these)
-        PanelKind("clamp_command", (), clamp_command, labels=family_labels, static_labels=True),
-        PanelKind("clamp_currents", (), clamp_currents, labels=family_labels, static_labels=True),
-        PanelKind("clamp_total", (), clamp_total, labels=family_labels, static_labels=True),
+        PanelKind("clamp_command", (), clamp_command, labels=family_labels),
+        PanelKind("clamp_currents", (), clamp_currents, labels=family_labels),
+        PanelKind("clamp_total", (), clamp_total, labels=family_labels),
         PanelKind("axon_sites", (), axon_sites, labels=site_labels),
     )
 }
