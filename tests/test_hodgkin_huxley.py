@@ -248,7 +248,7 @@ def test_config_chooses_the_model_by_its_tag():
         ("waveform: {sampels: 3}", "waveform.sampels: unknown key; did you mean 'samples'?"),
         (
             "plot: {panels: [gates]}",
-            "plot.panels: only the Hodgkin–Huxley model has gates, conductances and currents",
+            "plot.panels[0]: gates is drawn only for model hodgkin_huxley; the gaussian model has none",
         ),
         ("waveform: {model: hodgkin_huxley, temperature_c: 60}", "waveform.temperature_c: must be at most 45 (got 60)"),
     ],

@@ -26,7 +26,7 @@ SCHEMA = json.loads((ROOT / "apsim-batch.schema.json").read_text(encoding="utf-8
 VARIED = "animation.samples_per_frame"  # the field a variant set varies in the configs built here
 
 # Complete, valid configs a row's value is set into: the Gaussian model, the Hodgkin–Huxley model
-# (rows under "`waveform` with `model: hodgkin_huxley`"), and a variant set (rows under `variants`).
+# (rows under "`waveform` with `model: hodgkin_huxley`"), the experiments, and a variant set (rows under `variants`).
 GAUSSIAN = {"waveform": {"components": [{"label": "spike", "center_ms": 2.5, "width_ms": 0.1, "amplitude_mv": 110}]}}
 HODGKIN_HUXLEY = {
     "waveform": {
@@ -39,9 +39,28 @@ HODGKIN_HUXLEY = {
 }
 RECORDED = {"waveform": {"model": "recorded", "file": "cell.csv", "duration_ms": 1.0}}  # the tests write cell.csv
 RECORDING = "time_ms,voltage_mv\n" + "".join(f"{k / 10},-65\n" for k in range(20))
+# the experiments: a 10 µm axon, so that its myelinated form holds many nodes
+EXPERIMENTS = {
+    "voltage_clamp": {
+        "waveform": {"model": "voltage_clamp", "step_range": {"start_mv": -90, "stop_mv": 60, "step_mv": 10}}
+    },
+    "axon": {
+        "waveform": {
+            "model": "axon",
+            "diameter_um": 10,
+            "space_step_um": 10,
+            "stimulus": {"pulses": [{"onset_ms": 0.1, "duration_ms": 0.2, "amplitude_na": 500}]},
+        }
+    },
+}
 VARIANTS = {"variants": {"mode": "random", "count": 2, "seed": 1, "fields": {VARIED: {"min": 1, "max": 4, "step": 1}}}}
-# The README says a component has exactly one height, and a varied field a list or a range.
-EXCLUSIVE = {"peak_mv": ("amplitude_mv",), "amplitude_mv": ("peak_mv",), "values": ("min", "max", "step")}
+# The README says a component has exactly one height, a varied field a list or a range, a clamp one family.
+EXCLUSIVE = {
+    "peak_mv": ("amplitude_mv",),
+    "amplitude_mv": ("peak_mv",),
+    "values": ("min", "max", "step"),
+    "steps_mv": ("step_range",),  # a clamp's steps are a list or a range
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +103,10 @@ def concrete(path: str) -> str:
 
 
 def base(row: Row) -> dict[str, Any]:
-    config = copy.deepcopy({"hodgkin_huxley": HODGKIN_HUXLEY, "recorded": RECORDED}.get(row.model, GAUSSIAN))
+    bases = {"hodgkin_huxley": HODGKIN_HUXLEY, "recorded": RECORDED, **EXPERIMENTS}
+    config = copy.deepcopy(bases.get(row.model, GAUSSIAN))
+    if row.path.startswith("waveform.myelin."):  # short, one compartment per internode: even 1 µm ones stay few
+        config["waveform"].update(myelin={"internode_segments": 1}, length_mm=5, recording_sites_mm=[2])
     if row.path.startswith("variants"):
         config.update(copy.deepcopy(VARIANTS))
     return config

@@ -92,7 +92,7 @@ def test_a_component_by_label(path) -> None:
     """The first labelled item of the waveform (a Gaussian component or a stimulus pulse), addressed by label."""
     config = load_config(path).config
     data = plain(config)
-    items = data["waveform"].get("components") or data["waveform"]["stimulus"]["pulses"]
+    items = data["waveform"].get("components") or (data["waveform"].get("stimulus") or {}).get("pulses")
     label = items[0].get("label") if items else None
     if not label:
         pytest.skip("no labelled item")

@@ -107,7 +107,7 @@ def test_registries_agree_with_the_config_vocabulary():
         assert set(model.panels) <= set(PANELS) and set(model.default_panels) <= set(model.panels)
 
 
-@pytest.mark.parametrize("name", ["classic", "hh_classic"])
+@pytest.mark.parametrize("name", ["classic", "hh_classic", "voltage_clamp", "axon_squid"])
 def test_each_model_offers_what_its_analysis_measures(name):
     from apsim_batch.config.load import load_config
     from apsim_batch.trace.models import analyze, model_of

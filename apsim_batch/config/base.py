@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
+MAX_SAMPLES = 200_000  # evenly spaced samples of one trace
+
 Mv = Annotated[StrictFloat, Field(ge=-1000, le=1000)]
 
 

@@ -8,7 +8,7 @@ from pydantic import create_model
 from pydantic.fields import FieldInfo
 
 from .base import StrictModel
-from .models import HodgkinHuxleyWaveform
+from .hodgkin_huxley import HodgkinHuxleyWaveform
 
 # The membrane of one patch as the hodgkin_huxley waveform declares it; the axon and the clamp take
 # the same names, defaults, ranges and descriptions from there rather than from a copy.

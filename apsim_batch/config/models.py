@@ -22,14 +22,16 @@ from pydantic import (
 
 from ..errors import FieldError
 from ..names import check_output_name
-from .base import Mv, StrictModel
+from .axon import AxonExperiment
+from .base import MAX_SAMPLES, Mv, StrictModel
+from .clamp import VoltageClampExperiment
+from .hodgkin_huxley import CurrentPulse, HodgkinHuxleyWaveform, Stimulus, SustainedStep
 from .plot import PlotConfig
 from .recorded import RecordedWaveform
 
 # The rule check_output_name applies, as a JSON Schema pattern for editors (checked in the tests).
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 
-MAX_SAMPLES = 200_000
 MAX_FRAMES = 20_000
 MAX_TICKS = 200
 MAX_VARIANTS = 10_000  # per variant set; a grid is refused before it is expanded
@@ -40,6 +42,7 @@ MIN_STEP = 1e-9
 MAX_VARIANT_FIELDS = 20
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
+__all__ = ["CurrentPulse", "HodgkinHuxleyWaveform", "MAX_SAMPLES", "Stimulus", "SustainedStep"]  # their old home
 
 
 class GaussianComponent(StrictModel):
@@ -103,58 +106,6 @@ class GaussianWaveform(StrictModel):
     )
 
 
-UaPerCm2 = Annotated[StrictFloat, Field(ge=-10_000, le=10_000)]
-
-
-class CurrentPulse(StrictModel):
-    """A rectangular current pulse injected into the membrane (positive depolarizes)."""
-
-    onset_ms: StrictFloat = Field(ge=0, le=1e5, description="Time the pulse switches on, in ms.")
-    duration_ms: StrictFloat = Field(gt=0, le=1e5, description="How long the pulse lasts, in ms.")
-    amplitude_ua_per_cm2: UaPerCm2 = Field(description="Injected current density, in µA/cm² (positive depolarizes).")
-
-
-class SustainedStep(StrictModel):
-    """A current step that switches on and stays on to the end of the trace."""
-
-    onset_ms: StrictFloat = Field(0, ge=0, le=1e5, description="Time the step switches on, in ms.")
-    amplitude_ua_per_cm2: UaPerCm2 = Field(description="Injected current density, in µA/cm² (positive depolarizes).")
-
-
-def _one_pulse() -> tuple[CurrentPulse, ...]:
-    return (CurrentPulse(onset_ms=1, duration_ms=1, amplitude_ua_per_cm2=10),)
-
-
-class Stimulus(StrictModel):
-    """The injected current: any number of pulses plus an optional sustained step (they add up)."""
-
-    pulses: tuple[CurrentPulse, ...] = Field(
-        default_factory=_one_pulse, max_length=100, description="Current pulses, in any order; they may overlap."
-    )
-    step: SustainedStep | None = Field(None, description="A sustained current step, or none.")
-
-
-class HodgkinHuxleyWaveform(StrictModel):
-    """The Hodgkin–Huxley (1952) squid-axon model in the modern convention (rest near -65 mV)."""
-
-    model: Literal["hodgkin_huxley"] = Field(description="Waveform model: 'hodgkin_huxley' (simulated membrane).")
-    duration_ms: StrictFloat = Field(20, gt=0, le=10_000, description="Length of the trace, in ms.")
-    samples: StrictInt = Field(
-        1000, ge=2, le=MAX_SAMPLES, description="Number of evenly spaced samples, ends included."
-    )
-    capacitance_uf_per_cm2: StrictFloat = Field(1, gt=0, le=100, description="Membrane capacitance, in µF/cm².")
-    g_na_ms_per_cm2: StrictFloat = Field(120, ge=0, le=10_000, description="Maximal sodium conductance, in mS/cm².")
-    g_k_ms_per_cm2: StrictFloat = Field(36, ge=0, le=10_000, description="Maximal potassium conductance, in mS/cm².")
-    g_leak_ms_per_cm2: StrictFloat = Field(0.3, gt=0, le=10_000, description="Leak conductance, in mS/cm².")
-    e_na_mv: Mv = Field(50, description="Sodium reversal potential, in mV.")
-    e_k_mv: Mv = Field(-77, description="Potassium reversal potential, in mV.")
-    e_leak_mv: Mv = Field(-54.387, description="Leak reversal potential, in mV.")
-    temperature_c: StrictFloat = Field(
-        6.3, ge=-5, le=45, description="Temperature, in °C; every rate is scaled by 3^((T - 6.3) / 10)."
-    )
-    stimulus: Stimulus = Field(default_factory=Stimulus, description="The injected current.")
-
-
 def _gaussian_by_default(value: Any) -> Any:
     """A waveform mapping without `model` keeps meaning the original Gaussian waveform."""
     if isinstance(value, Mapping) and "model" not in value:
@@ -163,7 +114,14 @@ def _gaussian_by_default(value: Any) -> Any:
 
 
 # Every waveform model's config, tagged by its `model:` (a new model: its class here, its entry in trace/models.py).
-WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, RecordedWaveform)
+WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, VoltageClampExperiment, AxonExperiment, RecordedWaveform)
+# The panels each model has data for (`plot.panels` may list only these, or a panel no model lists, which
+# draws from the voltage alone); trace/models.py's entries use them.
+MODEL_PANELS: dict[str, tuple[str, ...]] = {
+    "hodgkin_huxley": ("gates", "conductances", "currents"),
+    "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total"),
+    "axon": ("axon_sites",),
+}
 Waveform = Annotated[Union[WAVEFORM_MODELS], Field(discriminator="model")]  # noqa: UP007 (a union built from the tuple)
 
 
@@ -337,10 +295,18 @@ class Config(StrictModel):
     @model_validator(mode="after")
     def _bounded_work(self) -> Config:
         """Cap what one file can ask for (the frame cap applies at render time, to animations only)."""
+        model = self.waveform.model
+        offered = MODEL_PANELS.get(model, ())
+        for i, name in enumerate(self.plot.panels):
+            owners = " or ".join(m for m, names in MODEL_PANELS.items() if name in names)
+            if owners and name not in offered:  # a panel no model lists draws only the voltage: any model's
+                has = (
+                    f"the {model} model's panels are {', '.join(offered)}" if offered else f"the {model} model has none"
+                )
+                raise FieldError(("plot", "panels", i), f"{name} is drawn only for model {owners}; {has}")
         if self.waveform.model != "hodgkin_huxley":
             plot = self.plot
             for wanted, field, what in (
-                (plot.panels, "panels", "gates, conductances and currents"),
                 (plot.stimulus_panel, "stimulus_panel", "a stimulus strip"),
                 (plot.reversal_lines, "reversal_lines", "E_Na and E_K lines"),
             ):

@@ -21,7 +21,7 @@ def _text_only(schema: dict) -> None:
 
 # The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
-PANEL_NAMES = ("gates", "conductances", "currents")
+PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
 
 
 class PlotConfig(StrictModel):
@@ -71,8 +71,10 @@ class PlotConfig(StrictModel):
         (),
         max_length=3,
         description="Panels"
-        " under the voltage (Hodgkin–Huxley only), top to bottom: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
-        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L).",
+        " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
+        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L). Voltage clamp: 'clamp_command' (every"
+        " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total ionic current of every"
+        " step). Axon: 'axon_sites' (V at each recording electrode).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,

@@ -26,6 +26,7 @@ from ..config.models import Config
 from ..errors import RenderError
 from ..trace.models import model_of
 from ..trace.waveform import Trace
+from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
 from .panels import PanelSpec, conductance_panel, currents, gates, stimulus
@@ -92,6 +93,11 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("conductances", HH_GATES, conductance_panel),
         PanelKind("currents", HH_CURRENTS, currents, axis=_decade_axis, labels=current_captions, static_labels=True),
         PanelKind("stimulus", ("i_stim_ua_per_cm2",), stimulus, axis=_stimulus_axis, labels=stimulus_labels),
+        # one column per step or per site: the model's config names them (only the clamp and the axon offer these)
+        PanelKind("clamp_command", (), clamp_command, labels=family_labels),
+        PanelKind("clamp_currents", (), clamp_currents, labels=family_labels),
+        PanelKind("clamp_total", (), clamp_total, labels=family_labels),
+        PanelKind("axon_sites", (), axon_sites, labels=site_labels),
     )
 }
 

@@ -53,7 +53,7 @@ def phase_cues(
             starts[-1] = (starts[-1][0], f"{starts[-1][1]}; then {text[0].lower()}{text[1:]}")
         else:
             starts.append((start_s, text))
-    ends = [s for s, _ in starts[1:]] + [total_s]
+    ends = [s for s, _ in starts[1:]] + [total_s] * bool(starts)  # an experiment has no phases: no cues
     return [Cue(start, end, text) for (start, text), end in zip(starts, ends, strict=True) if end > start]
 
 

@@ -22,9 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config.models import Config, GaussianWaveform, HodgkinHuxleyWaveform
+from ..config.axon import AxonExperiment
+from ..config.clamp import VoltageClampExperiment
+from ..config.models import MODEL_PANELS, Config, GaussianWaveform, HodgkinHuxleyWaveform
 from ..config.recorded import RecordedWaveform
 from .analysis import Analysis, membrane_analysis
+from .experiments import AXON_KEYS, CLAMP_KEYS, axon_analysis, axon_trace, clamp_analysis, clamp_trace
 from .measure import SPIKE_KEYS
 from .recorded_model import recorded_analysis, recorded_rest_mv, recorded_trace
 from .waveform import Trace, gaussian_trace, hodgkin_huxley_trace
@@ -113,7 +116,36 @@ RECORDED = Model(
     cost_s=0.3,
 )
 
-MODELS: dict[str, Model] = {model.name: model for model in (GAUSSIAN, HODGKIN_HUXLEY, RECORDED)}
+VOLTAGE_CLAMP = Model(
+    "voltage_clamp",
+    "Voltage clamp",
+    VoltageClampExperiment,
+    clamp_trace,
+    analyze=clamp_analysis,
+    panels=MODEL_PANELS["voltage_clamp"],
+    default_panels=("clamp_command", "clamp_currents"),
+    measurements=CLAMP_KEYS,
+    threshold=False,  # the clamp holds the voltage: nothing fires
+    projector_type=True,
+    rest_mv=lambda waveform, trace: waveform.holding_mv,
+    cost_s=0.3,
+)
+AXON = Model(
+    "axon",
+    "Propagation along an axon",
+    AxonExperiment,
+    axon_trace,
+    analyze=axon_analysis,
+    panels=MODEL_PANELS["axon"],
+    default_panels=("axon_sites",),
+    measurements=AXON_KEYS,
+    threshold=False,  # the impulse is measured by its arrival at each electrode, not a threshold
+    projector_type=True,
+    stimulated=True,
+    cost_s=2.0,
+)
+
+MODELS: dict[str, Model] = {model.name: model for model in (GAUSSIAN, HODGKIN_HUXLEY, VOLTAGE_CLAMP, AXON, RECORDED)}
 
 
 def model_of(waveform: Any) -> Model:
