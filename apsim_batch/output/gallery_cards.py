@@ -200,9 +200,13 @@ def describe(manifest: Mapping[str, Any], teacher: bool) -> str:
     name = str(waveform.get("model", "gaussian"))
     model = MODELS.get(name)
     title = model.title if model is not None else name
-    parts = [f"{title}: membrane voltage over {number(waveform.get('duration_ms', '?'))} ms"]
-    parts.append(_stimulus(waveform) if model is not None and model.stimulated else _components(waveform))
-    spikes = spike_count(manifest)
+    duration = waveform.get("duration_ms")  # an experiment's duration follows from its protocol: not stored
+    parts = [f"{title}: membrane voltage" + (f" over {number(duration)} ms" if duration is not None else "")]
+    if model is not None and model.stimulated:
+        parts.append(_stimulus(waveform))
+    elif "components" in waveform:  # a drawn shape: say what it is built from
+        parts.append(_components(waveform))
+    spikes = spike_count(manifest) if model is None or "spike_count" in model.measurements else None
     if spikes is not None:
         parts.append(f"{spikes} action potential{'s' * (spikes != 1)}")
     sentence = "; ".join(p for p in parts if p) + "."
@@ -221,7 +225,7 @@ def _stimulus(waveform: Mapping[str, Any]) -> str:
     for pulse in stimulus.get("pulses") or []:
         if isinstance(pulse, Mapping):
             found.append(
-                f"a pulse of {number(pulse.get('amplitude_ua_per_cm2'))} µA/cm² at {number(pulse.get('onset_ms'))} ms"
+                f"a pulse of {_amplitude(pulse)} at {number(pulse.get('onset_ms'))} ms"
                 + (f" for {number(pulse['duration_ms'])} ms" if pulse.get("duration_ms") is not None else "")
             )
     step = stimulus.get("step")
@@ -229,6 +233,13 @@ def _stimulus(waveform: Mapping[str, Any]) -> str:
         amplitude, onset = number(step.get("amplitude_ua_per_cm2")), number(step.get("onset_ms"))
         found.append(f"a sustained step of {amplitude} µA/cm² from {onset} ms")
     return "stimulus: " + ", ".join(found) if found else "no stimulus"
+
+
+def _amplitude(pulse: Mapping[str, Any]) -> str:
+    """A pulse's size in its own unit: a density for a patch of membrane, a current for an axon's electrode."""
+    if pulse.get("amplitude_na") is not None:
+        return f"{number(pulse['amplitude_na'])} nA"
+    return f"{number(pulse.get('amplitude_ua_per_cm2'))} µA/cm²"
 
 
 def _components(waveform: Mapping[str, Any]) -> str:
