@@ -25,7 +25,7 @@ from .conftest import ROOT
 
 README = ROOT / "README.md"
 QUICK_START = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/apsim-batch run configs/"
-TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest -n auto'
 FAST_COMMAND = '.venv/bin/python -m pytest -m "not slow" -n auto'
 DASK_ADDRESS, DASK_SHARED = "tcp://10.0.0.5:8786", "/shared/outputs"
 DASK_INSTALL = '.venv/bin/pip install -e ".[dask]"'
