@@ -222,14 +222,13 @@ def validate(paths: PathsArg = None, set_: SetOption = None) -> None:
     Example: apsim-batch validate configs/spike.yaml
     """
     from ..batch.plan import validate_paths
-    from .report import format_outcome
+    from .report import print_outcome
 
     overrides = _overrides(set_)
     with user_errors():
         result = validate_paths(paths or [Path("configs")], overrides)
     for outcome in result.outcomes:
-        for line in format_outcome(outcome, Path(".")):
-            term.echo(line, err=outcome.status == "failed")
+        print_outcome(Path("."))(outcome)
     failed = len(result.failures)
     typer.echo(f"{len(result.outcomes) - failed} valid, {failed} invalid")
     raise typer.Exit(1 if failed else 0)
@@ -319,11 +318,9 @@ def watch(
 
     chosen = parse_formats(format)
 
-    from .report import format_outcome
+    from .report import print_outcome
 
-    def report(outcome: Any) -> None:
-        for line in format_outcome(outcome, out):
-            term.echo(line, err=outcome.status == "failed")
+    report = print_outcome(out)
 
     try:
         with user_errors(interrupts=False):

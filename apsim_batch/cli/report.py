@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,6 +41,17 @@ def format_outcome(outcome: Outcome, out_dir: Path) -> list[str]:
     formats = ", ".join(Path(f).suffix.lstrip(".") for f in outcome.files)
     lines = [f"✓ {outcome.name}: rendered in {outcome.seconds:.1f} s → {out_dir / outcome.name}/ ({formats})"]
     return lines + [f"  note: {note}" for note in outcome.notes]
+
+
+def print_outcome(out_dir: Path) -> Callable[[Outcome], None]:
+    """What `watch` and `serve` call after each render: its lines, a failure's on stderr."""
+    from . import term
+
+    def report(outcome: Outcome) -> None:
+        for line in format_outcome(outcome, out_dir):
+            term.echo(line, err=outcome.status == "failed")
+
+    return report
 
 
 def error_lines(error: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -38,13 +38,11 @@ def serve(
     from ..batch.serve import serve as serve_loop
     from .guard import user_errors  # the one place errors become messages and exit codes
     from .parsing import parse_formats  # the same --format parsing as run and watch
-    from .report import format_outcome
+    from .report import print_outcome
 
     chosen = parse_formats(format)
 
-    def report(outcome: Any) -> None:
-        for line in format_outcome(outcome, out):
-            term.echo(line, err=outcome.status == "failed")
+    report = print_outcome(out)
 
     try:
         with user_errors(interrupts=False):
