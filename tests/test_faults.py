@@ -255,6 +255,28 @@ def test_run_json_prints_json_when_the_run_cannot_happen(tmp_path):
             assert done.stderr == f"Error: {expected}\n"
 
 
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("--bogus",), "No such option: --bogus (Possible options: --jobs, --out, --verbose)"),
+        (("--jobs", "many"), "Invalid value for '--jobs' / '-j':"),
+        (("--out",), "Option '--out' requires an argument."),
+    ],
+)
+def test_run_json_reports_a_usage_mistake_on_stdout_too(tmp_path, args, error):
+    """A pipeline reading `run --json` gets its summary even when click refuses an option; stderr keeps click's lines."""
+    import json
+
+    write(tmp_path / "configs" / "a.yaml", TINY)
+    done = run_entry_point("run", "configs", "-o", "elsewhere", "--json", *args, cwd=tmp_path)
+    summary = json.loads(done.stdout)
+    assert (summary["ok"], summary["renders"], summary["exit_code"], done.returncode) == (False, [], 2, 2)
+    assert summary["error"].startswith(error)
+    assert summary["out_dir"] == "elsewhere"
+    assert done.stderr.splitlines()[-1] == f"Error: {summary['error']}"
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_run_json_on_success_says_no_error(tmp_path):
     import json
 

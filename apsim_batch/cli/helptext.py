@@ -8,9 +8,11 @@ but read literally: a `[dask]` in a help text is text, not markup.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError  # typer 0.29 carries its own click
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 # `variants` writes nothing: its --student only previews the sets as `run --student` would treat them.
@@ -78,6 +80,33 @@ class PlainHelpCommand(TyperCommand):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return [plain(param) for param in super().get_params(ctx)]
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        given = list(args)  # the parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as error:
+            # A pipeline that asked for --json reads stdout: it gets the summary there even for a usage
+            # mistake; click still prints its plain "Error: ..." line on stderr and exits with 2.
+            if "--json" in given and any(param.name == "json_summary" for param in self.params):
+                print_json_usage_error(given, error)
+            raise
+
+
+def print_json_usage_error(args: list[str], error: UsageError) -> None:
+    """`run --json` with an option click refused: the run's error summary on stdout, exit code 2."""
+    import json
+
+    from .report import format_json_error
+
+    out = "outputs"
+    for index, arg in enumerate(args):  # the folder it would have written to, when it can be read
+        if arg in ("--out", "-o") and index + 1 < len(args):
+            out = args[index + 1]
+        elif arg.startswith("--out="):
+            out = arg.removeprefix("--out=")
+    summary = format_json_error(Path(out), error.format_message(), error.exit_code)
+    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
 
 
 class PlainHelpGroup(TyperGroup):
