@@ -44,15 +44,14 @@ class Job:
 
         Started last, a long render would leave the other workers idle while it finishes alone.
         """
-        from ..trace.models import model_of  # numpy: not for `validate` and `--help`, which never ask
+        from ..output.formats import written_formats  # numpy: not for `validate` and `--help`, which never ask
+        from ..trace.models import model_of
 
         config = self.loaded.config
-        formats = selected_formats(config, self.formats)
         pixels = config.plot.width_px * config.plot.height_px / (640 * 480)
         frames = config.frame_count + config.animation.hold_last_frame_s * config.animation.fps
-        cost = model_of(config.waveform).cost_s
-        cost += ("gif" in formats) * 0.0005 * frames * pixels
-        return cost + ("mp4" in formats) * 0.002 * frames * pixels
+        per_frame_s = sum(fmt.frame_cost_s for fmt in written_formats(selected_formats(config, self.formats)))
+        return model_of(config.waveform).cost_s + per_frame_s * frames * pixels
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ test checks the two agree. An entry's fields:
   `mime`: its media type; `file_name(render name)`: its file in the render's folder;
 - `animated`: it needs the frame schedule (GIF, MP4); `companion_of`: it is written beside another
   format, never chosen on its own (the MP4's captions); `handout`: it may go to students (never the
-  CSV: the trace gives the answers away).
+  CSV: the trace gives the answers away); `frame_cost_s`: about how long it takes to encode one
+  640x480 frame on one core (the batch starts the longest renders first).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class OutputFormat:
     animated: bool = False
     companion_of: str | None = None
     handout: bool = True
+    frame_cost_s: float = 0.0
 
 
 FORMATS: dict[str, OutputFormat] = {  # in write order: the cheap files first, captions after their MP4
@@ -109,8 +111,8 @@ FORMATS: dict[str, OutputFormat] = {  # in write order: the cheap files first, c
     for fmt in (
         OutputFormat("csv", "CSV", "text/csv", lambda name: "trace.csv", _write_csv, handout=False),
         OutputFormat("png", "PNG", "image/png", _named("png"), _write_png),
-        OutputFormat("gif", "GIF", "image/gif", _named("gif"), _write_gif, animated=True),
-        OutputFormat("mp4", "MP4", "video/mp4", _named("mp4"), _write_mp4, animated=True),
+        OutputFormat("gif", "GIF", "image/gif", _named("gif"), _write_gif, animated=True, frame_cost_s=0.0005),
+        OutputFormat("mp4", "MP4", "video/mp4", _named("mp4"), _write_mp4, animated=True, frame_cost_s=0.002),
         OutputFormat("vtt", "captions (VTT)", "text/vtt", _named("vtt"), _write_vtt, companion_of="mp4", handout=False),
     )
 }
