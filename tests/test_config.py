@@ -7,6 +7,7 @@ import pytest
 from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.errors import ConfigError
+from apsim_batch.trace.waveform import component_amplitudes
 
 from .conftest import ASSETS, CONFIGS, write
 
@@ -22,10 +23,8 @@ def test_defaults_are_the_original_figure():
     assert config.title == "Action Potential"
     wf = config.waveform
     assert (wf.resting_mv, wf.duration_ms, wf.samples, wf.smoothing) == (-70, 10, 500, "cubic")
-    assert [(c.center_ms, c.width_ms, c.amplitude_from(-70)) for c in wf.components] == [
-        (2.5, 0.1, 110),
-        (3.5, 0.2, -20),
-    ]
+    assert [(c.center_ms, c.width_ms) for c in wf.components] == [(2.5, 0.1), (3.5, 0.2)]
+    assert component_amplitudes(wf) == (110, -20)  # peak_mv -90 from rest -70: the original's numbers
     assert (config.plot.width_px, config.plot.height_px) == (640, 480)
     # the axes fit the trace by default; for the original trace that is the original -100..70 mV
     assert config.plot.voltage_range_mv is None and config.plot.time_tick_ms is None
