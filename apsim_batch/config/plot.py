@@ -24,6 +24,12 @@ def _text_only(schema: dict) -> None:
 PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
 
 
+# The axes `plot.panel_limits` may fix: every panel, the stimulus strip among them (the voltage axis is
+# `voltage_range_mv`).
+LIMITED_PANELS = (*PANEL_NAMES, "stimulus")
+GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$"
+
+
 class PlotConfig(StrictModel):
     """The figure: size, axes, labels, reference lines, panels and annotations."""
 
@@ -37,6 +43,21 @@ class PlotConfig(StrictModel):
         None,
         description="Lower and upper limit of the voltage axis, in mV (default: fitted to the trace; -100 to 70"
         " for the original curve). A trace that leaves a range you set is flagged on the figure and in the notes.",
+    )
+    panel_limits: dict[Literal[LIMITED_PANELS], tuple[StrictFloat, StrictFloat]] = Field(
+        {},
+        description="Lower and upper limit of a panel's y axis, by panel name ('stimulus' for the stimulus strip),"
+        " in the panel's unit, e.g. {conductances: [0, 40]} (default: fitted to the curves). An axis_group fills"
+        " these in.",
+    )
+    axis_group: str | None = Field(
+        None,
+        pattern=GROUP_PATTERN,
+        description="Figures meant to be compared: every config in the same folder with the same axis_group gets"
+        " the same voltage range and panel limits, the union of each one's fitted limits (written into"
+        " voltage_range_mv and panel_limits before rendering, so the manifest records them). Rendering one file"
+        " of a group still reads its folder's other members.",
+        json_schema_extra=_text_only,
     )
     time_tick_ms: StrictFloat | None = Field(
         None,
@@ -151,6 +172,18 @@ class PlotConfig(StrictModel):
     @field_validator("voltage_range_mv")
     @classmethod
     def _increasing(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and value[0] >= value[1]:
-            raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
+        if value is not None:
+            _check_increasing(value)
         return value
+
+    @field_validator("panel_limits")
+    @classmethod
+    def _each_increasing(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for limits in value.values():
+            _check_increasing(limits)
+        return value
+
+
+def _check_increasing(limits: tuple[float, float]) -> None:
+    if limits[0] >= limits[1]:
+        raise ValueError(f"the lower limit must be below the upper one (got {list(limits)})")

@@ -17,7 +17,7 @@ no plotting library); a test checks every one of them has an entry here. An entr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -117,8 +117,14 @@ def panel_names(config: Config, trace: Trace) -> list[str]:
 
 
 def panel_specs(config: Config, trace: Trace) -> list[PanelSpec]:
-    """What each panel of this figure shows, top to bottom (the stimulus strip last, next to the time axis)."""
-    return [panel_kind(name).build(config, trace) for name in panel_names(config, trace)]
+    """What each panel of this figure shows, top to bottom (the stimulus strip last, next to the time axis).
+
+    A panel's limits are fitted to its curves unless `plot.panel_limits` sets them (by hand, or from
+    the figure's axis group: see batch/axis_groups.py).
+    """
+    specs = [panel_kind(name).build(config, trace) for name in panel_names(config, trace)]
+    chosen = config.plot.panel_limits
+    return [replace(spec, limits=tuple(chosen[spec.name])) if spec.name in chosen else spec for spec in specs]
 
 
 def style_panel_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
