@@ -163,3 +163,26 @@ def test_the_temperature_pair_draws_the_same_g_k_at_the_same_height(tmp_path):
     changed = run_batch([folder / "hh_classic.yaml"], out, formats=["png"], jobs=1)
     assert [o.status for o in changed.outcomes] == ["rendered"]  # its group's stimulus axis grew
     assert changed.outcomes[0].manifest["parameters"]["plot"]["panel_limits"]["stimulus"][1] > limits[0]["stimulus"][1]
+
+
+def test_the_close_up_shows_the_small_currents_on_a_second_linear_axis():
+    """`currents_close_up`: an axis as wide as the leak, so I_K and I_L at rest stand off the zero line, while the
+    spike's I_Na and I_K run off its edges (the `currents` panel above has their whole size)."""
+    config = load_config(CONFIGS / "hh_threshold.yaml").config
+    plot = config.plot.model_copy(update={"panels": ("currents", "currents_close_up"), "height_px": 720})
+    config = config.model_copy(update={"plot": plot})
+    analysis = analyze(config)
+    parts, _, _ = draw_parts(config, analysis)
+    ax = parts.named("currents_close_up")
+    low, high = ax.get_ylim()
+    assert (
+        ax.get_yscale() == "linear" and low == -high and "close-up" in ax.get_ylabel() and UNIT.search(ax.get_ylabel())
+    )
+    extra = analysis.trace.extra
+    assert np.max(np.abs(extra["i_leak_ua_per_cm2"])) < high < np.max(np.abs(extra["i_na_ua_per_cm2"]))
+    geometry = draw_layers(config, analysis).panel("currents_close_up")
+    _, zero_row = geometry.to_pixel(0.0, 0.0)
+    for name, _, values in geometry.curves:
+        if name in ("I_K", "I_L"):
+            _, row = geometry.to_pixel(30.0, float(values[-1]))
+            assert abs(row - zero_row) >= 3, name  # readable here, unlike on the full axis

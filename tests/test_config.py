@@ -112,6 +112,20 @@ def test_validation_messages(asset, expected):
             "plot.voltage_range_mv: the lower limit must be below the upper one (got [70.0, -100.0])",
         ),
         (
+            "plot: {panel_limits: {gates: [1, 0]}}",
+            "plot.panel_limits: gates: the lower limit must be below the upper one (got [1.0, 0.0])",
+        ),
+        (
+            "plot: {panel_limits: {voltage: [0, 1]}}",
+            "plot.panel_limits.voltage.[key]: must be one of 'gates', 'conductances', 'currents', 'currents_close_up',"
+            " 'clamp_command', 'clamp_currents', 'clamp_total', 'axon_sites' or 'stimulus' (got 'voltage')",
+        ),
+        (
+            "plot: {axis_group: two words}",
+            "plot.axis_group: must be a name of letters, digits, '.', '_' or '-', starting with a letter or digit,"
+            " at most 60 characters, e.g. temperature-pair (got 'two words')",
+        ),
+        (
             "plot: {line_color: bleu}",
             "plot.line_color: must be a colour: a hex code like '#1f77b4' or a CSS name like 'blue' (got 'bleu')",
         ),

@@ -116,7 +116,7 @@ WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, VoltageClampExperime
 # The panels each model has data for (`plot.panels` may list only these, or a panel no model lists, which
 # draws from the voltage alone); trace/models.py's entries use them.
 MODEL_PANELS: dict[str, tuple[str, ...]] = {
-    "hodgkin_huxley": ("gates", "conductances", "currents"),
+    "hodgkin_huxley": ("gates", "conductances", "currents", "currents_close_up"),
     "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total"),
     "axon": ("axon_sites",),
 }

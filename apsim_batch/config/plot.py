@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationInfo, field_validator
@@ -19,9 +20,18 @@ def _text_only(schema: dict) -> None:
     schema["type"] = "string"
 
 
+def _group_name_schema(schema: dict) -> None:
+    """For editors: a group is named by text matching GROUP_PATTERN (checked by PlotConfig._group_name)."""
+    _text_only(schema)
+    schema["pattern"] = GROUP_PATTERN
+
+
 # The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
-PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
+PANEL_NAMES = (
+    "gates", "conductances", "currents", "currents_close_up", "clamp_command", "clamp_currents", "clamp_total",
+    "axon_sites",
+)  # fmt: skip
 
 
 # The axes `plot.panel_limits` may fix: every panel, the stimulus strip among them (the voltage axis is
@@ -52,12 +62,11 @@ class PlotConfig(StrictModel):
     )
     axis_group: str | None = Field(
         None,
-        pattern=GROUP_PATTERN,
         description="Figures meant to be compared: every config in the same folder with the same axis_group gets"
         " the same voltage range and panel limits, the union of each one's fitted limits (written into"
         " voltage_range_mv and panel_limits before rendering, so the manifest records them). Rendering one file"
         " of a group still reads its folder's other members.",
-        json_schema_extra=_text_only,
+        json_schema_extra=_group_name_schema,
     )
     time_tick_ms: StrictFloat | None = Field(
         None,
@@ -93,9 +102,10 @@ class PlotConfig(StrictModel):
         max_length=3,
         description="Panels"
         " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
-        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L). Voltage clamp: 'clamp_command' (every"
-        " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total ionic current of every"
-        " step). Axon: 'axon_sites' (V at each recording electrode).",
+        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L), 'currents_close_up' (the same on an axis"
+        " as wide as the leak, so the small currents read; the spike's run off its edges). Voltage clamp:"
+        " 'clamp_command' (every step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total"
+        " ionic current of every step). Axon: 'axon_sites' (V at each recording electrode).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
@@ -179,11 +189,21 @@ class PlotConfig(StrictModel):
     @field_validator("panel_limits")
     @classmethod
     def _each_increasing(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
-        for limits in value.values():
-            _check_increasing(limits)
+        for name, limits in value.items():
+            _check_increasing(limits, f"{name}: ")
+        return value
+
+    @field_validator("axis_group")
+    @classmethod
+    def _group_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(GROUP_PATTERN, value):
+            raise ValueError(
+                f"must be a name of letters, digits, '.', '_' or '-', starting with a letter or digit,"
+                f" at most 60 characters, e.g. temperature-pair (got {value!r})"
+            )
         return value
 
 
-def _check_increasing(limits: tuple[float, float]) -> None:
+def _check_increasing(limits: tuple[float, float], which: str = "") -> None:
     if limits[0] >= limits[1]:
-        raise ValueError(f"the lower limit must be below the upper one (got {list(limits)})")
+        raise ValueError(f"{which}the lower limit must be below the upper one (got {list(limits)})")

@@ -30,7 +30,7 @@ from .axes_fit import nice_step
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
-from .panels import PanelSpec, conductance_panel, currents, gates, stimulus
+from .panels import PanelSpec, conductance_panel, currents, currents_close_up, gates, stimulus
 
 if TYPE_CHECKING:
     from .parts import Parts
@@ -84,6 +84,7 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("gates", HH_GATES, gates, axis=_unit_ticks),
         PanelKind("conductances", HH_GATES, conductance_panel),
         PanelKind("currents", HH_CURRENTS, currents, axis=_current_axis, labels=current_captions, static_labels=True),
+        PanelKind("currents_close_up", HH_CURRENTS, currents_close_up, axis=_current_axis),
         PanelKind("stimulus", ("i_stim_ua_per_cm2",), stimulus, axis=_stimulus_axis, labels=stimulus_labels),
         # one column per step or per site: the model's config names them (only the clamp and the axon offer these)
         PanelKind("clamp_command", (), clamp_command, labels=family_labels),

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ..config.models import Config
 from ..trace.waveform import Trace
+from .axes_fit import nice_step
 from .palette import CURVE_STYLE
 
 # Membrane currents span three decades: I_Na and I_K reach ~800 µA/cm² during the spike while the leak
 # stays within ~±30 and is ~3 at rest. The axis is linear all the same (a log or symlog axis made 4
 # µA/cm² look half as big as 100, with nothing saying so): a current the size of the leak is drawn
 # honestly small, on the zero line, and the cursor's readout gives its value.
-PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "stimulus": 0.28}
+PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "currents_close_up": 0.45, "stimulus": 0.28}
+CLOSE_UP_HEADROOM = 1.15  # the close-up's limits: the leak's largest size and a little room, on a 1-2-5 number
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,21 @@ def currents(config: Config, trace: Trace) -> PanelSpec:
     return PanelSpec(
         "currents", curves, "I (µA/cm²)", "µA/cm²", _padded([c.values for c in curves]),
         height=PANEL_HEIGHTS["currents"],
+    )  # fmt: skip
+
+
+def currents_close_up(config: Config, trace: Trace) -> PanelSpec:
+    """The same currents on a linear axis as wide as the leak: the small currents readable, the spike's off scale.
+
+    A second linear panel rather than a nonlinear axis: what leaves it runs off its edge, visibly, and its
+    label says it is a close-up; the `currents` panel above shows the whole size.
+    """
+    spec = currents(config, trace)
+    leak = float(np.max(np.abs(trace.extra["i_leak_ua_per_cm2"])))
+    half = nice_step(CLOSE_UP_HEADROOM * max(leak, 1.0), 1)
+    return replace(
+        spec, name="currents_close_up", y_label="I close-up\n(µA/cm²)", limits=(-half, half),
+        height=PANEL_HEIGHTS["currents_close_up"], end_labels=False,
     )  # fmt: skip
 
 
