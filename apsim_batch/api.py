@@ -115,9 +115,10 @@ def render(
     A config with a `variants` block renders many files: use `run_batch` for it. Unlike
     `run_batch`, this always renders and does not touch the top-level manifest or gallery.
     """
+    from .batch.axis_groups import with_axis_groups
     from .output.render import render as render_one
 
-    loaded = _loaded(config_or_path)
+    loaded = with_axis_groups([_loaded(config_or_path)])[0]  # a file of an axis group: its group's limits
     if getattr(loaded.config, "variants", None) is not None:
         raise ApsimError(f"{loaded.source}: this config is a variant set; render it with run_batch([...])")
     out_dir = Path(out)

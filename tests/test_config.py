@@ -7,6 +7,7 @@ import pytest
 from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.errors import ConfigError
+from apsim_batch.trace.waveform import component_amplitudes
 
 from .conftest import ASSETS, CONFIGS, write
 
@@ -22,10 +23,8 @@ def test_defaults_are_the_original_figure():
     assert config.title == "Action Potential"
     wf = config.waveform
     assert (wf.resting_mv, wf.duration_ms, wf.samples, wf.smoothing) == (-70, 10, 500, "cubic")
-    assert [(c.center_ms, c.width_ms, c.amplitude_from(-70)) for c in wf.components] == [
-        (2.5, 0.1, 110),
-        (3.5, 0.2, -20),
-    ]
+    assert [(c.center_ms, c.width_ms) for c in wf.components] == [(2.5, 0.1), (3.5, 0.2)]
+    assert component_amplitudes(wf) == (110, -20)  # peak_mv -90 from rest -70: the original's numbers
     assert (config.plot.width_px, config.plot.height_px) == (640, 480)
     # the axes fit the trace by default; for the original trace that is the original -100..70 mV
     assert config.plot.voltage_range_mv is None and config.plot.time_tick_ms is None
@@ -111,6 +110,20 @@ def test_validation_messages(asset, expected):
         (
             "plot: {voltage_range_mv: [70, -100]}",
             "plot.voltage_range_mv: the lower limit must be below the upper one (got [70.0, -100.0])",
+        ),
+        (
+            "plot: {panel_limits: {gates: [1, 0]}}",
+            "plot.panel_limits: gates: the lower limit must be below the upper one (got [1.0, 0.0])",
+        ),
+        (
+            "plot: {panel_limits: {voltage: [0, 1]}}",
+            "plot.panel_limits.voltage.[key]: must be one of 'gates', 'conductances', 'currents', 'currents_close_up',"
+            " 'clamp_command', 'clamp_currents', 'clamp_total', 'axon_sites' or 'stimulus' (got 'voltage')",
+        ),
+        (
+            "plot: {axis_group: two words}",
+            "plot.axis_group: must be a name of letters, digits, '.', '_' or '-', starting with a letter or digit,"
+            " at most 60 characters, e.g. temperature-pair (got 'two words')",
         ),
         (
             "plot: {line_color: bleu}",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from apsim_batch.config.load import load_config
 from apsim_batch.config.models import Config, GaussianComponent, GaussianWaveform
@@ -88,3 +90,56 @@ def test_cubic_smoothing_equals_scipy_spline_in_every_csv_digit(config):
 def test_no_components_is_flat_rest():
     trace = synthesize(GaussianWaveform(components=[], resting_mv=-72))
     np.testing.assert_allclose(trace.voltage_mv, -72, atol=1e-9)
+
+
+def _on_grid(duration_ms: float, samples: int, fraction: float) -> float:
+    """A time that is one of the trace's samples, so the sampled trace can show the exact centre."""
+    step = duration_ms / (samples - 1)
+    return round(fraction * (samples - 1)) * step
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    resting=st.floats(-80, -55),
+    spike=st.tuples(st.floats(0.2, 0.4), st.floats(0.05, 0.3), st.floats(-20, 50)),  # centre, sigma, peak
+    trough=st.tuples(st.floats(0.1, 0.3), st.floats(0.1, 1.0), st.floats(-100, -75)),  # its offset, sigma, peak
+    extra=st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.2, 3.0), st.floats(-30, 20)), max_size=3),
+)
+def test_peak_mv_is_the_trace_at_the_centre_and_the_measured_peak(resting, spike, trough, extra):
+    """A requested peak_mv is what the trace reaches, whatever the other components add there (deep_ahp's +32
+    for a requested +35 was the AHPs' tails summed into the spike's centre)."""
+    duration, samples = 20.0, 2001
+    center = _on_grid(duration, samples, spike[0])
+    trough_center = _on_grid(duration, samples, spike[0] + trough[0])
+    components = [
+        GaussianComponent(center_ms=center, width_ms=spike[1], peak_mv=spike[2]),
+        GaussianComponent(center_ms=trough_center, width_ms=trough[1], peak_mv=trough[2]),
+        *(GaussianComponent(center_ms=f * duration, width_ms=w, amplitude_mv=a) for f, w, a in extra),
+    ]
+    waveform = GaussianWaveform(resting_mv=resting, duration_ms=duration, samples=samples, components=components)
+    trace = synthesize(waveform)
+    at = lambda t: float(trace.voltage_mv[int(round(t / duration * (samples - 1)))])  # noqa: E731
+    assert at(center) == pytest.approx(spike[2], abs=1e-9)
+    assert at(trough_center) == pytest.approx(trough[2], abs=1e-9)
+    # the measured extremum near each centre: the requested value, where the others' slope there leaves it one
+    slope = np.gradient(trace.voltage_mv, trace.time_ms)
+    for middle, sigma, level, pick in (
+        (center, spike[1], spike[2], np.max),
+        (trough_center, trough[1], trough[2], np.min),
+    ):
+        # a neighbour's slope s at the centre moves the extremum by about s² sigma² / (2 height): attainable if small
+        s, own = float(slope[int(round(middle / duration * (samples - 1)))]), abs(level - resting)
+        assume(own > 10 and s**2 * sigma**2 / (2 * own) < 0.05)
+        near = np.abs(trace.time_ms - middle) <= 2 * sigma
+        assert float(pick(trace.voltage_mv[near])) == pytest.approx(level, abs=0.1)
+
+
+def test_deep_ahp_draws_the_peak_it_asks_for():
+    config = load_config(CONFIGS / "deep_ahp.yaml").config
+    trace = synthesize(config.waveform)
+    asked = next(c.peak_mv for c in config.waveform.components if c.peak_mv is not None)
+    assert float(trace.voltage_mv.max()) == pytest.approx(asked, abs=0.1)
+    # its after-hyperpolarization is one trough that recovers, not a W of two dips
+    v = trace.voltage_mv[np.argmax(trace.voltage_mv) :]
+    troughs = np.flatnonzero((v[1:-1] < v[:-2]) & (v[1:-1] <= v[2:]))
+    assert len(troughs) == 1 and v[troughs[0] + 1] < config.waveform.resting_mv - 20

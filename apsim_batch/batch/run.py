@@ -34,6 +34,7 @@ from ..output.manifest import (
 )
 from ..output.ownership import Kept, resume_prune
 from ..output.render import keep_other_formats
+from .axis_groups import with_axis_groups
 from .executors import Executor, render_job
 from .options import RunOptions
 from .plan import BatchResult, Job, Outcome, find_configs, load_all
@@ -123,6 +124,7 @@ def run_batch(
     chosen = opts.formats or None
     files, empty = find_configs(paths)
     whole, invalid = load_all(files, opts.overrides, student=opts.student)
+    whole = with_axis_groups(whole, opts.overrides, student=opts.student)  # shared limits, before any up-to-date check
     invalid = empty + invalid
     loaded = [item for item in whole if shard is None or shard.contains(shard_unit(item))]
     run = _Run(

@@ -57,7 +57,9 @@ class GaussianComponent(StrictModel):
         None, description="Height relative to the resting level, in mV (give this or peak_mv, not both)."
     )
     peak_mv: Mv | None = Field(
-        None, description="Absolute voltage at the centre, in mV; amplitude = peak_mv - resting_mv."
+        None,
+        description="The trace's voltage at the centre, in mV, the other components included (the figure's peak"
+        " there): this component's own height is what the others leave to reach it.",
     )
 
     @field_validator("width_ms")
@@ -76,10 +78,6 @@ class GaussianComponent(StrictModel):
             which = "both" if self.amplitude_mv is not None else "neither"
             raise ValueError(f"give exactly one of amplitude_mv or peak_mv (got {which})")
         return self
-
-    def amplitude_from(self, resting_mv: float) -> float:
-        """Height of this component relative to rest, in mV."""
-        return self.amplitude_mv if self.amplitude_mv is not None else self.peak_mv - resting_mv
 
 
 def _classic_components() -> tuple[GaussianComponent, ...]:
@@ -118,7 +116,7 @@ WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, VoltageClampExperime
 # The panels each model has data for (`plot.panels` may list only these, or a panel no model lists, which
 # draws from the voltage alone); trace/models.py's entries use them.
 MODEL_PANELS: dict[str, tuple[str, ...]] = {
-    "hodgkin_huxley": ("gates", "conductances", "currents"),
+    "hodgkin_huxley": ("gates", "conductances", "currents", "currents_close_up"),
     "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total"),
     "axon": ("axon_sites",),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationInfo, field_validator
@@ -19,9 +20,24 @@ def _text_only(schema: dict) -> None:
     schema["type"] = "string"
 
 
+def _group_name_schema(schema: dict) -> None:
+    """For editors: a group is named by text matching GROUP_PATTERN (checked by PlotConfig._group_name)."""
+    _text_only(schema)
+    schema["pattern"] = GROUP_PATTERN
+
+
 # The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
-PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
+PANEL_NAMES = (
+    "gates", "conductances", "currents", "currents_close_up", "clamp_command", "clamp_currents", "clamp_total",
+    "axon_sites",
+)  # fmt: skip
+
+
+# The axes `plot.panel_limits` may fix: every panel, the stimulus strip among them (the voltage axis is
+# `voltage_range_mv`).
+LIMITED_PANELS = (*PANEL_NAMES, "stimulus")
+GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$"
 
 
 class PlotConfig(StrictModel):
@@ -37,6 +53,20 @@ class PlotConfig(StrictModel):
         None,
         description="Lower and upper limit of the voltage axis, in mV (default: fitted to the trace; -100 to 70"
         " for the original curve). A trace that leaves a range you set is flagged on the figure and in the notes.",
+    )
+    panel_limits: dict[Literal[LIMITED_PANELS], tuple[StrictFloat, StrictFloat]] = Field(
+        {},
+        description="Lower and upper limit of a panel's y axis, by panel name ('stimulus' for the stimulus strip),"
+        " in the panel's unit, e.g. {conductances: [0, 40]} (default: fitted to the curves). An axis_group fills"
+        " these in.",
+    )
+    axis_group: str | None = Field(
+        None,
+        description="Figures meant to be compared: every config in the same folder with the same axis_group gets"
+        " the same voltage range and panel limits, the union of each one's fitted limits (written into"
+        " voltage_range_mv and panel_limits before rendering, so the manifest records them). Rendering one file"
+        " of a group still reads its folder's other members.",
+        json_schema_extra=_group_name_schema,
     )
     time_tick_ms: StrictFloat | None = Field(
         None,
@@ -72,9 +102,10 @@ class PlotConfig(StrictModel):
         max_length=3,
         description="Panels"
         " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
-        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L). Voltage clamp: 'clamp_command' (every"
-        " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total ionic current of every"
-        " step). Axon: 'axon_sites' (V at each recording electrode).",
+        " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L), 'currents_close_up' (the same on an axis"
+        " as wide as the leak, so the small currents read; the spike's run off its edges). Voltage clamp:"
+        " 'clamp_command' (every step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total"
+        " ionic current of every step). Axon: 'axon_sites' (V at each recording electrode).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
@@ -151,6 +182,28 @@ class PlotConfig(StrictModel):
     @field_validator("voltage_range_mv")
     @classmethod
     def _increasing(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and value[0] >= value[1]:
-            raise ValueError(f"the lower limit must be below the upper one (got {list(value)})")
+        if value is not None:
+            _check_increasing(value)
         return value
+
+    @field_validator("panel_limits")
+    @classmethod
+    def _each_increasing(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, limits in value.items():
+            _check_increasing(limits, f"{name}: ")
+        return value
+
+    @field_validator("axis_group")
+    @classmethod
+    def _group_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(GROUP_PATTERN, value):
+            raise ValueError(
+                f"must be a name of letters, digits, '.', '_' or '-', starting with a letter or digit,"
+                f" at most 60 characters, e.g. temperature-pair (got {value!r})"
+            )
+        return value
+
+
+def _check_increasing(limits: tuple[float, float], which: str = "") -> None:
+    if limits[0] >= limits[1]:
+        raise ValueError(f"{which}the lower limit must be below the upper one (got {list(limits)})")

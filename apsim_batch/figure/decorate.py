@@ -50,9 +50,13 @@ def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) 
     """Margins (figure fractions) for projector type: room for ticks, axis labels, the title, curve names."""
     width, height = config.plot.width_px, config.plot.height_px
     tick_px, label_px, title_px = sizes.px(sizes.tick_pt), sizes.px(sizes.axis_label_pt), sizes.px(sizes.title_pt)
-    widest = "\u22121000" if any(s.scale == "symlog" for s in specs) else "\u2212100"  # matplotlib's minus sign
+    widest = "\u22121000" if any(max(map(abs, s.limits)) >= 1000 for s in specs) else "\u2212100"  # matplotlib's minus
     tick_w = _text_px(fig, widest, sizes.tick_pt)[0]
-    y_label_w = max([label_px] + [sizes.px(sizes.label_pt * SUBSCRIPT_SCALE) for s in specs if "$_" in s.y_label])
+    y_label_w = max(
+        [label_px * (1 + s.y_label.count("\n")) for s in specs]  # a short strip's label runs over two lines
+        + [label_px]
+        + [sizes.px(sizes.label_pt * SUBSCRIPT_SCALE) for s in specs if "$_" in s.y_label]
+    )
     left = tick_w + 3.5 + 4 + y_label_w * 1.25 + 8  # tick length and pad, label, a margin
     names = _end_names(config, specs)
     right = max([_text_px(fig, n, sizes.label_pt * END_LABEL_SCALE)[0] for n in names] + [0]) + END_LABEL_GAP_PX + 10

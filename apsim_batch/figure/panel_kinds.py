@@ -17,7 +17,7 @@ no plotting library); a test checks every one of them has an entry here. An entr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,10 +26,11 @@ from ..config.models import Config
 from ..errors import RenderError
 from ..trace.models import model_of
 from ..trace.waveform import Trace
+from .axes_fit import nice_step
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
-from .panels import PanelSpec, conductance_panel, currents, gates, stimulus
+from .panels import PanelSpec, conductance_panel, currents, currents_close_up, gates, stimulus
 
 if TYPE_CHECKING:
     from .parts import Parts
@@ -64,23 +65,14 @@ def _stimulus_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     ax.axhline(y=0, color=REFERENCE, linewidth=0.8, alpha=0.5, zorder=0)
 
 
-def _decade_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
-    """Decade ticks on the symmetric-log axis and a zero line."""
-    from matplotlib.ticker import FixedLocator, NullLocator
+def _current_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
+    """1-2-5 ticks on the linear current axis, as many as have room, zero among them, and the zero line."""
+    from matplotlib.ticker import MultipleLocator
 
     low, high = ax.get_ylim()
-    decades = [10.0**k for k in range(1, 6)]
-    ticks = [-d for d in decades if -d >= low] + [0.0] + [d for d in decades if d <= high]
-    rows = ax.transData.transform([(0.0, t) for t in ticks])[:, 1]
-    room = parts.sizes.px(parts.sizes.tick_pt) * 1.3  # a short panel keeps every other decade
-    while len(ticks) > 3 and np.min(np.diff(rows)) < room:
-        keep = [i for i, t in enumerate(ticks) if t == 0 or abs(t) == max(abs(u) for u in ticks if u * t > 0)]
-        inner = [i for i in range(len(ticks)) if i not in keep]
-        drop = min(inner, key=lambda i: abs(ticks[i]))  # the smallest decades go first
-        ticks.pop(drop)
-        rows = np.delete(rows, drop)
-    ax.yaxis.set_major_locator(FixedLocator(ticks))
-    ax.yaxis.set_minor_locator(NullLocator())
+    _, top, _, bottom = parts.image_box(ax)
+    room = parts.sizes.px(parts.sizes.tick_pt) * 2.2  # a label and a gap as wide as most of one
+    ax.yaxis.set_major_locator(MultipleLocator(nice_step(high - low, max(2.0, (bottom - top) / room))))
     ax.yaxis.set_major_formatter("{x:g}")
     ax.axhline(y=0, color="black", linestyle="-", alpha=0.3, linewidth=0.8, zorder=0)
     # "outward ↑" and "inward ↓" are placed clear of the curves with the other labels (`labels`)
@@ -91,7 +83,8 @@ PANELS: dict[str, PanelKind] = {
     for kind in (
         PanelKind("gates", HH_GATES, gates, axis=_unit_ticks),
         PanelKind("conductances", HH_GATES, conductance_panel),
-        PanelKind("currents", HH_CURRENTS, currents, axis=_decade_axis, labels=current_captions, static_labels=True),
+        PanelKind("currents", HH_CURRENTS, currents, axis=_current_axis, labels=current_captions, static_labels=True),
+        PanelKind("currents_close_up", HH_CURRENTS, currents_close_up, axis=_current_axis),
         PanelKind("stimulus", ("i_stim_ua_per_cm2",), stimulus, axis=_stimulus_axis, labels=stimulus_labels),
         # one column per step or per site: the model's config names them (only the clamp and the axon offer these)
         PanelKind("clamp_command", (), clamp_command, labels=family_labels),
@@ -125,8 +118,14 @@ def panel_names(config: Config, trace: Trace) -> list[str]:
 
 
 def panel_specs(config: Config, trace: Trace) -> list[PanelSpec]:
-    """What each panel of this figure shows, top to bottom (the stimulus strip last, next to the time axis)."""
-    return [panel_kind(name).build(config, trace) for name in panel_names(config, trace)]
+    """What each panel of this figure shows, top to bottom (the stimulus strip last, next to the time axis).
+
+    A panel's limits are fitted to its curves unless `plot.panel_limits` sets them (by hand, or from
+    the figure's axis group: see batch/axis_groups.py).
+    """
+    specs = [panel_kind(name).build(config, trace) for name in panel_names(config, trace)]
+    chosen = config.plot.panel_limits
+    return [replace(spec, limits=tuple(chosen[spec.name])) if spec.name in chosen else spec for spec in specs]
 
 
 def style_panel_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:

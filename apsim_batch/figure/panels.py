@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ..config.models import Config
 from ..trace.waveform import Trace
+from .axes_fit import nice_step
 from .palette import CURVE_STYLE
 
-# Membrane currents span three decades: I_Na and I_K reach ~800 µA/cm² during the spike while the
-# leak stays within ~±30 and is ~3 at rest. On a linear axis the leak is under a pixel from zero.
-# A symmetric-log axis (linear within ±LINTHRESH, logarithmic beyond) keeps the sign (inward down,
-# outward up) and shows all three on one axis, each readable against decade ticks; a separate
-# strip per current would cost height we need for type a projector can show.
-CURRENT_LINTHRESH_UA = 5.0
-PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "stimulus": 0.28}
+# Membrane currents span three decades: I_Na and I_K reach ~800 µA/cm² during the spike while the leak
+# stays within ~±30 and is ~3 at rest. The axis is linear all the same (a log or symlog axis made 4
+# µA/cm² look half as big as 100, with nothing saying so): a current the size of the leak is drawn
+# honestly small, on the zero line, and the cursor's readout gives its value.
+PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "currents_close_up": 0.45, "stimulus": 0.28}
+CLOSE_UP_HEADROOM = 1.15  # the close-up's limits: the leak's largest size and a little room, on a 1-2-5 number
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ def conductances(waveform: Any, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
 def gates(config: Config, trace: Trace) -> PanelSpec:
     e = trace.extra
     curves = (_curve("m", "m", "m", e["m"]), _curve("h", "h", "h", e["h"]), _curve("n", "n", "n", e["n"]))
-    return PanelSpec("gates", curves, "gates", "", (-0.05, 1.05), height=PANEL_HEIGHTS["gates"], readout_decimals=2)
+    return PanelSpec(
+        "gates", curves, "gate (0–1)", "", (-0.05, 1.05), height=PANEL_HEIGHTS["gates"], readout_decimals=2
+    )  # fmt: skip
 
 
 def conductance_panel(config: Config, trace: Trace) -> PanelSpec:
@@ -88,20 +90,25 @@ def currents(config: Config, trace: Trace) -> PanelSpec:
         _curve("i_k_ua_per_cm2", "I_K", "I$_{K}$", e["i_k_ua_per_cm2"]),
         _curve("i_leak_ua_per_cm2", "I_L", "I$_{L}$", e["i_leak_ua_per_cm2"]),
     )
-    data = np.concatenate([c.values for c in curves])
-    # limits on whole decades, so the log part of the axis ends on a labelled tick
-    top = 10.0 ** np.ceil(np.log10(max(abs(float(data.max())), 10 * CURRENT_LINTHRESH_UA)))
-    bottom = 10.0 ** np.ceil(np.log10(max(abs(float(data.min())), 10 * CURRENT_LINTHRESH_UA)))
     return PanelSpec(
-        "currents",
-        curves,
-        "I (µA/cm²)",
-        "µA/cm²",
-        (-2 * bottom, 2 * top),  # a third of a decade past the outer ticks keeps their labels inside
-        scale="symlog",
-        linthresh=CURRENT_LINTHRESH_UA,
+        "currents", curves, "I (µA/cm²)", "µA/cm²", _padded([c.values for c in curves]),
         height=PANEL_HEIGHTS["currents"],
-    )
+    )  # fmt: skip
+
+
+def currents_close_up(config: Config, trace: Trace) -> PanelSpec:
+    """The same currents on a linear axis as wide as the leak: the small currents readable, the spike's off scale.
+
+    A second linear panel rather than a nonlinear axis: what leaves it runs off its edge, visibly, and its
+    label says it is a close-up; the `currents` panel above shows the whole size.
+    """
+    spec = currents(config, trace)
+    leak = float(np.max(np.abs(trace.extra["i_leak_ua_per_cm2"])))
+    half = nice_step(CLOSE_UP_HEADROOM * max(leak, 1.0), 1)
+    return replace(
+        spec, name="currents_close_up", y_label="I close-up\n(µA/cm²)", limits=(-half, half),
+        height=PANEL_HEIGHTS["currents_close_up"], end_labels=False,
+    )  # fmt: skip
 
 
 def stimulus(config: Config, trace: Trace) -> PanelSpec:
@@ -112,7 +119,7 @@ def stimulus(config: Config, trace: Trace) -> PanelSpec:
     return PanelSpec(
         "stimulus",
         (curve,),
-        "I$_{stim}$",
+        "stimulus\n(µA/cm²)",  # two lines: the strip is too short for one
         "µA/cm²",
         (low - 0.15 * span if low < 0 else -0.12 * span, high + 1.0 * span),  # room to write each size above it
         height=PANEL_HEIGHTS["stimulus"],

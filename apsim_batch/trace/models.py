@@ -97,7 +97,7 @@ HODGKIN_HUXLEY = Model(
     HodgkinHuxleyWaveform,
     hodgkin_huxley_trace,
     analyze=_hh_analysis,
-    panels=("gates", "conductances", "currents", "stimulus"),
+    panels=(*MODEL_PANELS["hodgkin_huxley"], "stimulus"),
     default_panels=("stimulus",),
     projector_type=True,
     reversal_mv=lambda waveform: (waveform.e_na_mv, waveform.e_k_mv),

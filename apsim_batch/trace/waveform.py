@@ -31,14 +31,48 @@ def gaussian(time_ms: np.ndarray, center_ms: float, width_ms: float, amplitude_m
     return amplitude_mv * np.exp(-((time_ms - center_ms) ** 2) / (2 * width_ms**2))
 
 
+def component_amplitudes(waveform: GaussianWaveform) -> tuple[float, ...]:
+    """Each component's height above rest, in mV, such that every `peak_mv` is the trace's voltage at its centre.
+
+    The components add up, so a `peak_mv` component's own height is its peak above rest minus what the
+    other components contribute at its centre (with several, one linear solve). A component far from
+    the others gets exactly `peak_mv - resting_mv`, as before. Two `peak_mv` components at one centre
+    cannot both hold; the system is then singular and each keeps `peak_mv - resting_mv`.
+    """
+    components = waveform.components
+    fixed = [c.amplitude_mv for c in components]  # None where peak_mv sets the height
+    wanted = [i for i, c in enumerate(components) if c.amplitude_mv is None]
+    if not wanted:
+        return tuple(fixed)
+    centers = np.array([components[i].center_ms for i in wanted])
+    given = [i for i in range(len(components)) if i not in wanted]
+    others = np.zeros(len(wanted))
+    for i in given:
+        c = components[i]
+        others += gaussian(centers, c.center_ms, c.width_ms, c.amplitude_mv)
+    # overlap[r, k]: component wanted[k]'s contribution per mV of height at centre r (1 on the diagonal)
+    unit = [(components[k].center_ms, components[k].width_ms) for k in wanted]
+    overlap = np.array([[gaussian(t, center, width, 1.0) for center, width in unit] for t in centers])
+    own = np.array([components[i].peak_mv - waveform.resting_mv for i in wanted])
+    target = own - others
+    if np.array_equal(overlap, np.eye(len(wanted))):
+        heights = target  # no overlap among them: no solve, so the plain case keeps its exact floats
+    else:
+        try:
+            heights = np.linalg.solve(overlap, target)
+        except np.linalg.LinAlgError:
+            heights = own
+    for k, i in enumerate(wanted):
+        fixed[i] = float(heights[k])
+    return tuple(fixed)
+
+
 def gaussian_trace(waveform: GaussianWaveform) -> Trace:
     """Sample the Gaussian waveform exactly as the original script did (same operations, same order)."""
     time_ms = np.linspace(0, waveform.duration_ms, waveform.samples)
     voltage_mv = np.ones_like(time_ms) * waveform.resting_mv
-    for component in waveform.components:
-        voltage_mv += gaussian(
-            time_ms, component.center_ms, component.width_ms, component.amplitude_from(waveform.resting_mv)
-        )
+    for component, amplitude_mv in zip(waveform.components, component_amplitudes(waveform), strict=True):
+        voltage_mv += gaussian(time_ms, component.center_ms, component.width_ms, amplitude_mv)
     # smoothing "cubic": the original passed the curve through interp1d(kind="cubic") evaluated on
     # the same grid. An interpolating spline passes through its samples, so there it returns them
     # unchanged; scipy's result differs only by rounding (< 1e-13 mV: the same CSV digits, the same
