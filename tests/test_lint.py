@@ -18,7 +18,9 @@ MAX_FUNCTION_LINES = 60  # typer commands are exempt: their option lists are dec
 
 
 def _tool(name: str) -> str:
-    return shutil.which(name) or str(Path(sys.executable).with_name(name))
+    # this interpreter's own first: a shim on PATH (pyenv's) may name a tool another Python installed
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.exists() else shutil.which(name) or name
 
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
