@@ -21,7 +21,17 @@ def _text_only(schema: dict) -> None:
 
 # The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
-PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
+PANEL_NAMES = (
+    "gates",
+    "conductances",
+    "currents",
+    "clamp_command",
+    "clamp_currents",
+    "clamp_total",
+    "axon_sites",
+    "axon_profile",
+    "axon_map",
+)
 
 
 class PlotConfig(StrictModel):
@@ -74,7 +84,9 @@ class PlotConfig(StrictModel):
         " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
         " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L). Voltage clamp: 'clamp_command' (every"
         " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total ionic current of every"
-        " step). Axon: 'axon_sites' (V at each recording electrode).",
+        " step). Axon: 'axon_sites' (V at each recording electrode), 'axon_profile' (V along the axon at each"
+        " moment, over a drawing of it; drawn below the time panels), 'axon_map' (V as colour over time and"
+        " distance, with the measured velocity as a line).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
@@ -99,6 +111,11 @@ class PlotConfig(StrictModel):
         description="Text sizes: 'projector' scales"
         " with the frame height (nothing under 2.2% of it); 'original' keeps the original script's; 'auto' is"
         " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
+    )
+    velocity_line: StrictBool = Field(
+        True,
+        description="Axon map: draw the measured conduction velocity as a line of that slope, labelled with its"
+        " value (left out of student handouts, where it would give it away).",
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
     threshold_line_mv: Mv | None = Field(
