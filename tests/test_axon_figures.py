@@ -99,8 +99,7 @@ def test_the_map_draws_the_measured_velocity_as_its_slope_and_names_it(squid):
     (line,) = ax.get_lines()
     t, x = line.get_xdata(), line.get_ydata()
     assert (x[1] - x[0]) / (t[1] - t[0]) == pytest.approx(velocity, rel=1e-9)  # mm/ms is m/s
-    texts = [t.get_text() for t in parts.fig.texts]
-    assert f"v = {velocity:.1f} m/s" in texts
+    assert [t.get_text() for t in ax.texts] == [f"v = {velocity:.1f} m/s"]
 
 
 def test_the_map_colour_bar_names_voltage_and_its_unit(squid):

@@ -18,7 +18,6 @@ from ..config.models import Config
 from ..trace.waveform import Trace
 from .experiment_panels import SITE_HUES
 from .frame_panels import Moving
-from .labels import Occupancy, Request
 from .palette import BLACK, GREY, REFERENCE
 from .panels import PanelSpec
 
@@ -215,23 +214,10 @@ def map_content(parts: Parts, spec: PanelSpec, ax: Any, shown: int) -> None:
     if line is not None:
         stroke = [effects.Stroke(linewidth=4.5, foreground=BLACK), effects.Normal()]
         ax.plot(*line, color="white", linewidth=2.2, linestyle=(0, (5, 3)), zorder=3, path_effects=stroke)
-
-
-def map_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list[Request]]:
-    """'v = 18.7 m/s' beside the velocity's line, shown once the impulse is half-way (not in handouts)."""
-    from .canvas import DPI
-
-    result = axon_result(parts.trace)
-    height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
-    occupancy = Occupancy((height, width), parts.image_box(ax))
-    line = velocity_line(result) if parts.config.plot.velocity_line else None
-    if line is None:
-        return occupancy, []
-    time_ms, distance_mm = line
-    xy = ax.transData.transform(np.column_stack([np.linspace(*time_ms, 50), np.linspace(*distance_mm, 50)]))
-    cols, rows = xy[:, 0], height - xy[:, 1]
-    occupancy.mark_polyline(cols, rows, 4.0)
-    middle = 25
-    index = min(int(np.searchsorted(result.time_ms, np.linspace(*time_ms, 50)[middle])), len(result.time_ms) - 1)
-    col, row = float(cols[middle]), float(rows[middle])
-    return occupancy, [Request((velocity_text(result),), col, col, row, index, REFERENCE, point=(col, row))]
+        # named below and right of its middle, in a white box; uncovered with the map as time runs (a label
+        # that appeared whole would show the empty axes under its box until then)
+        ax.annotate(
+            velocity_text(result), (float(np.mean(line[0])), float(np.mean(line[1]))), xytext=(14, -10),
+            textcoords="offset pixels", ha="left", va="top", fontsize=parts.sizes.label_pt, color=BLACK, zorder=4,
+            bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": REFERENCE, "linewidth": 0.8},
+        )  # fmt: skip

@@ -60,13 +60,14 @@ class FramePanel:
     def samples(self) -> int:
         return len(self.moving.y)
 
-    def alpha(self, sample: int) -> np.ndarray:
-        """The curve at `sample` as coverage in [0, 1] over the panel's box."""
+    def coverage(self, sample: int) -> tuple[np.ndarray, np.ndarray]:
+        """The curve at `sample`: where it covers the panel's box (a mask) and how much there (alpha in (0, 1])."""
         self.canvas.restore_region(self.blank)
         self.line.set_ydata(self.moving.y[sample])
         self.ax.draw_artist(self.line)
         gray = np.asarray(self.canvas.buffer_rgba())[..., 0]
-        return 1 - gray.astype(float) / 255
+        on = gray < 255  # the few pixels the curve touches: only these are blended
+        return on, (255 - gray[on].astype(float)) / 255
 
     def draw(self, image: np.ndarray, count: int, colors: np.ndarray | None = None) -> list[Box]:
         """Paint the panel as it is after `count` samples (RGB, or palette indices with `colors`); its box.
@@ -76,9 +77,8 @@ class FramePanel:
         if count <= 0 or count >= self.samples:
             return []
         x0, y0, x1, y1 = self.box
-        alpha = self.alpha(count - 1)
-        on = alpha > 0
-        rgb = self.still[on].astype(float) * (1 - alpha[on, None]) + self.rgb * alpha[on, None]
+        on, alpha = self.coverage(count - 1)
+        rgb = self.still[on].astype(float) * (1 - alpha[:, None]) + self.rgb * alpha[:, None]
         rgb8 = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
         if colors is None:
             region = self.still.copy()

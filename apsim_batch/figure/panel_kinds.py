@@ -37,7 +37,6 @@ from .axon_panels import (
     axon_profile,
     map_axis,
     map_content,
-    map_labels,
     profile_axis,
     profile_content,
     profile_moving,
@@ -118,7 +117,7 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("clamp_currents", (), clamp_currents, labels=family_labels),
         PanelKind("clamp_total", (), clamp_total, labels=family_labels),
         PanelKind("axon_sites", (), axon_sites, labels=site_labels),
-        PanelKind("axon_map", (), axon_map, axis=map_axis, labels=map_labels, content=map_content),
+        PanelKind("axon_map", (), axon_map, axis=map_axis, content=map_content),
         PanelKind(
             "axon_profile",
             (),
