@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from .conftest import ROOT
 
@@ -56,7 +58,9 @@ def test_the_profile_panel_sits_below_the_time_panels_with_a_distance_axis(squid
     assert parts.time_axes[-1].get_xlabel() == config.plot.x_label
 
 
-@pytest.mark.parametrize("revealed", [1, 17, 40])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(revealed=st.integers(1, 60))
+@example(revealed=1)
 def test_the_profile_at_a_frame_is_the_simulated_voltage_of_every_compartment_then(squid, revealed):
     from apsim_batch.figure.layout import draw_parts
 
@@ -86,6 +90,18 @@ def test_the_fast_frames_draw_the_same_profile_as_a_full_redraw(squid):
         assert differ.mean() < 0.01, count
     assert not np.array_equal(frames[0][inner], frames[1][inner])  # the impulse moved
     np.testing.assert_array_equal(frames[-1], layers.full)  # the animation ends on the poster
+
+
+def test_the_cursor_walks_the_time_panels_only(squid):
+    from apsim_batch.figure.layout import draw_layers
+
+    config, analysis = squid
+    layers = draw_layers(
+        config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": True})}), analysis
+    )
+    profile = layers.panel("axon_profile").box
+    assert len(layers.overlay.spans) == 3  # voltage, map, sites
+    assert all(bottom < profile[1] for _, bottom in layers.overlay.spans)
 
 
 def test_the_map_draws_the_measured_velocity_as_its_slope_and_names_it(squid):

@@ -120,7 +120,7 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
         axes = [fig.add_subplot()]
     else:
         spacing = margins(fig, config, sizes, specs) if sizes.projector else {"hspace": PANEL_GAP}
-        axes = _stacked_axes(fig, config, [1.0] + [s.height for s in specs], len(names) - len(own_x), spacing)
+        axes = _stacked_axes(fig, [1.0] + [s.height for s in specs], len(names) - len(own_x), spacing)
     found = marked(config, analysis) if decorated else Marked((), (), None)
     parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, own_x=own_x)
     parts.voltage.set_ylim(*vrange.limits)
@@ -135,13 +135,14 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
     return parts
 
 
-def _stacked_axes(fig: Any, config: Config, heights: list[float], timed: int, spacing: dict[str, float]) -> list[Any]:
+def _stacked_axes(fig: Any, heights: list[float], timed: int, spacing: dict[str, float]) -> list[Any]:
     """The axes top to bottom: the first `timed` share the time axis; those below have x axes of their own,
     after a band as tall as the bottom margin for the time axis' tick labels and name."""
     if timed == len(heights):
         grid = fig.add_gridspec(len(heights), 1, height_ratios=heights, **spacing)
         cells = [grid[i] for i in range(len(heights))]
     else:
+        spacing = dict(spacing)
         hspace = spacing.pop("hspace")
         band = spacing.get("bottom", 0.12)  # a figure fraction
         usable = spacing.get("top", 0.9) - spacing.get("bottom", 0.1)
@@ -217,7 +218,7 @@ def _draw(
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
         labels = [(mark.start, mark.box) for mark in timed]
-        panels = [p for p in panel_geometry(parts) if p.name not in parts.own_x]
+        panels = _on_time(parts, panel_geometry(parts))
         cursor_from_panels(config, trace, panels, rgb.shape[:2], labels).draw(rgb, shown)
     return rgb, timed
 
@@ -326,6 +327,11 @@ def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
             spec.readout_decimals,
         )  # fmt: skip
     return tuple(out[name] for name in parts.names)
+
+
+def _on_time(parts: Parts, panels: tuple[PanelGeometry, ...]) -> list[PanelGeometry]:
+    """The panels on the time axis: the cursor walks those only (a distance axis has no tip)."""
+    return [panel for panel in panels if panel.name not in parts.own_x]
 
 
 def _artists(parts: Parts) -> list[Any]:
