@@ -495,14 +495,14 @@ def run(quick: bool) -> str:
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    """Replace our marked section of RESULTS.md, keeping everything else in the file."""
-    block = f"{BEGIN}\n{section}\n{END}"
+def write_results(section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace a marked section of RESULTS.md (ours by default), keeping everything else in the file."""
+    block = f"{begin}\n{section}\n{end}"
     if RESULTS.exists():
         text = RESULTS.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            text = head + block + rest.split(END, 1)[1]
+        if begin in text and end in text:
+            head, rest = text.split(begin, 1)
+            text = head + block + rest.split(end, 1)[1]
         else:
             text = text.rstrip("\n") + "\n\n" + block + "\n"
     else:

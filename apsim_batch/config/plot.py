@@ -30,7 +30,7 @@ def _group_name_schema(schema: dict) -> None:
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
 PANEL_NAMES = (
     "gates", "conductances", "currents", "currents_close_up", "clamp_command", "clamp_currents", "clamp_total",
-    "axon_sites",
+    "axon_sites", "axon_profile", "axon_map",
 )  # fmt: skip
 
 
@@ -105,7 +105,9 @@ class PlotConfig(StrictModel):
         " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L), 'currents_close_up' (the same on an axis"
         " as wide as the leak, so the small currents read; the spike's run off its edges). Voltage clamp:"
         " 'clamp_command' (every step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total"
-        " ionic current of every step). Axon: 'axon_sites' (V at each recording electrode).",
+        " ionic current of every step). Axon: 'axon_sites' (V at each recording electrode), 'axon_profile' (V"
+        " along the axon at each moment, over a drawing of it; drawn below the time panels), 'axon_map' (V as"
+        " colour over time and distance, with the measured velocity as a line).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
@@ -130,6 +132,11 @@ class PlotConfig(StrictModel):
         description="Text sizes: 'projector' scales"
         " with the frame height (nothing under 2.2% of it); 'original' keeps the original script's; 'auto' is"
         " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
+    )
+    velocity_line: StrictBool = Field(
+        True,
+        description="Axon map: draw the measured conduction velocity as a line of that slope, labelled with its"
+        " value (left out of student handouts, where it would give it away).",
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
     threshold_line_mv: Mv | None = Field(

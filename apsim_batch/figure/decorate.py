@@ -60,7 +60,7 @@ def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) 
     left = tick_w + 3.5 + 4 + y_label_w * 1.25 + 8  # tick length and pad, label, a margin
     names = _end_names(config, specs)
     right = max([_text_px(fig, n, sizes.label_pt * END_LABEL_SCALE)[0] for n in names] + [0]) + END_LABEL_GAP_PX + 10
-    right = max(right, 0.035 * width)
+    right = max([right, 0.035 * width] + [s.margin_right_em * tick_px for s in specs])
     top = title_px * 1.6 + 8
     bottom = tick_px * 1.35 + label_px * 1.35 + 14
     n, gap = 1 + len(specs), 0.5 * tick_px + 6  # neighbouring panels' edge tick labels stay apart
@@ -109,7 +109,7 @@ def decorate(parts: Parts) -> None:
     step = parts.grid.time_major_ms
     ax.set_xticks(np.arange(0, duration + step / 2, step))
     text = {} if not sizes.projector else {"fontsize": sizes.axis_label_pt}
-    parts.axes[-1].set_xlabel(plot.x_label, **text, **user_text(config))
+    parts.time_axes[-1].set_xlabel(plot.x_label, **text, **user_text(config))
     ax.set_ylabel(plot.y_label, **text, **user_text(config))
     title = {} if not sizes.projector else {"fontsize": sizes.title_pt}
     ax.set_title(config.title, pad=6, **title, **user_text(config))
@@ -135,7 +135,7 @@ def decorate(parts: Parts) -> None:
     if sizes.projector:
         for each in parts.axes:
             each.tick_params(labelsize=sizes.tick_pt)
-    for each in parts.axes[:-1]:
+    for each in parts.time_axes[:-1]:
         each.tick_params(labelbottom=False)
     if plot.grid:
         _grid(parts)
@@ -186,7 +186,7 @@ def _grid(parts: Parts) -> None:
     ax = parts.voltage
     ax.yaxis.set_major_locator(MultipleLocator(steps.voltage_major_mv))
     ax.yaxis.set_minor_locator(MultipleLocator(steps.voltage_minor_mv))
-    for each in parts.axes:
+    for each in parts.time_axes:
         each.xaxis.set_minor_locator(MultipleLocator(steps.time_minor_ms))
         each.set_axisbelow(True)
         each.grid(True, which="major", axis="x" if each is not ax else "both", color=GRID_MAJOR, linewidth=0.9)

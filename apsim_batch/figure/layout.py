@@ -23,11 +23,12 @@ from .axes_fit import GridSteps, reversal_levels, voltage_range
 from .canvas import DPI, Box, new_figure, rgb_of
 from .cursor import Cursor
 from .decorate import decorate, grid_steps, margins
+from .frame_panels import FramePanel
 from .marks import Timed, draw_marks
 from .measured import Marked, marked
 from .overlay import cursor_from_panels
 from .palette import voltage_color
-from .panel_kinds import draw_panel_labels, panel_specs
+from .panel_kinds import content_axes, draw_panel_content, draw_panel_labels, frame_panels, own_x_panels, panel_specs
 from .parts import VOLTAGE, Parts
 from .reveal_index import index_colors, timed_map
 from .style import type_sizes
@@ -81,6 +82,7 @@ class Layers:
     panels: tuple[PanelGeometry, ...] = ()  # every axes top to bottom, found by name (`panel`)
     grid: GridSteps | None = None  # major and minor steps of the time and voltage axes
     notes: tuple[str, ...] = field(default=())  # worth telling the user (a trace leaving its axis)
+    moving: tuple[FramePanel, ...] = ()  # panels redrawn every frame from the frame's time (`frame_panels`)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -112,16 +114,15 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
     trace = analysis.trace
     sizes, specs = type_sizes(config), panel_specs(config, trace)
     vrange = voltage_range(config, trace.voltage_mv, reversal_levels(config))
+    names = [VOLTAGE, *(spec.name for spec in specs)]  # the voltage axes keep the top
+    own_x = frozenset(own_x_panels(names))
     if not sizes.projector and not specs:
         axes = [fig.add_subplot()]
     else:
         spacing = margins(fig, config, sizes, specs) if sizes.projector else {"hspace": PANEL_GAP}
-        grid = fig.add_gridspec(1 + len(specs), 1, height_ratios=[1] + [s.height for s in specs], **spacing)
-        axes = [fig.add_subplot(grid[0])]
-        axes += [fig.add_subplot(grid[i + 1], sharex=axes[0]) for i in range(len(specs))]
-    names = [VOLTAGE, *(spec.name for spec in specs)]  # the voltage axes keep the top
+        axes = _stacked_axes(fig, [1.0] + [s.height for s in specs], len(names) - len(own_x), spacing)
     found = marked(config, analysis) if decorated else Marked((), (), None)
-    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found)
+    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, own_x=own_x)
     parts.voltage.set_ylim(*vrange.limits)
     parts.voltage.set_xlim(0, config.waveform.duration_ms)
     for spec, ax in parts.panels():
@@ -132,6 +133,29 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
     if decorated:
         decorate(parts)
     return parts
+
+
+def _stacked_axes(fig: Any, heights: list[float], timed: int, spacing: dict[str, float]) -> list[Any]:
+    """The axes top to bottom: the first `timed` share the time axis; those below have x axes of their own,
+    after a band as tall as the bottom margin for the time axis' tick labels and name."""
+    if timed == len(heights):
+        grid = fig.add_gridspec(len(heights), 1, height_ratios=heights, **spacing)
+        cells = [grid[i] for i in range(len(heights))]
+    else:
+        spacing = dict(spacing)
+        hspace = spacing.pop("hspace")
+        band = spacing.get("bottom", 0.12)  # a figure fraction
+        usable = spacing.get("top", 0.9) - spacing.get("bottom", 0.1)
+        outer = fig.add_gridspec(
+            2, 1, height_ratios=[sum(heights[:timed]), sum(heights[timed:])],
+            hspace=band / max((usable - band) / 2, 1e-3), **spacing,
+        )  # fmt: skip
+        upper = outer[0].subgridspec(timed, 1, height_ratios=heights[:timed], hspace=hspace)
+        lower = outer[1].subgridspec(len(heights) - timed, 1, height_ratios=heights[timed:], hspace=hspace)
+        cells = [upper[i] for i in range(timed)] + [lower[i] for i in range(len(heights) - timed)]
+    axes = [fig.add_subplot(cells[0])]
+    axes += [fig.add_subplot(cell, sharex=axes[0] if i < timed else None) for i, cell in enumerate(cells[1:], 1)]
+    return axes
 
 
 def _axes(fig: Any, config: Config, analysis: Analysis, decorate: bool) -> list[Any]:
@@ -170,6 +194,7 @@ def draw_parts(
     if shown:
         for index, values, style in _curves(parts):
             parts.axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
+    draw_panel_content(parts, shown)
     timed = _draw_all_marks(parts, shown)
     return parts, rgb_of(canvas), timed
 
@@ -193,7 +218,8 @@ def _draw(
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
         labels = [(mark.start, mark.box) for mark in timed]
-        cursor_from_panels(config, trace, panel_geometry(parts), rgb.shape[:2], labels).draw(rgb, shown)
+        panels = _on_time(parts, panel_geometry(parts))
+        cursor_from_panels(config, trace, panels, rgb.shape[:2], labels).draw(rgb, shown)
     return rgb, timed
 
 
@@ -264,6 +290,8 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
         parts.axes[index].set_facecolor("black")
         lines = LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
         parts.axes[index].add_collection(lines, autolim=False)  # the limits are set: skip measuring every segment
+    for ax in content_axes(parts):  # an image or line is revealed column by column with the time it shows
+        ax.set_facecolor("black")
     rgb = rgb_of(parts.fig.canvas).astype(np.int64)
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
@@ -293,11 +321,17 @@ def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
     for spec, ax in parts.panels():
         curves = tuple((c.name, c.color, c.values) for c in spec.curves)
         box = parts.image_box(ax)
+        x_range = (0.0, duration) if spec.name not in parts.own_x else tuple(map(float, ax.get_xlim()))
         out[spec.name] = PanelGeometry(
-            spec.name, box, (0.0, duration), spec.limits, spec.scale, spec.linthresh, spec.unit, curves,
+            spec.name, box, x_range, spec.limits, spec.scale, spec.linthresh, spec.unit, curves,
             spec.readout_decimals,
         )  # fmt: skip
     return tuple(out[name] for name in parts.names)
+
+
+def _on_time(parts: Parts, panels: tuple[PanelGeometry, ...]) -> list[PanelGeometry]:
+    """The panels on the time axis: the cursor walks those only (a distance axis has no tip)."""
+    return [panel for panel in panels if panel.name not in parts.own_x]
 
 
 def _artists(parts: Parts) -> list[Any]:
@@ -335,6 +369,7 @@ def draw_base_and_full(config: Config, analysis: Analysis) -> tuple[Parts, np.nd
     shown = len(trace.time_ms)
     for index, values, style in _curves(parts):
         parts.axes[index].plot(trace.time_ms, values, **style)
+    draw_panel_content(parts, shown)
     timed = _draw_all_marks(parts, shown)
     return parts, base, rgb_of(canvas), timed
 
@@ -343,13 +378,17 @@ def draw_layers(config: Config, analysis: Analysis) -> Layers:
     """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
     parts, base, full, timed = draw_base_and_full(config, analysis)
     trace = analysis.trace
+    moving = frame_panels(parts, base)
     reveal = _reveal_on_drawn(parts, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
     panels = panel_geometry(parts)
     labels = [(mark.start, mark.box) for mark in timed]
-    overlay = cursor_from_panels(config, trace, panels, base.shape[:2], labels) if config.plot.tip_marker else None
+    timed_panels = [p for p in panels if p.name not in parts.own_x]  # the cursor walks the time axis only
+    overlay = (
+        cursor_from_panels(config, trace, timed_panels, base.shape[:2], labels) if config.plot.tip_marker else None
+    )
     note = parts.vrange.note()
     return Layers(
         base=base,
@@ -360,4 +399,5 @@ def draw_layers(config: Config, analysis: Analysis) -> Layers:
         panels=panels,
         grid=parts.grid,
         notes=(note,) if note else (),
+        moving=moving,
     )

@@ -11,7 +11,13 @@ no plotting library); a test checks every one of them has an entry here. An entr
   y label, unit, limits and scale;
 - `axis(parts, spec, ax)`: ticks and reference lines beyond the common ones (None: matplotlib's);
 - `labels(parts, spec, ax) -> (Occupancy, [Request])`: labels placed clear of the curves, and
-  `static_labels`: those are in every frame (the base layer), not revealed with the trace.
+  `static_labels`: those are in every frame (the base layer), not revealed with the trace;
+- `content(parts, spec, ax, shown)`: what it draws besides curves (an image, a line), as it is after
+  `shown` samples; it is in the finished figure and revealed with time like the curves;
+- `time_axis`: whether it shares the figure's time axis; a panel with an x axis of its own (distance)
+  sits below the time panels, and its `axis` styling labels that axis;
+- `moving(parts, spec) -> frame_panels.Moving`: a panel redrawn every frame from the frame's time
+  (its curve at each sample), over its still pixels; the finished figure shows its `content`.
 """
 
 from __future__ import annotations
@@ -27,7 +33,17 @@ from ..errors import RenderError
 from ..trace.models import model_of
 from ..trace.waveform import Trace
 from .axes_fit import nice_step
+from .axon_panels import (
+    axon_map,
+    axon_profile,
+    map_axis,
+    map_content,
+    profile_axis,
+    profile_content,
+    profile_moving,
+)
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
+from .frame_panels import FramePanel, Moving
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
 from .panels import PanelSpec, conductance_panel, currents, currents_close_up, gates, stimulus
@@ -51,6 +67,9 @@ class PanelKind:
     axis: Styler | None = None
     labels: Labeler | None = None
     static_labels: bool = False
+    content: Callable[[Parts, PanelSpec, Any, int], None] | None = None
+    time_axis: bool = True
+    moving: Callable[[Parts, PanelSpec], Moving] | None = None
 
 
 def _unit_ticks(parts: Parts, spec: PanelSpec, ax: Any) -> None:
@@ -91,6 +110,16 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("clamp_currents", (), clamp_currents, labels=family_labels),
         PanelKind("clamp_total", (), clamp_total, labels=family_labels),
         PanelKind("axon_sites", (), axon_sites, labels=site_labels),
+        PanelKind("axon_map", (), axon_map, axis=map_axis, content=map_content),
+        PanelKind(
+            "axon_profile",
+            (),
+            axon_profile,
+            axis=profile_axis,
+            content=profile_content,
+            time_axis=False,
+            moving=profile_moving,
+        ),  # fmt: skip
     )
 }
 
@@ -109,6 +138,7 @@ def panel_names(config: Config, trace: Trace) -> list[str]:
     names = list(config.plot.panels)
     names += [n for n in model.default_panels if n not in names and (n != "stimulus" or strip is None)]
     names += ["stimulus"] if strip and "stimulus" not in names else []
+    names.sort(key=lambda n: not panel_kind(n).time_axis)  # a distance axis goes below the time panels
     for name in names:
         missing = [column for column in panel_kind(name).needs if column not in trace.extra]
         if missing:
@@ -126,6 +156,35 @@ def panel_specs(config: Config, trace: Trace) -> list[PanelSpec]:
     specs = [panel_kind(name).build(config, trace) for name in panel_names(config, trace)]
     chosen = config.plot.panel_limits
     return [replace(spec, limits=tuple(chosen[spec.name])) if spec.name in chosen else spec for spec in specs]
+
+
+def draw_panel_content(parts: Parts, shown: int) -> None:
+    """What the panels draw besides curves, as it is after `shown` samples."""
+    for spec, ax in parts.panels():
+        content = panel_kind(spec.name).content
+        if content is not None:
+            content(parts, spec, ax, shown)
+
+
+def content_axes(parts: Parts) -> list[Any]:
+    """The axes of panels that draw content besides curves (revealed with time like curves)."""
+    return [ax for spec, ax in parts.panels() if panel_kind(spec.name).content is not None]
+
+
+def own_x_panels(names: list[str]) -> set[str]:
+    """Which of these panels have an x axis of their own instead of time."""
+    return {name for name in names if name in PANELS and not PANELS[name].time_axis}
+
+
+def frame_panels(parts: Parts, still: np.ndarray) -> tuple[FramePanel, ...]:
+    """The panels redrawn every frame, each with its moving curve and its pixels in `still` (the base layer)."""
+    found = []
+    for spec, ax in parts.panels():
+        moving = panel_kind(spec.name).moving
+        if moving is not None:
+            x0, y0, x1, y1 = box = parts.image_box(ax)
+            found.append(FramePanel(moving(parts, spec), ax, box, still[y0:y1, x0:x1]))
+    return tuple(found)
 
 
 def style_panel_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:

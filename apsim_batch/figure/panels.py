@@ -46,6 +46,7 @@ class PanelSpec:
     height: float = 0.42  # relative to the voltage axes
     end_labels: bool = True
     readout_decimals: int | None = None  # the cursor's readout digits (None: from the values' range)
+    margin_right_em: float = 0.0  # room it needs in the right margin (a colour bar), in tick-label heights
 
 
 def _curve(key: str, name: str, label: str, values: np.ndarray) -> Curve:

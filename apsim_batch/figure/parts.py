@@ -32,6 +32,7 @@ class Parts:
     vrange: VoltageRange
     marked: Marked
     grid: GridSteps | None = None
+    own_x: frozenset[str] = frozenset()  # panels with an x axis of their own (distance), below the time panels
 
     @property
     def trace(self) -> Trace:
@@ -45,6 +46,11 @@ class Parts:
     def voltage(self) -> Any:
         """The membrane-voltage axes, wherever the layout put them."""
         return self.named(VOLTAGE)
+
+    @property
+    def time_axes(self) -> list[Any]:
+        """The axes that share the time axis, top to bottom (the voltage axes first)."""
+        return [ax for name, ax in zip(self.names, self.axes, strict=True) if name not in self.own_x]
 
     def panels(self) -> Iterator[tuple[PanelSpec, Any]]:
         """Each panel's spec with its axes (the voltage axes have no spec)."""

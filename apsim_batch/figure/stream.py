@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from .canvas import Box
 from .cursor import Badge, Cursor
+from .frame_panels import FramePanel
 from .layout import Layers
 
 
@@ -49,15 +50,17 @@ def overlaid(
     badge: Badge | None = None,
     slow: np.ndarray | None = None,
     refresh_every: int = 1,
+    moving: Sequence[FramePanel] = (),
 ) -> Iterator[tuple[np.ndarray, Box | None]]:
-    """Add the per-frame overlays (the tip cursor; the badge on `slow` frames) to a `stream` of frames.
+    """Add the per-frame overlays (panels redrawn from the frame's time, the tip cursor, the badge on `slow`
+    frames) to a `stream` of frames.
 
     The stream's own buffer stays clean; the overlays are drawn on a second buffer, where the
     previous frame's overlays are first wiped by copying back the clean pixels under them. Each
     yielded box covers every pixel that may differ from the previous frame. The cursor's readouts
     print new values every `refresh_every` frames (and on the last).
     """
-    if overlay is None and (badge is None or slow is None or not slow.any()):
+    if overlay is None and not moving and (badge is None or slow is None or not slow.any()):
         yield from frames
         return
     out: np.ndarray | None = None
@@ -74,7 +77,8 @@ def overlaid(
             out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
         for x0, y0, x1, y1 in previous:
             out[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
-        drawn = overlay.draw(out, int(count), colors, values_at) if overlay is not None and count else []
+        drawn = [box for panel in moving for box in panel.draw(out, int(count), colors)]
+        drawn += overlay.draw(out, int(count), colors, values_at) if overlay is not None and count else []
         if badge is not None and slow is not None and slow[index]:
             drawn += badge.draw(out, colors)
         yield out, _union([b for b in (box, *previous, *drawn) if b is not None])

@@ -63,9 +63,11 @@ def plan_animation(config: Config, analysis: Analysis, layers: Layers) -> Animat
 def _overlay_sample(anim: Animation) -> np.ndarray | None:
     """A frame with every overlay drawn, so the palette holds their colours too."""
     layers = anim.layers
-    if layers.overlay is None and anim.badge is None:
+    if layers.overlay is None and anim.badge is None and not layers.moving:
         return None
     sample = layers.full.copy()
+    for panel in layers.moving:  # its curve mid-way over its still pixels
+        panel.draw(sample, max(1, panel.samples // 2))
     if layers.overlay is not None:
         layers.overlay.draw(sample, max(1, len(layers.overlay.tip_xy) // 2))
     if anim.badge is not None:
@@ -100,6 +102,7 @@ def write_gif_file(path: Path, anim: Animation, out_dir: Path) -> tuple[dict[str
         anim.badge,
         plan.slow[chosen],
         refresh_every(gif_fps),
+        layers.moving,
     )
     if timing.poster_cs:
         frames = _after_poster(full_index, frames)
@@ -138,7 +141,14 @@ def write_mp4_file(path: Path, anim: Animation, out_dir: Path) -> dict[str, Any]
     def rgb_frames() -> Iterator[np.ndarray]:
         image = layers.full
         frames = overlaid(
-            stream(layers, plan.counts), plan.counts, layers.overlay, None, anim.badge, plan.slow, refresh_every(fps)
+            stream(layers, plan.counts),
+            plan.counts,
+            layers.overlay,
+            None,
+            anim.badge,
+            plan.slow,
+            refresh_every(fps),
+            layers.moving,
         )
         for image, _ in frames:
             yield image

@@ -76,6 +76,7 @@ class Propagation:
     """The measurements of one run (None where the impulse did not travel far enough to measure it)."""
 
     velocity_m_per_s: float | None  # steady value: fitted over the middle of the way to the far end
+    velocity_line_ms: float | None  # where that fitted line (distance against arrival) meets the stimulus site
     site_velocities_m_per_s: tuple[float | None, ...]  # between consecutive recording sites
     spike_duration_ms: float | None  # time above the detection level, mid-way
     wavelength_mm: float | None  # length of axon above the detection level at one instant
@@ -201,10 +202,18 @@ def measure_propagation(
     lo, hi = STEADY_STRETCH
     inside = cable.active & (distance >= lo * span) & (distance <= hi * span)
     if inside.sum() < 3 or np.isnan(run.arrival_ms[inside]).any():
-        return Propagation(None, between, None, None, None)
-    velocity = float(np.polyfit(run.arrival_ms[inside], distance[inside], 1)[0])
+        return Propagation(None, None, between, None, None, None)
+    slope, intercept = np.polyfit(run.arrival_ms[inside], distance[inside], 1)
+    velocity = float(slope)
     middle = np.flatnonzero(inside)[inside.sum() // 2]
     duration = run.fall_ms[middle] - run.arrival_ms[middle]
     duration = None if np.isnan(duration) else float(duration)
     internodal = float(np.mean(np.diff(run.arrival_ms[inside]) * direction)) if myelinated else None
-    return Propagation(velocity, between, duration, None if duration is None else velocity * duration, internodal)
+    return Propagation(
+        velocity,
+        float(-intercept / slope),
+        between,
+        duration,
+        None if duration is None else velocity * duration,
+        internodal,
+    )

