@@ -119,7 +119,7 @@ WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, VoltageClampExperime
 # draws from the voltage alone); trace/models.py's entries use them.
 MODEL_PANELS: dict[str, tuple[str, ...]] = {
     "hodgkin_huxley": ("gates", "conductances", "currents"),
-    "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total"),
+    "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total", "clamp_iv", "clamp_gv"),
     "axon": ("axon_sites",),
 }
 Waveform = Annotated[Union[WAVEFORM_MODELS], Field(discriminator="model")]  # noqa: UP007 (a union built from the tuple)

@@ -21,7 +21,17 @@ def _text_only(schema: dict) -> None:
 
 # The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
-PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
+PANEL_NAMES = (
+    "gates",
+    "conductances",
+    "currents",
+    "clamp_command",
+    "clamp_currents",
+    "clamp_total",
+    "clamp_iv",
+    "clamp_gv",
+    "axon_sites",
+)
 
 
 class PlotConfig(StrictModel):
@@ -69,12 +79,14 @@ class PlotConfig(StrictModel):
     zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
     panels: tuple[Literal[PANEL_NAMES], ...] = Field(
         (),
-        max_length=3,
+        max_length=5,
         description="Panels"
         " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
         " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L). Voltage clamp: 'clamp_command' (every"
-        " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total ionic current of every"
-        " step). Axon: 'axon_sites' (V at each recording electrode).",
+        " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the membrane current of every"
+        " step: ionic plus the capacitive transient at its edges); and, in a column at the right with the step"
+        " potential across, 'clamp_iv' (peak I_Na and steady I_K: the I–V curve) and 'clamp_gv' (peak g_Na and"
+        " steady g_K over their largest: the activation curves). Axon: 'axon_sites' (V at each recording electrode).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
@@ -99,6 +111,11 @@ class PlotConfig(StrictModel):
         description="Text sizes: 'projector' scales"
         " with the frame height (nothing under 2.2% of it); 'original' keeps the original script's; 'auto' is"
         " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
+    )
+    measured_marks: StrictBool = Field(
+        True,
+        description="Voltage clamp: mark what the I–V and G–V panels measure (E_Na, where I_Na reverses, each"
+        " V½); always off in student handouts, where the marks would answer the exercise.",
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
     threshold_line_mv: Mv | None = Field(

@@ -131,12 +131,13 @@ def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
     """A student handout's plot section: measurable, and giving no answer away.
 
     The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
-    return to rest exactly), threshold markers and line, refractory bars and the tip readout go.
+    return to rest exactly), threshold markers and line, refractory bars, the tip readout and the
+    clamp's measured marks (E_Na, the reversal, V½) go.
     """
     out = dict(plot)
     if out.get("grid") is None:
         out["grid"] = True
-    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker"):
+    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker", "measured_marks"):
         if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
             out[shows_an_answer] = False
     out.pop("threshold_line_mv", None)

@@ -11,7 +11,10 @@ no plotting library); a test checks every one of them has an entry here. An entr
   y label, unit, limits and scale;
 - `axis(parts, spec, ax)`: ticks and reference lines beyond the common ones (None: matplotlib's);
 - `labels(parts, spec, ax) -> (Occupancy, [Request])`: labels placed clear of the curves, and
-  `static_labels`: those are in every frame (the base layer), not revealed with the trace.
+  `static_labels`: those are in every frame (the base layer), not revealed with the trace;
+- `pieces(parts, spec, ax) -> [Piece]`: set only by a panel whose x axis is not time (an I–V curve):
+  it sits in the column at the right (`side_column.py`), and draws these pieces, each revealed whole at
+  its own sample, instead of curves over time (its spec has none).
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from ..config.models import Config
 from ..errors import RenderError
 from ..trace.models import model_of
 from ..trace.waveform import Trace
+from .clamp_panels import clamp_gv, clamp_iv, conductance_voltage_pieces, current_voltage_pieces, side_axis, side_labels
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
 from .panels import PanelSpec, conductance_panel, currents, gates, stimulus
+from .side_column import Piece, Pieces
 
 if TYPE_CHECKING:
     from .parts import Parts
@@ -50,6 +55,12 @@ class PanelKind:
     axis: Styler | None = None
     labels: Labeler | None = None
     static_labels: bool = False
+    pieces: Pieces | None = None
+
+    @property
+    def time_axis(self) -> bool:
+        """Whether the panel shares the voltage axes' time axis (else it sits in the side column)."""
+        return self.pieces is None
 
 
 def _unit_ticks(parts: Parts, spec: PanelSpec, ax: Any) -> None:
@@ -98,6 +109,9 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("clamp_currents", (), clamp_currents, labels=family_labels),
         PanelKind("clamp_total", (), clamp_total, labels=family_labels),
         PanelKind("axon_sites", (), axon_sites, labels=site_labels),
+        # x is the step potential: these sit in the side column, a step's point revealed once its measure is drawn
+        PanelKind("clamp_iv", (), clamp_iv, axis=side_axis, labels=side_labels, pieces=current_voltage_pieces),
+        PanelKind("clamp_gv", (), clamp_gv, axis=side_axis, labels=side_labels, pieces=conductance_voltage_pieces),
     )
 }
 
@@ -139,9 +153,18 @@ def style_panel_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
 def draw_panel_labels(parts: Parts, shown: int, static_only: bool = False) -> list[Timed]:
     """Every panel's labels (only those in every frame with `static_only`); returns those revealed with the trace."""
     timed: list[Timed] = []
-    for spec, ax in parts.panels():
+    for spec, ax in [*parts.panels(), *parts.side]:
         kind = panel_kind(spec.name)
         if kind.labels is not None and (kind.static_labels or not static_only):
             placed = draw_labels(parts, ax, kind.labels(parts, spec, ax), shown)
             timed += [] if kind.static_labels else placed
     return timed
+
+
+def side_pieces(parts: Parts) -> Callable[[PanelSpec, Any], list[Piece]]:
+    """What each side panel of this figure draws: its pieces, looked up by its name."""
+
+    def pieces_of(spec: PanelSpec, ax: Any) -> list[Piece]:
+        return panel_kind(spec.name).pieces(parts, spec, ax)
+
+    return pieces_of

@@ -46,6 +46,7 @@ class PanelSpec:
     height: float = 0.42  # relative to the voltage axes
     end_labels: bool = True
     readout_decimals: int | None = None  # the cursor's readout digits (None: from the values' range)
+    x_limits: tuple[float, float] | None = None  # a side panel's own x axis (see side_column.py); None: time
 
 
 def _curve(key: str, name: str, label: str, values: np.ndarray) -> Curve:
