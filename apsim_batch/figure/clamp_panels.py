@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 
 STEP_LABEL = "Step potential (mV)"
 HEIGHT = 1.0  # each of the column's panels, relative to the others there
-POINT = {"linestyle": "none", "markersize": 7}
+POINT = {"linestyle": "none"}
 JOIN = {"linewidth": 2.0}
-MARKERS = {SODIUM: "o", POTASSIUM: "s"}  # shape as well as hue tells the ions apart
+# Shape as well as hue tells the ions apart. The square fits inside the circle (and the pixel the reveal
+# adds round it) where the two coincide, at small steps where neither current flows: the circle, which
+# arrives first, then shows no early rim of the square.
+MARKERS = {SODIUM: {"marker": "o", "markersize": 7.5}, POTASSIUM: {"marker": "s", "markersize": 5.5}}
 
 
 def _x_limits(config: Config, also: tuple[float, ...] = ()) -> tuple[float, float]:
@@ -46,7 +49,8 @@ def _columns(config: Config, trace: Trace, quantity: str) -> list[np.ndarray]:
 def clamp_iv(config: Config, trace: Trace) -> PanelSpec:
     """Peak I_Na and steady I_K against the step potential (x reaches E_Na, so its line shows)."""
     inward = min(float(c.min()) for c in _columns(config, trace, "i_na_ua_per_cm2")) * MA_PER_UA
-    outward = max(float(c.max()) for c in _columns(config, trace, "i_k_ua_per_cm2")) * MA_PER_UA
+    currents = [*_columns(config, trace, "i_na_ua_per_cm2"), *_columns(config, trace, "i_k_ua_per_cm2")]
+    outward = max(float(c.max()) for c in currents) * MA_PER_UA  # I_Na is outward past E_Na
     low, high = min(inward, 0.0), max(outward, 0.0)
     span = (high - low) or 1.0
     e_na = config.waveform.membrane.e_na_mv
@@ -79,13 +83,18 @@ def _series(key: str, x: np.ndarray, y: np.ndarray, starts: np.ndarray, color: s
     """A point per step and a segment between neighbouring steps (once both of its points are shown)."""
     order = np.argsort(x)
     x, y, starts = x[order], y[order], starts[order]
-    point = {**POINT, "marker": MARKERS[color], "color": color}
+    point = {**POINT, **MARKERS[color], "color": color}
     pieces = [
         Piece(int(s), (float(a),), (float(b),), point, f"{key} {a:g} mV") for a, b, s in zip(x, y, starts, strict=True)
     ]
     pieces += [
-        Piece(int(max(starts[i], starts[i + 1])), (float(x[i]), float(x[i + 1])), (float(y[i]), float(y[i + 1])),
-              {**JOIN, "color": color}, f"{key} join")  # fmt: skip
+        Piece(
+            int(max(starts[i], starts[i + 1])),
+            (float(x[i]), float(x[i + 1])),
+            (float(y[i]), float(y[i + 1])),
+            {**JOIN, "color": color},
+            f"{key} join",
+        )  # fmt: skip
         for i in range(len(x) - 1)
     ]
     return pieces
@@ -102,7 +111,8 @@ def current_voltage_pieces(parts: Parts, spec: PanelSpec, ax: Any) -> list[Piece
     na = np.array(found["peak_i_na_ua_per_cm2"], dtype=float) * MA_PER_UA
     k = np.array(found["steady_i_k_ua_per_cm2"], dtype=float) * MA_PER_UA
     na_at = _samples(parts, np.array(found["peak_i_na_ms"], dtype=float))
-    return [*_series("I_Na", steps, na, na_at, SODIUM), *_series("I_K", steps, k, _step_ends(parts, len(steps)), POTASSIUM)]
+    k_at = _step_ends(parts, len(steps))
+    return [*_series("I_Na", steps, na, na_at, SODIUM), *_series("I_K", steps, k, k_at, POTASSIUM)]
 
 
 def _normalized(values: list[float]) -> np.ndarray | None:
@@ -141,9 +151,21 @@ def side_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
         e_na = parts.config.waveform.membrane.e_na_mv
         ax.axvline(x=e_na, color=SODIUM, linestyle=(0, (6, 4)), linewidth=1.4, zorder=1)
         ax.annotate(
-            "E$_{Na}$", (e_na, 0.03), xycoords=("data", "axes fraction"), xytext=(-4, 0), textcoords="offset points",
-            ha="right", va="bottom", color=SODIUM, fontsize=parts.sizes.label_pt * 1.3, zorder=3,
+            "E$_{Na}$", (e_na, _clear_height(parts, spec, ax, e_na)), xycoords=("data", "axes fraction"),
+            xytext=(-4, 0), textcoords="offset points", ha="right", va="center", color=SODIUM,
+            fontsize=parts.sizes.label_pt * 1.3, zorder=3,
         )  # fmt: skip
+
+
+def _clear_height(parts: Parts, spec: PanelSpec, ax: Any, x: float) -> float:
+    """The height (axes fraction) left of `x` farthest from every point near it, for a line's name."""
+    low, high = spec.limits
+    near = [p.y[0] for p in current_voltage_pieces(parts, spec, ax) if len(p.x) == 1 and x - 25 <= p.x[0] <= x]
+    heights = np.linspace(0.06, 0.94, 12)
+    if not near:
+        return float(heights[0])
+    taken = (np.array(near) - low) / (high - low)
+    return float(max(heights, key=lambda h: float(np.min(np.abs(taken - h)))))
 
 
 def _pixel(parts: Parts, ax: Any, x: float, y: float) -> tuple[float, float]:
@@ -170,8 +192,9 @@ def side_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list
     found = _measured(parts)
     if spec.name == "clamp_iv":
         pieces = current_voltage_pieces(parts, spec, ax)
-        requests = _name_at(parts, ax, pieces, "I_Na", lambda p: min(p, key=lambda q: q[1]), "peak I$_{Na}$", SODIUM)
-        requests += _name_at(parts, ax, pieces, "I_K", lambda p: max(p, key=lambda q: q[0]), "steady I$_{K}$", POTASSIUM)
+        lowest, rightmost = (lambda p: min(p, key=lambda q: q[1])), (lambda p: max(p, key=lambda q: q[0]))
+        requests = _name_at(parts, ax, pieces, "I_Na", lowest, "peak I$_{Na}$", SODIUM)
+        requests += _name_at(parts, ax, pieces, "I_K", rightmost, "steady I$_{K}$", POTASSIUM)
         reversal = found.get("na_reversal_mv")
         if _marks_shown(parts) and reversal is not None:
             col, row = _pixel(parts, ax, reversal, 0.0)

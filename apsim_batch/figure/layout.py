@@ -123,14 +123,15 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
         if side:  # the time panels keep the left part; the side column takes the right (side_column.py)
             spacing = {"left": 0.125, "right": 0.9, "top": 0.88, "bottom": 0.11, **spacing}  # matplotlib's defaults
             width_px, height_px = config.plot.width_px, config.plot.height_px
-            spacing, column = split_margins(spacing, width_px, spacing["left"] * width_px)
-            side_axes = add_column(fig, side, column, spacing["bottom"] * height_px)
+            spacing, side_margins = split_margins(spacing, width_px, spacing["left"] * width_px)
+            side_axes = add_column(fig, side, side_margins, spacing["bottom"] * height_px)
         grid = fig.add_gridspec(1 + len(specs), 1, height_ratios=[1] + [s.height for s in specs], **spacing)
         axes = [fig.add_subplot(grid[0])]
         axes += [fig.add_subplot(grid[i + 1], sharex=axes[0]) for i in range(len(specs))]
     names = [VOLTAGE, *(spec.name for spec in specs)]  # the voltage axes keep the top
     found = marked(config, analysis) if decorated else Marked((), (), None)
-    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, side=list(zip(side, side_axes)))
+    column = list(zip(side, side_axes, strict=True))
+    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, side=column)
     parts.voltage.set_ylim(*vrange.limits)
     parts.voltage.set_xlim(0, config.waveform.duration_ms)
     for spec, ax in parts.panels():

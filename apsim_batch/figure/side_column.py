@@ -80,8 +80,8 @@ def decorate_column(parts: Parts, style_axis: Callable[[Any, Any, Any], None]) -
         ax.tick_params(labelsize=sizes.tick_pt if sizes.projector else 8)
         style_axis(parts, spec, ax)
         if parts.config.plot.grid:
-            ax.xaxis.set_minor_locator(AutoMinorLocator(2))
-            ax.yaxis.set_minor_locator(AutoMinorLocator(2))
+            ax.xaxis.set_minor_locator(AutoMinorLocator(5))  # 5 mV under 25 mV ticks: a reversal is read to it
+            ax.yaxis.set_minor_locator(AutoMinorLocator(5))
             ax.set_axisbelow(True)
             ax.grid(True, which="major", color=GRID_MAJOR, linewidth=0.9)
             ax.grid(True, which="minor", color=GRID_MINOR, linewidth=0.6)
@@ -103,9 +103,8 @@ def draw_pieces(parts: Parts, pieces_of: Callable[[Any, Any], list[Piece]], show
 
 
 def draw_reveal_pieces(parts: Parts, pieces_of: Callable[[Any, Any], list[Piece]]) -> None:
-    """The pieces in the reveal map: each in the colour of its sample, not anti-aliased, a segment a pixel
-    wider each side (a marker's soft rim is left to the last frame), the latest first so that where two
-    meet the earlier one's sample wins."""
+    """The pieces in the reveal map: each in the colour of its sample, a pixel wider all round (the soft rim)
+    and not anti-aliased, the latest first so that where two meet the earlier one's sample wins."""
     widen = 2 * 72 / DPI
     for spec, ax in parts.side:
         for piece in drawing_order(pieces_of(spec, ax)):
@@ -118,8 +117,8 @@ def draw_reveal_pieces(parts: Parts, pieces_of: Callable[[Any, Any], list[Piece]
                 linestyle="-",
                 linewidth=style.get("linewidth", 1.5) + widen,
                 marker=style.get("marker"),
-                markersize=style.get("markersize", 6),  # not widened: coinciding points of two
-                markeredgewidth=style.get("markeredgewidth", 1.0),  # curves would show the later one's rim early
+                markersize=style.get("markersize", 6),
+                markeredgewidth=style.get("markeredgewidth", 1.0) + widen,  # a pixel more all round: the soft rim
                 markerfacecolor=color,
                 markeredgecolor=color,
                 antialiased=False,
@@ -129,7 +128,7 @@ def draw_reveal_pieces(parts: Parts, pieces_of: Callable[[Any, Any], list[Piece]
 
 
 def occupancy_of(parts: Parts, ax: Any, pieces: list[Piece]) -> Occupancy:
-    """The side panel's area with its pieces marked, so labels keep clear of them."""
+    """The side panel's area with its pieces and its static text marked, so labels keep clear of them."""
     height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
     occupancy = Occupancy((height, width), parts.image_box(ax))
     for piece in pieces:
@@ -141,4 +140,8 @@ def occupancy_of(parts: Parts, ax: Any, pieces: list[Piece]) -> Occupancy:
                                 int(rows[0] + radius) + 1))  # fmt: skip
         else:
             occupancy.mark_polyline(cols, rows, 2.5)
+    renderer = parts.fig.canvas.get_renderer()
+    for text in ax.texts:  # the axis's own names (E_Na's) were there first
+        e = text.get_window_extent(renderer)
+        occupancy.mark_box((int(e.x0), int(height - e.y1), int(e.x1) + 1, int(height - e.y0) + 1), margin=2)
     return occupancy
