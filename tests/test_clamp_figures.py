@@ -135,14 +135,21 @@ def test_a_point_appears_once_its_step_has_drawn_what_it_measures():
     assert len(_points(parts.named("clamp_iv"), POTASSIUM)) == len(steps.step_mv)
 
 
-@pytest.mark.parametrize("frame", [8, 12, 30, 32])
-def test_side_column_frames_match_a_full_redraw(frame):
-    from apsim_batch.figure.layout import draw_figure, draw_layers, revealed_counts
-    from apsim_batch.figure.stream import stream
+@pytest.fixture(scope="module")
+def layered():
+    from apsim_batch.figure.layout import draw_layers
 
     config = _config()
     analysis = analyze(config)
-    layers = draw_layers(config, analysis)
+    return config, analysis, draw_layers(config, analysis)
+
+
+@pytest.mark.parametrize("frame", [8, 12, 30, 32])
+def test_side_column_frames_match_a_full_redraw(layered, frame):
+    from apsim_batch.figure.layout import draw_figure, revealed_counts
+    from apsim_batch.figure.stream import stream
+
+    config, analysis, layers = layered
     counts = revealed_counts(config)
     for i, (image, _) in enumerate(stream(layers, counts[: frame + 1])):
         if i == frame:
@@ -266,3 +273,41 @@ def test_the_blocker_configs_render_and_block(name, tmp_path):
     else:
         assert max(abs(v) for v in found["steady_i_k_ua_per_cm2"]) == 0 and found["k_half_activation_mv"] is None
         assert found["na_reversal_mv"] == pytest.approx(experiment.membrane.e_na_mv, abs=1.0)
+
+
+@pytest.mark.slow
+def test_the_exercise_keys_the_clamp_analysis_and_hands_out_no_answer(tmp_path):
+    """Two variants of the shipped exercise, run as a teacher would: the key's columns are the clamp's
+    measurements (the same values as its analysis), its notes say nothing of Gaussians, and the handout
+    folder holds only pictures named by the set and variant."""
+    import csv
+    import json
+
+    from apsim_batch.config.load import load_config
+    from apsim_batch.trace.models import analyze as analyze_config
+
+    from .conftest import run_entry_point
+
+    source = CONFIGS / "exercises" / "clamp_reversal.yaml"
+    out = tmp_path / "out"
+    done = run_entry_point("run", source, "--set", "variants.count=2", "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    key = json.loads((out / "clamp-reversal" / "teacher" / "answer_key.json").read_text(encoding="utf-8"))
+    assert key["measurement_notes"] == []
+    with open(out / "clamp-reversal" / "teacher" / "answer_key.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    asked = ("na_reversal_mv", "na_half_activation_mv", "k_half_activation_mv", "largest_inward_i_na_ua_per_cm2")
+    assert set(asked) <= set(rows[0])
+    for row, variant in zip(rows[1:], key["variants"], strict=True):
+        e_na = float(row["waveform.membrane.e_na_mv"])
+        assert float(row["na_reversal_mv"]) == pytest.approx(e_na, abs=1.0)
+        assert all(float(row[column]) == variant["measurements"][column] for column in asked)
+    plain = load_config(source).config
+    found = analyze_config(plain).measurements.as_dict()
+    assert found["na_half_activation_mv"] == pytest.approx(-11.134126, abs=1e-5)  # the analysis the key reads
+    handouts = sorted(p.name for p in (out / "clamp-reversal" / "handouts").iterdir())
+    assert handouts == sorted(
+        [f"clamp-reversal-v0{i}.{fmt}" for i in (1, 2) for fmt in ("gif", "png")] + ["index.html", "manifest.json"]
+    )
+    page = (out / "clamp-reversal" / "handouts" / "index.html").read_text(encoding="utf-8")
+    assert "V½" not in page and "e_na" not in page and "measurements" not in page
