@@ -68,7 +68,7 @@ def test_the_clamp_renders_a_revealed_family_and_its_measurements(clamp_render):
     frames = _frames(clamp_render.files["gif"])
     with Image.open(clamp_render.files["png"]) as png:
         poster = np.asarray(png.convert("RGB"))
-    assert poster.shape == frames[-1].shape == (720, 720, 3) and len(frames) > 50
+    assert poster.shape == frames[-1].shape == (720, 1280, 3) and len(frames) > 50
     assert _same_picture(frames[-1], poster), "the animation ends on the poster"
     ink = [int((frame < 128).all(axis=2).sum()) for frame in frames[1 :: len(frames) // 8]]  # 0: the poster
     assert ink == sorted(ink) and ink[0] < ink[-1] / 2, "the family is revealed over time, never erased"
@@ -79,7 +79,7 @@ def test_the_clamp_renders_a_revealed_family_and_its_measurements(clamp_render):
     # the CSV: time and the shown command first, then every step's command and currents
     header, columns = _columns(clamp_render.files["csv"])
     result = simulate_clamp(experiment)
-    assert header[:2] == ["time_ms", "voltage_mv"] and len(header) == 2 + 4 * len(experiment.step_potentials_mv)
+    assert header[:2] == ["time_ms", "voltage_mv"] and len(header) == 2 + 5 * len(experiment.step_potentials_mv)
     shown = int(np.argmin(result.steps.peak_i_na_ua_per_cm2))
     assert np.allclose(columns["voltage_mv"], result.voltage_mv[shown])
     for k, step_mv in enumerate(experiment.step_potentials_mv):

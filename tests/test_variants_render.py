@@ -324,11 +324,16 @@ def test_shipped_exercises_render_with_true_keys_and_clean_handouts(tmp_path):
     """`apsim-batch run configs/exercises/` as a teacher would, with handouts for both sets."""
     proc = run_entry_point("run", CONFIGS / "exercises", "--out", "out", "--jobs", "2", "--student", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "39 rendered, 0 up to date, 0 failed" in proc.stdout
+    assert "51 rendered, 0 up to date, 0 failed" in proc.stdout
     for name, size in (("ahp-class", 30), ("spike-grid", 9)):
         key = assert_key_matches_renders(tmp_path / "out", name, size)
         assert leaks(tmp_path / "out" / name / "handouts", secret_strings(key)) == {}
         assert len(list((tmp_path / "out" / name / "handouts").glob("*.mp4"))) == size
+    # the clamp's set (its key against its analysis: tests/test_clamp_figures.py), read off its posters
+    clamp_key, _ = read_key(tmp_path / "out", "clamp-reversal")
+    assert [v["id"] for v in clamp_key["variants"]] == [f"v{i:02d}" for i in range(1, 13)]
+    assert leaks(tmp_path / "out" / "clamp-reversal" / "handouts", secret_strings(clamp_key)) == {}
+    assert len(list((tmp_path / "out" / "clamp-reversal" / "handouts").glob("*.png"))) == 12
     key, _ = read_key(tmp_path / "out", "spike-grid")
     rows = [tuple(v["values"][field] for field in key["fields"]) for v in key["variants"]]
     assert rows[:4] == [(0.08, 80), (0.08, 100), (0.08, 120), (0.16, 80)]  # the first field varies slowest

@@ -61,6 +61,14 @@ class VoltageClampExperiment(StrictModel):
     )
     temperature_c: StrictFloat = temperature_field(6.3)
     membrane: Membrane = Field(default_factory=Membrane, description="The clamped membrane.")
+    charging_tau_us: StrictFloat = Field(
+        10,
+        ge=0,
+        le=1000,
+        description="Time constant with which the clamp charges the membrane at each step edge (series resistance"
+        " x capacitance), in µs: the width of the capacitive transient in the membrane current (its charge is"
+        " C·ΔV whatever the width; 0: an ideal clamp, the whole charge within one sample).",
+    )
     ttx_block_fraction: StrictFloat = Field(
         0, ge=0, le=1, description="Fraction of g_Na blocked by tetrodotoxin (1: no sodium current)."
     )

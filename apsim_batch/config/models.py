@@ -117,7 +117,7 @@ WAVEFORM_MODELS = (GaussianWaveform, HodgkinHuxleyWaveform, VoltageClampExperime
 # draws from the voltage alone); trace/models.py's entries use them.
 MODEL_PANELS: dict[str, tuple[str, ...]] = {
     "hodgkin_huxley": ("gates", "conductances", "currents", "currents_close_up"),
-    "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total"),
+    "voltage_clamp": ("clamp_command", "clamp_currents", "clamp_total", "clamp_iv", "clamp_gv"),
     "axon": ("axon_sites", "axon_profile", "axon_map"),
 }
 Waveform = Annotated[Union[WAVEFORM_MODELS], Field(discriminator="model")]  # noqa: UP007 (a union built from the tuple)

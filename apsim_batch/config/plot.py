@@ -30,7 +30,7 @@ def _group_name_schema(schema: dict) -> None:
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
 PANEL_NAMES = (
     "gates", "conductances", "currents", "currents_close_up", "clamp_command", "clamp_currents", "clamp_total",
-    "axon_sites", "axon_profile", "axon_map",
+    "clamp_iv", "clamp_gv", "axon_sites", "axon_profile", "axon_map",
 )  # fmt: skip
 
 
@@ -99,15 +99,18 @@ class PlotConfig(StrictModel):
     zero_line: StrictBool = Field(True, description="Draw a faint black line at 0 mV.")
     panels: tuple[Literal[PANEL_NAMES], ...] = Field(
         (),
-        max_length=3,
+        max_length=5,
         description="Panels"
         " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
         " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L), 'currents_close_up' (the same on an axis"
         " as wide as the leak, so the small currents read; the spike's run off its edges). Voltage clamp:"
-        " 'clamp_command' (every step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total"
-        " ionic current of every step). Axon: 'axon_sites' (V at each recording electrode), 'axon_profile' (V"
-        " along the axon at each moment, over a drawing of it; drawn below the time panels), 'axon_map' (V as"
-        " colour over time and distance, with the measured velocity as a line).",
+        " 'clamp_command' (every step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the"
+        " membrane current of every step: ionic plus the capacitive transient at its edges); and, in a column at"
+        " the right with the step potential across, 'clamp_iv' (peak I_Na and steady I_K: the I–V curve) and"
+        " 'clamp_gv' (peak g_Na and steady g_K over their largest: the activation curves). Axon: 'axon_sites' (V"
+        " at each recording electrode), 'axon_profile' (V along the axon at each moment, over a drawing of it;"
+        " drawn below the time panels), 'axon_map' (V as colour over time and distance, with the measured"
+        " velocity as a line).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,
@@ -137,6 +140,11 @@ class PlotConfig(StrictModel):
         True,
         description="Axon map: draw the measured conduction velocity as a line of that slope, labelled with its"
         " value (left out of student handouts, where it would give it away).",
+    )
+    measured_marks: StrictBool = Field(
+        True,
+        description="Voltage clamp: mark what the I–V and G–V panels measure (E_Na, where I_Na reverses, each"
+        " V½); always off in student handouts, where the marks would answer the exercise.",
     )
     tip_marker: StrictBool = Field(False, description="Mark the tip of the trace with a time and voltage readout.")
     threshold_line_mv: Mv | None = Field(

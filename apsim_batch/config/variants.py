@@ -131,13 +131,16 @@ def student_plot(plot: Mapping[str, Any]) -> dict[str, Any]:
     """A student handout's plot section: measurable, and giving no answer away.
 
     The grid comes on unless the config says otherwise; phase shading (it marks the trough and the
-    return to rest exactly), threshold markers and line, refractory bars, the tip readout and the axon
-    map's velocity line (its slope is the answer) go.
+    return to rest exactly), threshold markers and line, refractory bars, the tip readout, the axon
+    map's velocity line (its slope is the answer) and the clamp's measured marks (E_Na, the reversal,
+    V½) go.
     """
     out = dict(plot)
     if out.get("grid") is None:
         out["grid"] = True
-    for shows_an_answer in ("phases", "threshold_markers", "refractory", "tip_marker", "velocity_line"):
+    for shows_an_answer in (
+        "phases", "threshold_markers", "refractory", "tip_marker", "velocity_line", "measured_marks"
+    ):  # fmt: skip
         if shows_an_answer in out or shows_an_answer in PlotConfig.model_fields:
             out[shows_an_answer] = False
     out.pop("threshold_line_mv", None)

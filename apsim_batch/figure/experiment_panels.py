@@ -64,10 +64,13 @@ def clamp_currents(config: Config, trace: Trace) -> PanelSpec:
 
 
 def clamp_total(config: Config, trace: Trace) -> PanelSpec:
-    """The total ionic current of every step: what the clamp amplifier records."""
-    curves = tuple(_family(trace, "i_total_ua_per_cm2", config, "I_total", "I$_{ion}$", BLACK, MA_PER_UA))
+    """The membrane current of every step, what the clamp amplifier records: the ionic current and, at each
+    edge, the capacitive transient. The axis fits the ionic current; the transients run off it, as on
+    Hodgkin and Huxley's oscilloscope, since their height says how briefly the clamp charged, not what flowed."""
+    curves = tuple(_family(trace, "i_membrane_ua_per_cm2", config, "I_m", "I$_{m}$", BLACK, MA_PER_UA))
+    ionic = [c.values for c in _family(trace, "i_total_ua_per_cm2", config, "I_ion", "I$_{ion}$", BLACK, MA_PER_UA)]
     return PanelSpec(
-        "clamp_total", curves, "total (mA/cm²)", "mA/cm²", _limits([c.values for c in curves]),
+        "clamp_total", curves, "total (mA/cm²)", "mA/cm²", _limits(ionic),
         height=PANEL_HEIGHTS["clamp_total"], end_labels=False, readout_decimals=2,
     )  # fmt: skip
 
@@ -106,6 +109,16 @@ def _at(parts: Parts, ax: Any, curve: Curve, index: int, height: float) -> tuple
     return float(cols[0]), float(rows[0])
 
 
+def _excursion(curve: Curve, limits: tuple[float, float]) -> np.ndarray:
+    """How far each sample is from the curve's start, where the curve stays (a running median over five
+    samples passes over a capacitive transient's one or two) and on the axes (0 elsewhere)."""
+    from scipy.ndimage import median_filter
+
+    steady = median_filter(curve.values, size=5, mode="nearest")
+    shown = (curve.values >= limits[0]) & (curve.values <= limits[1])
+    return np.where(shown, np.abs(steady - curve.values[0]), 0.0)
+
+
 def family_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list[Request]]:
     """Each family named once beside its largest excursion (the command panel: its lowest and highest step),
     revealed when the trace reaches that point."""
@@ -117,10 +130,10 @@ def family_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, li
     for label, curves in groups.items():
         if spec.name == "clamp_command":  # the range of the steps
             picks = [min(curves, key=lambda c: c.values.min()), max(curves, key=lambda c: c.values.max())]
-        else:  # the curve that strays farthest from where it starts
-            picks = [max(curves, key=lambda c: float(np.max(np.abs(c.values - c.values[0]))))]
+        else:  # the curve that strays farthest from where it starts, on the axes (a transient may run off them)
+            picks = [max(curves, key=lambda c: float(np.max(_excursion(c, spec.limits))))]
         for curve in picks:
-            away = np.abs(curve.values - curve.values[0])
+            away = _excursion(curve, spec.limits)
             index = len(away) - 1 - int(np.argmax(away[::-1]))  # its last sample there: a step's right end
             col, row = _at(parts, ax, curve, index, height)
             text = f"{curve.values[index]:+.0f} mV" if spec.name == "clamp_command" else label

@@ -28,9 +28,20 @@ from .marks import Timed, draw_marks
 from .measured import Marked, marked
 from .overlay import cursor_from_panels
 from .palette import voltage_color
-from .panel_kinds import content_axes, draw_panel_content, draw_panel_labels, frame_panels, own_x_panels, panel_specs
+from .panel_kinds import (
+    content_axes,
+    draw_panel_content,
+    draw_panel_labels,
+    frame_panels,
+    own_x_panels,
+    panel_kind,
+    panel_specs,
+    side_pieces,
+    style_panel_axis,
+)
 from .parts import VOLTAGE, Parts
 from .reveal_index import index_colors, timed_map
+from .side_column import add_column, decorate_column, draw_pieces, draw_reveal_pieces, split_margins
 from .style import type_sizes
 
 PANEL_GAP = 0.12  # space between stacked axes, relative to their mean height (original type)
@@ -112,26 +123,39 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
     calls; otherwise the voltage axes keep the top and the panels share its time axis below it.
     """
     trace = analysis.trace
-    sizes, specs = type_sizes(config), panel_specs(config, trace)
+    sizes, every = type_sizes(config), panel_specs(config, trace)
+    specs = [spec for spec in every if not panel_kind(spec.name).side]
+    side = [spec for spec in every if panel_kind(spec.name).side]
     vrange = voltage_range(config, trace.voltage_mv, reversal_levels(config))
     names = [VOLTAGE, *(spec.name for spec in specs)]  # the voltage axes keep the top
     own_x = frozenset(own_x_panels(names))
-    if not sizes.projector and not specs:
+    side_axes: list[Any] = []
+    if not sizes.projector and not every:
         axes = [fig.add_subplot()]
     else:
         spacing = margins(fig, config, sizes, specs) if sizes.projector else {"hspace": PANEL_GAP}
+        if side:  # the time panels keep the left part; the side column takes the right (side_column.py)
+            spacing = {"left": 0.125, "right": 0.9, "top": 0.88, "bottom": 0.11, **spacing}  # matplotlib's defaults
+            width_px, height_px = config.plot.width_px, config.plot.height_px
+            spacing, side_margins = split_margins(spacing, width_px, spacing["left"] * width_px)
+            side_axes = add_column(fig, side, side_margins, spacing["bottom"] * height_px)
         axes = _stacked_axes(fig, [1.0] + [s.height for s in specs], len(names) - len(own_x), spacing)
     found = marked(config, analysis) if decorated else Marked((), (), None)
-    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, own_x=own_x)
+    column = list(zip(side, side_axes, strict=True))
+    parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, own_x=own_x, side=column)
     parts.voltage.set_ylim(*vrange.limits)
     parts.voltage.set_xlim(0, config.waveform.duration_ms)
     for spec, ax in parts.panels():
         if spec.scale == "symlog":
             ax.set_yscale("symlog", linthresh=spec.linthresh, linscale=1.0)
         ax.set_ylim(*spec.limits)
+    for spec, ax in parts.side:
+        ax.set_xlim(*spec.x_limits)
+        ax.set_ylim(*spec.limits)
     parts.grid = grid_steps(parts)
     if decorated:
         decorate(parts)
+        decorate_column(parts, style_panel_axis)
     return parts
 
 
@@ -202,6 +226,7 @@ def draw_parts(
 def _draw_all_marks(parts: Parts, shown: int) -> list[Timed]:
     """The voltage axes' marks, then each panel's labels; those that appear whole with a sample."""
     timed = draw_marks(parts, shown)
+    draw_pieces(parts, side_pieces(parts), shown)
     return timed + draw_panel_labels(parts, shown)
 
 
@@ -242,7 +267,7 @@ def _reveal_map(config: Config, analysis: Analysis, timed: list[Timed] = ()) -> 
     fig, _ = new_figure(config)
     fig.patch.set_facecolor("black")
     parts = build(fig, config, analysis, decorated=False)
-    for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
+    for ax in parts.every_axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
         ax.spines[:].set_visible(False)
         ax.tick_params(which="both", length=0)
     return _reveal_pixels(parts, timed), parts
@@ -259,9 +284,9 @@ def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> np.ndarray:
 
     parts.fig.patch.set_facecolor("black")
     for artist in parts.fig.get_children():
-        if artist is not parts.fig.patch and artist not in parts.axes:
+        if artist is not parts.fig.patch and artist not in parts.every_axes:
             artist.set_visible(False)
-    for ax in parts.axes:
+    for ax in parts.every_axes:
         for child in ax.get_children():
             if child is not ax.patch:
                 child.set_visible(False)
@@ -292,6 +317,7 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
         parts.axes[index].add_collection(lines, autolim=False)  # the limits are set: skip measuring every segment
     for ax in content_axes(parts):  # an image or line is revealed column by column with the time it shows
         ax.set_facecolor("black")
+    draw_reveal_pieces(parts, side_pieces(parts))  # the side column's pieces, each at its own sample
     rgb = rgb_of(parts.fig.canvas).astype(np.int64)
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
@@ -336,7 +362,7 @@ def _on_time(parts: Parts, panels: tuple[PanelGeometry, ...]) -> list[PanelGeome
 
 def _artists(parts: Parts) -> list[Any]:
     """Every artist added to the figure or its axes so far (axis, ticks and spines are the axes' own)."""
-    return [*parts.fig.get_children(), *(child for ax in parts.axes for child in ax.get_children())]
+    return [*parts.fig.get_children(), *(child for ax in parts.every_axes for child in ax.get_children())]
 
 
 def _static_marks(parts: Parts) -> None:

@@ -18,6 +18,9 @@ no plotting library); a test checks every one of them has an entry here. An entr
   sits below the time panels, and its `axis` styling labels that axis;
 - `moving(parts, spec) -> frame_panels.Moving`: a panel redrawn every frame from the frame's time
   (its curve at each sample), over its still pixels; the finished figure shows its `content`.
+- `pieces(parts, spec, ax) -> [Piece]`: set only by a panel whose x axis is not time (an I–V curve):
+  it sits in the column at the right (`side_column.py`), and draws these pieces, each revealed whole at
+  its own sample, instead of curves over time (its spec has none); `side` says so.
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ from .axon_panels import (
     profile_content,
     profile_moving,
 )
+from .clamp_panels import clamp_gv, clamp_iv, conductance_voltage_pieces, current_voltage_pieces, side_axis, side_labels
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .frame_panels import FramePanel, Moving
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
 from .panels import PanelSpec, conductance_panel, currents, currents_close_up, gates, stimulus
+from .side_column import Piece, Pieces
 
 if TYPE_CHECKING:
     from .parts import Parts
@@ -70,6 +75,12 @@ class PanelKind:
     content: Callable[[Parts, PanelSpec, Any, int], None] | None = None
     time_axis: bool = True
     moving: Callable[[Parts, PanelSpec], Moving] | None = None
+    pieces: Pieces | None = None
+
+    @property
+    def side(self) -> bool:
+        """Whether the panel sits in the side column at the right (its x axis is not time: an I–V curve)."""
+        return self.pieces is not None
 
 
 def _unit_ticks(parts: Parts, spec: PanelSpec, ax: Any) -> None:
@@ -120,6 +131,9 @@ PANELS: dict[str, PanelKind] = {
             time_axis=False,
             moving=profile_moving,
         ),  # fmt: skip
+        # x is the step potential: these sit in the side column, a step's point revealed once its measure is drawn
+        PanelKind("clamp_iv", (), clamp_iv, axis=side_axis, labels=side_labels, pieces=current_voltage_pieces),
+        PanelKind("clamp_gv", (), clamp_gv, axis=side_axis, labels=side_labels, pieces=conductance_voltage_pieces),
     )
 }
 
@@ -197,9 +211,18 @@ def style_panel_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
 def draw_panel_labels(parts: Parts, shown: int, static_only: bool = False) -> list[Timed]:
     """Every panel's labels (only those in every frame with `static_only`); returns those revealed with the trace."""
     timed: list[Timed] = []
-    for spec, ax in parts.panels():
+    for spec, ax in [*parts.panels(), *parts.side]:
         kind = panel_kind(spec.name)
         if kind.labels is not None and (kind.static_labels or not static_only):
             placed = draw_labels(parts, ax, kind.labels(parts, spec, ax), shown)
             timed += [] if kind.static_labels else placed
     return timed
+
+
+def side_pieces(parts: Parts) -> Callable[[PanelSpec, Any], list[Piece]]:
+    """What each side panel of this figure draws: its pieces, looked up by its name."""
+
+    def pieces_of(spec: PanelSpec, ax: Any) -> list[Piece]:
+        return panel_kind(spec.name).pieces(parts, spec, ax)
+
+    return pieces_of

@@ -47,6 +47,7 @@ class PanelSpec:
     end_labels: bool = True
     readout_decimals: int | None = None  # the cursor's readout digits (None: from the values' range)
     margin_right_em: float = 0.0  # room it needs in the right margin (a colour bar), in tick-label heights
+    x_limits: tuple[float, float] | None = None  # a side panel's own x axis (see side_column.py); None: time
 
 
 def _curve(key: str, name: str, label: str, values: np.ndarray) -> Curve:

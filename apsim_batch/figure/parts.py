@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.models import Config
@@ -33,14 +33,17 @@ class Parts:
     marked: Marked
     grid: GridSteps | None = None
     own_x: frozenset[str] = frozenset()  # panels with an x axis of their own (distance), below the time panels
+    side: list[tuple[PanelSpec, Any]] = field(default_factory=list)  # panels with their own x axis, at the right
 
     @property
     def trace(self) -> Trace:
         return self.analysis.trace
 
     def named(self, name: str) -> Any | None:
-        """The axes of the panel `name`, or None when this figure has no such panel."""
-        return self.axes[self.names.index(name)] if name in self.names else None
+        """The axes of the panel `name` (a side panel's too), or None when this figure has no such panel."""
+        if name in self.names:
+            return self.axes[self.names.index(name)]
+        return next((ax for spec, ax in self.side if spec.name == name), None)
 
     @property
     def voltage(self) -> Any:
@@ -51,6 +54,11 @@ class Parts:
     def time_axes(self) -> list[Any]:
         """The axes that share the time axis, top to bottom (the voltage axes first)."""
         return [ax for name, ax in zip(self.names, self.axes, strict=True) if name not in self.own_x]
+
+    @property
+    def every_axes(self) -> list[Any]:
+        """The time column's axes, then the side column's."""
+        return [*self.axes, *(ax for _, ax in self.side)]
 
     def panels(self) -> Iterator[tuple[PanelSpec, Any]]:
         """Each panel's spec with its axes (the voltage axes have no spec)."""

@@ -158,6 +158,13 @@ def _key_measurements(member: LoadedConfig, found: dict[str, Any]) -> dict[str, 
     return {**{k: v for k, v in found.items() if k not in _THRESHOLD_KEYS}, "spikes": spikes}
 
 
+def _spikes_without_threshold(member: LoadedConfig) -> bool:
+    """A model that measures spikes but no threshold (a Gaussian's drawn shape): its key says why none is
+    given. An experiment (the clamp, the axon) measures no spikes at all, so it needs no such note."""
+    model = model_of(member.config.waveform)
+    return not model.threshold and "spike_count" in model.measurements
+
+
 def answer_key(
     members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
 ) -> dict[str, Any]:
@@ -176,7 +183,7 @@ def answer_key(
         "tolerances": tolerances(rows, grids),
         "tolerance_rule": TOLERANCE_RULE,
         "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
-        "measurement_notes": [] if model_of(first.config.waveform).threshold else [NO_THRESHOLD_NOTE],
+        "measurement_notes": [NO_THRESHOLD_NOTE] if _spikes_without_threshold(first) else [],
         "apsim_batch_version": __version__,
         "variants": rows,
     }

@@ -50,6 +50,8 @@ class ClampSteps:
     steady_i_k_ua_per_cm2: np.ndarray  # at the end of the step
     peak_g_na_ms_per_cm2: np.ndarray
     steady_g_k_ms_per_cm2: np.ndarray
+    largest_inward_i_na_ua_per_cm2: float | None  # the most negative peak I_Na of the family (None: none inward)
+    largest_inward_i_na_step_mv: float | None  # ... and the step that draws it
     na_reversal_mv: float | None  # where the peak I_Na–V curve crosses zero
     na_half_activation_mv: float | None  # where peak g_Na reaches half its largest value
     k_half_activation_mv: float | None  # where steady g_K reaches half its largest value
@@ -67,7 +69,8 @@ class ClampResult:
     i_na_ua_per_cm2: np.ndarray
     i_k_ua_per_cm2: np.ndarray
     i_leak_ua_per_cm2: np.ndarray
-    i_total_ua_per_cm2: np.ndarray  # ionic; the ideal clamp's capacitive current is an impulse at each edge
+    i_total_ua_per_cm2: np.ndarray  # ionic
+    i_membrane_ua_per_cm2: np.ndarray  # what the clamp records: ionic plus the capacitive transient at each edge
     g_na_ms_per_cm2: np.ndarray
     g_k_ms_per_cm2: np.ndarray
     steps: ClampSteps
@@ -96,6 +99,38 @@ def protocol(experiment: VoltageClampExperiment, step_mv: float) -> list[tuple[f
     return [p for p in pieces if p[1] > p[0]]
 
 
+def charged_voltage(pieces: list[tuple[float, float, float]], time_ms: np.ndarray, tau_ms: float) -> np.ndarray:
+    """The membrane's voltage while the clamp charges it towards each piece's V with time constant `tau_ms`.
+
+    An edge of the command is not an edge of the membrane: the clamp charges its capacitance through a
+    series resistance, V_m = V + (V_m(edge) − V) exp(−(t − edge) / tau). tau 0: the ideal clamp.
+    """
+    membrane = np.empty(len(time_ms))
+    level = pieces[0][2]
+    for number, (start, stop, v) in enumerate(pieces):
+        last = number == len(pieces) - 1
+        inside = (time_ms >= start) & ((time_ms <= stop) if last else (time_ms < stop))
+        decay = np.exp(-(time_ms[inside] - start) / tau_ms) if tau_ms > 0 else np.zeros(int(inside.sum()))
+        membrane[inside] = v + (level - v) * decay
+        level = v + (level - v) * (np.exp(-(stop - start) / tau_ms) if tau_ms > 0 else 0.0)
+    return membrane
+
+
+def capacitive_current(
+    pieces: list[tuple[float, float, float]], time_ms: np.ndarray, capacitance_uf_per_cm2: float, tau_ms: float
+) -> np.ndarray:
+    """C·dV_m/dt in µA/cm² (µF/cm² × mV/ms), each sample the mean over the interval that ends there.
+
+    Means over the sampling intervals, not values at the samples: a transient far briefer than a sample
+    still carries its whole charge, C·ΔV, into the sampled record (as an integrating recorder would), and
+    the ionic currents, computed for the ideal step, are left exactly as they were.
+    """
+    membrane = charged_voltage(pieces, time_ms, tau_ms)
+    current = np.zeros(len(time_ms))
+    current[1:] = capacitance_uf_per_cm2 * np.diff(membrane) / np.diff(time_ms)
+    return current
+
+
 def simulate_clamp(experiment: VoltageClampExperiment) -> ClampResult:
     """Every sweep of the family, in closed form, and its measurements."""
     time_ms = np.linspace(0, experiment.duration_ms, experiment.samples)
@@ -108,6 +143,13 @@ def simulate_clamp(experiment: VoltageClampExperiment) -> ClampResult:
     i_na, i_k, i_leak = ionic_currents(membrane, voltage, m, h, n)
     g_na = membrane.g_na_ms_per_cm2 * m**3 * h
     g_k = membrane.g_k_ms_per_cm2 * n**4
+    tau_ms, capacitance = experiment.charging_tau_us / 1000, membrane.capacitance_uf_per_cm2
+    i_cap = np.array(
+        [
+            capacitive_current(protocol(experiment, s), time_ms, capacitance, tau_ms)
+            for s in experiment.step_potentials_mv
+        ]
+    )
     return ClampResult(
         time_ms=time_ms,
         voltage_mv=voltage,
@@ -118,6 +160,7 @@ def simulate_clamp(experiment: VoltageClampExperiment) -> ClampResult:
         i_k_ua_per_cm2=i_k,
         i_leak_ua_per_cm2=i_leak,
         i_total_ua_per_cm2=i_na + i_k + i_leak,
+        i_membrane_ua_per_cm2=i_na + i_k + i_leak + i_cap,
         g_na_ms_per_cm2=g_na,
         g_k_ms_per_cm2=g_k,
         steps=measure_steps(experiment),
@@ -172,6 +215,8 @@ def measure_steps(experiment: VoltageClampExperiment) -> ClampSteps:
         steady_i_k_ua_per_cm2=g_k * (steps - membrane.e_k_mv),
         peak_g_na_ms_per_cm2=g_na,
         steady_g_k_ms_per_cm2=g_k,
+        largest_inward_i_na_ua_per_cm2=float(i_na.min()) if i_na.min() < 0 else None,
+        largest_inward_i_na_step_mv=float(steps[np.argmin(i_na)]) if i_na.min() < 0 else None,
         na_reversal_mv=_crossing(steps[order], i_na[order], 0.0) if g_na.max() > 0 else None,
         na_half_activation_mv=_half(steps[order], g_na[order]),
         k_half_activation_mv=_half(steps[order], g_k[order]),

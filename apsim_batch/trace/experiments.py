@@ -14,7 +14,7 @@ from .features import Measurements, round_or_none
 from .waveform import Trace
 
 DIGITS = 6  # the manifest's rounding, as for the membrane's measurements
-CLAMP_QUANTITIES = ("i_na_ua_per_cm2", "i_k_ua_per_cm2", "i_total_ua_per_cm2")
+CLAMP_QUANTITIES = ("i_na_ua_per_cm2", "i_k_ua_per_cm2", "i_total_ua_per_cm2", "i_membrane_ua_per_cm2")
 CLAMP_KEYS = (
     "holding_mv",
     "step_mv",
@@ -23,6 +23,8 @@ CLAMP_KEYS = (
     "steady_i_k_ua_per_cm2",
     "peak_g_na_ms_per_cm2",
     "steady_g_k_ms_per_cm2",
+    "largest_inward_i_na_ua_per_cm2",
+    "largest_inward_i_na_step_mv",
     "na_reversal_mv",
     "na_half_activation_mv",
     "k_half_activation_mv",
