@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from apsim_batch.config.clamp import VoltageClampExperiment
@@ -183,6 +183,7 @@ def test_the_capacitive_transient_carries_c_delta_v():
 
 @settings(max_examples=8, deadline=None)
 @given(tau_us=st.floats(0, 40), samples=st.integers(200, 2000))
+@example(tau_us=1.1125369292536007e-308, samples=200)  # found by hypothesis: t / tau overflowed
 def test_the_transient_charge_holds_for_any_width_and_sampling(tau_us, samples):
     experiment = VoltageClampExperiment(
         model="voltage_clamp", steps_mv=(10.0,), samples=samples, charging_tau_us=tau_us

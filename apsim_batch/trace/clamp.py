@@ -99,12 +99,17 @@ def protocol(experiment: VoltageClampExperiment, step_mv: float) -> list[tuple[f
     return [p for p in pieces if p[1] > p[0]]
 
 
+IDEAL_BELOW_MS = 1e-9  # a charging time constant under a picosecond is the ideal clamp
+
+
 def charged_voltage(pieces: list[tuple[float, float, float]], time_ms: np.ndarray, tau_ms: float) -> np.ndarray:
     """The membrane's voltage while the clamp charges it towards each piece's V with time constant `tau_ms`.
 
     An edge of the command is not an edge of the membrane: the clamp charges its capacitance through a
     series resistance, V_m = V + (V_m(edge) − V) exp(−(t − edge) / tau). tau 0: the ideal clamp.
     """
+    if tau_ms < IDEAL_BELOW_MS:  # charged within a sample; and t / 1e-308 would overflow
+        tau_ms = 0.0
     membrane = np.empty(len(time_ms))
     level = pieces[0][2]
     for number, (start, stop, v) in enumerate(pieces):
