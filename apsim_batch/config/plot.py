@@ -21,7 +21,16 @@ def _text_only(schema: dict) -> None:
 
 # The panels a config may list under `plot.panels` (drawn by figure/panel_kinds.py's registry, which a
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
-PANEL_NAMES = ("gates", "conductances", "currents", "clamp_command", "clamp_currents", "clamp_total", "axon_sites")
+PANEL_NAMES = (
+    "gates",
+    "conductances",
+    "currents",
+    "clamp_command",
+    "clamp_currents",
+    "clamp_total",
+    "axon_sites",
+    "rest_zoom",
+)
 
 
 class PlotConfig(StrictModel):
@@ -74,7 +83,8 @@ class PlotConfig(StrictModel):
         " under the voltage, top to bottom. Hodgkin–Huxley: 'gates' (m, h, n), 'conductances' (g_Na = gNa·m³h,"
         " g_K = gK·n⁴), 'currents' (membrane currents I_Na, I_K, I_L). Voltage clamp: 'clamp_command' (every"
         " step), 'clamp_currents' (I_Na and I_K of every step), 'clamp_total' (the total ionic current of every"
-        " step). Axon: 'axon_sites' (V at each recording electrode).",
+        " step). Axon: 'axon_sites' (V at each recording electrode). Any model: 'rest_zoom' (the voltage from 27 mV"
+        " below rest to 3 mV above it, with a 1 mV grid: an after-hyperpolarization read to the millivolt).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,

@@ -30,6 +30,7 @@ from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
 from .panels import PanelSpec, conductance_panel, currents, gates, stimulus
+from .rest_zoom import rest_zoom, rest_zoom_axis
 
 if TYPE_CHECKING:
     from .parts import Parts
@@ -98,6 +99,7 @@ PANELS: dict[str, PanelKind] = {
         PanelKind("clamp_currents", (), clamp_currents, labels=family_labels),
         PanelKind("clamp_total", (), clamp_total, labels=family_labels),
         PanelKind("axon_sites", (), axon_sites, labels=site_labels),
+        PanelKind("rest_zoom", (), rest_zoom, axis=rest_zoom_axis),  # any model: the voltage near rest, magnified
     )
 }
 
