@@ -21,6 +21,9 @@ LABELS = {
     "isi_ms": "Interval between the first two spikes",
     "recovery_time_ms": f"Time the membrane is back within {RECOVERY_MV:g} mV of rest after the AHP",
 }
+# Asked only when a set (variants.ask) or an export (--ask) names them, so an export of a set that names
+# nothing asks what it asked before these existed.
+NAMED_ONLY = ("recovery_time_ms",)
 UNITS = {"_mv": "mV", "_ms": "ms", "_hz": "Hz", "_count": ""}
 
 

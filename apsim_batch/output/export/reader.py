@@ -17,7 +17,7 @@ from ...errors import ExportError
 from ...names import INDEX, MANIFEST
 from ..answers import ANSWER_JSON, HANDOUTS, KEY_COLUMNS, TEACHER
 from ..nofollow import inside_file, load_json_untrusted, read_untrusted
-from ..quantities import label_of, unit_of
+from ..quantities import NAMED_ONLY, label_of, unit_of
 
 MAX_KEY_BYTES = 64 * 1024 * 1024  # a 10,000-variant key is a few megabytes
 MAX_FIGURE_BYTES = 16 * 1024 * 1024  # a handout PNG is tens of kilobytes
@@ -134,8 +134,8 @@ def _quantities(
                 f" of {key.get('set')} (allowed: {shown})"
             )
         chosen = list(dict.fromkeys(ask))
-    else:
-        chosen = usable
+    else:  # asked by default: what was asked before a set could say; newer measurements when named
+        chosen = [c for c in usable if c not in NAMED_ONLY]
     if not chosen:
         raise ExportError(f"{key.get('set')}: the key has no measured column with a marking tolerance to ask")
     return tuple(Quantity(c, label_of(c), unit_of(c), float(limits[c])) for c in chosen)
