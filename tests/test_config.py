@@ -119,7 +119,7 @@ def test_validation_messages(asset, expected):
             "plot: {panel_limits: {voltage: [0, 1]}}",
             "plot.panel_limits.voltage.[key]: must be one of 'gates', 'conductances', 'currents', 'currents_close_up',"
             " 'clamp_command', 'clamp_currents', 'clamp_total', 'clamp_iv', 'clamp_gv', 'axon_sites', 'axon_profile',"
-            " 'axon_map' or 'stimulus' (got 'voltage')",
+            " 'axon_map', 'rest_zoom' or 'stimulus' (got 'voltage')",
         ),
         (
             "plot: {axis_group: two words}",

@@ -49,14 +49,18 @@ def exported(tmp_path_factory) -> Path:
 
 
 def key_columns(key: dict) -> list[str]:
-    """The columns asked by default: a marking tolerance and a value in every variant."""
+    """The columns asked by default (the set names none): a marking tolerance and a value in every variant,
+    leaving out the measurements asked only by name."""
     from apsim_batch.output.answers import KEY_COLUMNS
+    from apsim_batch.output.quantities import NAMED_ONLY
 
     limits = key["tolerances"]
     return [
         c
         for c in KEY_COLUMNS
-        if limits.get(c) is not None and all(v["measurements"].get(c) is not None for v in key["variants"])
+        if limits.get(c) is not None
+        and all(v["measurements"].get(c) is not None for v in key["variants"])
+        and c not in NAMED_ONLY
     ]
 
 
@@ -232,7 +236,7 @@ def test_worksheets_one_page_per_variant_no_answer_fonts_embedded(exported):
     calipers = teacher.pages[1].extract_text()
     for variant in key["variants"]:
         measured = variant["measurements"]
-        assert f"peak {measured['peak_mv']:.1f} at {measured['peak_time_ms']:.2f} ms" in calipers
+        assert f"peak {measured['peak_mv']:.1f} mV" in calipers
         assert f"AHP depth {measured['ahp_depth_mv']:.1f}" in calipers
 
 

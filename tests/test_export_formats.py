@@ -15,8 +15,9 @@ from PIL import Image
 from apsim_batch.errors import ExportError
 from apsim_batch.output.export.moodle import moodle_files
 from apsim_batch.output.export.qti import qti_files
-from apsim_batch.output.export.reader import LABELS, ExportSet, Quantity, Variant, label_of, unit_of
+from apsim_batch.output.export.reader import ExportSet, Quantity, Variant
 from apsim_batch.output.export.worksheet import worksheet_files
+from apsim_batch.output.quantities import LABELS, label_of, unit_of
 
 from .test_export import CLOZE_NUMERICAL, QTI
 
@@ -111,7 +112,7 @@ def test_a_worksheet_that_cannot_fit_says_so():
     """The longest exercise (4000 characters) prints beside a few boxes; with every box it cannot, and says so."""
     long_exercise = (" ".join(["Measure the trace carefully and write each value in its box."] * 64),)
     exported = random_set(3, long_exercise)
-    with pytest.raises(ExportError, match=r"^s3: the exercise text and 13 answer boxes leave less than 100 mm"):
+    with pytest.raises(ExportError, match=r"^s3: the exercise text and 14 answer boxes leave less than 100 mm"):
         worksheet_files(with_quantities(exported, sorted(LABELS)))
     (_, student), (_, key) = worksheet_files(with_quantities(exported, ["peak_mv", "half_width_ms"]))
     assert student.startswith(b"%PDF") and key.startswith(b"%PDF")

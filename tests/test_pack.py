@@ -63,7 +63,7 @@ def packed(tmp_path_factory) -> Path:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
         "✓ students: out/quiz/quiz-students.zip (14 files: the handout folder only)",
-        "✓ teacher: out/quiz/quiz-teacher.zip (35 files, with the answer key)",
+        "✓ teacher: out/quiz/quiz-teacher.zip (38 files, with the answer key)",  # 3 of them posters with calipers
     ]
     return work
 

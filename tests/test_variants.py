@@ -306,7 +306,7 @@ def test_many_invalid_variants_are_summarized(tmp_path):
         ),
         (
             "  modes: grid\n  mode: grid\n  fields: {plot.line_color: [red]}\n",
-            "3: variants.modes: unknown key; did you mean 'mode'? (allowed: count, exercise, fields, mode, seed, student)",
+            "3: variants.modes: unknown key; did you mean 'mode'? (allowed: ask, count, exercise, fields, mode, seed, student)",
         ),
     ],
 )

@@ -340,11 +340,14 @@ def test_shipped_exercises_render_with_true_keys_and_clean_handouts(tmp_path):
     ahp_key = read_key(tmp_path / "out", "ahp-class")[0]
     depths = [v["measurements"]["ahp_depth_mv"] for v in ahp_key["variants"]]
     assert all(4 < d < 26 for d in depths) and len(set(depths)) > 20
-    # marking tolerances: one minor step of the grid the handouts draw (recorded in each manifest)
+    # marking tolerances: the largest of what each variant's figure lets a student read (in its manifest);
+    # the AHP is read on the zoom panel's 1 mV grid, the peak on the voltage axes' 5 mV one
     tolerances = ahp_key["tolerances"]
-    grid = json.loads((tmp_path / "out" / "ahp-class-v01" / "manifest.json").read_text(encoding="utf-8"))["grid"]
-    assert tolerances["ahp_depth_mv"] == tolerances["peak_mv"] == grid["voltage_minor_mv"] == 5.0
-    assert tolerances["half_width_ms"] == grid["time_minor_ms"] == 0.2
+    renders = [tmp_path / "out" / v["name"] / "manifest.json" for v in ahp_key["variants"]]
+    readable = [json.loads(path.read_text(encoding="utf-8"))["tolerances"] for path in renders]
+    for column in ("resting_mv", "peak_mv", "ahp_depth_mv", "recovery_time_ms", "half_width_ms"):
+        assert tolerances[column] == max(r[column] for r in readable)
+    assert 1.0 < tolerances["ahp_depth_mv"] < 2.0 < 2.5 < tolerances["peak_mv"] < 5.0
     assert tolerances["spike_count"] == 0 and tolerances["firing_rate_hz"] is None
     # student handouts keep the exercise title with the variant id
     parameters = json.loads((tmp_path / "out" / "ahp-class-v07" / "manifest.json").read_text(encoding="utf-8"))

@@ -31,6 +31,7 @@ class VariantInfo(BaseModel):
     student: bool
     values: dict[str, Any]  # field path as written in the set -> value
     exercise: str | None = None  # the text for the handout page (not recorded in manifests)
+    ask: tuple[str, ...] | None = None  # the measurements the exercise asks for (None: every one with a tolerance)
 
 
 class LoadedConfig(BaseModel):
@@ -54,7 +55,7 @@ class LoadedConfig(BaseModel):
         if self.overrides:
             extras["overrides"] = dict(self.overrides)
         if self.variant is not None:
-            extras["variant"] = self.variant.model_dump(mode="json", exclude={"exercise"})
+            extras["variant"] = self.variant.model_dump(mode="json", exclude={"exercise", "ask"})
         return extras
 
 

@@ -41,6 +41,24 @@ MIN_WIDTH_MS = 1e-150
 MIN_STEP = 1e-9
 MAX_VARIANT_FIELDS = 20
 OUTPUT_FORMATS = ("gif", "mp4", "png", "csv")
+# What an exercise may ask (`variants.ask`): the answer key's measured columns, in its order; a test
+# checks they are output/answers.py's KEY_COLUMNS (the trace layer defines them; config cannot import it).
+MEASURED_NAMES = (
+    "resting_mv",
+    "spike_count",
+    "firing_rate_hz",
+    "threshold_mv",
+    "threshold_time_ms",
+    "peak_mv",
+    "peak_time_ms",
+    "amplitude_mv",
+    "half_width_ms",
+    "ahp_min_mv",
+    "ahp_time_ms",
+    "ahp_depth_mv",
+    "isi_ms",
+    "recovery_time_ms",
+)
 OutputFormat = Literal["gif", "mp4", "png", "csv"]
 __all__ = ["CurrentPulse", "HodgkinHuxleyWaveform", "MAX_SAMPLES", "Stimulus", "SustainedStep"]  # their old home
 
@@ -229,6 +247,13 @@ class VariantSet(StrictModel):
         None,
         max_length=4000,
         description="Text for students (the task), shown on the set's handout page; blank lines separate paragraphs.",
+    )
+    ask: tuple[Literal[MEASURED_NAMES], ...] | None = Field(
+        None,
+        min_length=1,
+        description="The measurements the exercise asks for, by their answer-key names (e.g. ahp_depth_mv,"
+        " recovery_time_ms): the handout page lists them, the key marks them and the exports ask them."
+        " Unset: every measured value with a marking tolerance.",
     )
     fields: dict[Annotated[str, Field(min_length=1, max_length=200)], VariantField] = Field(
         min_length=1,

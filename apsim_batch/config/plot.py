@@ -30,7 +30,7 @@ def _group_name_schema(schema: dict) -> None:
 # test holds to this list); the stimulus strip is `plot.stimulus_panel`.
 PANEL_NAMES = (
     "gates", "conductances", "currents", "currents_close_up", "clamp_command", "clamp_currents", "clamp_total",
-    "clamp_iv", "clamp_gv", "axon_sites", "axon_profile", "axon_map",
+    "clamp_iv", "clamp_gv", "axon_sites", "axon_profile", "axon_map", "rest_zoom",
 )  # fmt: skip
 
 
@@ -110,7 +110,8 @@ class PlotConfig(StrictModel):
         " 'clamp_gv' (peak g_Na and steady g_K over their largest: the activation curves). Axon: 'axon_sites' (V"
         " at each recording electrode), 'axon_profile' (V along the axon at each moment, over a drawing of it;"
         " drawn below the time panels), 'axon_map' (V as colour over time and distance, with the measured"
-        " velocity as a line).",
+        " velocity as a line). Any model: 'rest_zoom' (the voltage from 27 mV below rest to 3 mV above it, with"
+        " a 1 mV grid: an after-hyperpolarization read to the millivolt).",
     )
     stimulus_panel: StrictBool | None = Field(
         None,

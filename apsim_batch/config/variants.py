@@ -323,6 +323,7 @@ def load_renders(path: str | Path, overrides: Sequence[Override] = (), *, studen
                 student=is_student,
                 values=variant.values,
                 exercise=spec.exercise,
+                ask=spec.ask,
             ),
         )
         for index, variant in enumerate(variants)

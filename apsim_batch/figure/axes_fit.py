@@ -47,7 +47,7 @@ def minor_step(major: float, px_per_unit: float) -> float:
     """A minor step that divides the major one (into 5, 4 or 2) with lines at least MIN_MINOR_PX apart.
 
     For 20 mV majors that is 5 mV, for 1 ms majors 0.2 ms (or 0.5 ms on a narrow axis): the value
-    a student can read to, and the tolerance an answer key allows.
+    a student can read to (figure/readings.py turns it into the answer keys' tolerances).
     """
     leading = round(major / 10.0 ** math.floor(math.log10(major)))
     divisors = (4, 2) if leading == 2 else (5, 2)  # 2 -> 0.5, never 0.4; 1 or 5 -> 0.2/1 or 0.5/2.5
@@ -124,8 +124,8 @@ def reversal_levels(config: Config) -> tuple[float, ...]:
 class GridSteps:
     """The measurement grid of a figure: major and minor steps of both axes.
 
-    A minor step is the precision a student can read off the figure, so answer keys use it as the
-    marking tolerance of each measured value.
+    A minor step is the precision a student can read off the figure; figure/readings.py derives the
+    answer keys' marking tolerances from it.
     """
 
     time_major_ms: float

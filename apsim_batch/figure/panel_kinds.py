@@ -51,6 +51,7 @@ from .frame_panels import FramePanel, Moving
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
 from .palette import REFERENCE
 from .panels import PanelSpec, conductance_panel, currents, currents_close_up, gates, stimulus
+from .rest_zoom import rest_zoom, rest_zoom_axis
 from .side_column import Piece, Pieces
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ PANELS: dict[str, PanelKind] = {
         # x is the step potential: these sit in the side column, a step's point revealed once its measure is drawn
         PanelKind("clamp_iv", (), clamp_iv, axis=side_axis, labels=side_labels, pieces=current_voltage_pieces),
         PanelKind("clamp_gv", (), clamp_gv, axis=side_axis, labels=side_labels, pieces=conductance_voltage_pieces),
+        PanelKind("rest_zoom", (), rest_zoom, axis=rest_zoom_axis),  # any model: the voltage near rest, magnified
     )
 }
 

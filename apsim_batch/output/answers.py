@@ -4,6 +4,7 @@ Layout, inside the outputs folder (each variant is also an ordinary render in `<
 
     <set>/teacher/answer_key.csv    id, name, each varied field, each measurement (first row: tolerances)
     <set>/teacher/answer_key.json   the same, with the set's mode, seed and source config
+    <set>/teacher/<set>-vNN-calipers.png   each variant's figure with its measurements drawn as calipers
     <set>/handouts/                 only for student sets: index.html (the student page),
                                     <set>-vNN.gif/.mp4/.png/.vtt and a manifest.json naming the
                                     set, the variant ids and the files
@@ -39,17 +40,23 @@ from .gallery import build_handout_page
 from .manifest import CONFIG_FROM_OUTPUTS, config_from_outputs, config_of, file_record, read_manifest
 from .nofollow import inside_file, unlink_entry
 from .ownership import delete_recorded, remove_empty_folders
+from .posters import TEACHER, write_calipers
 
-TEACHER, HANDOUTS = "teacher", "handouts"
+HANDOUTS = "handouts"  # TEACHER, the teacher folder, is posters.py's
 ANSWER_CSV, ANSWER_JSON = "answer_key.csv", "answer_key.json"
 STUDENT_ZIP, TEACHER_ZIP = "{set}-students.zip", "{set}-teacher.zip"  # written by pack.py
 PACKED = "packed.json"  # pack.py's record of the zips it wrote into the set's folder (so prune may remove them)
 HANDOUT_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.handout)  # never csv: it gives answers away
 # The answer key's first row after the header: the marking tolerance of each measured column.
-TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± one minor grid step"
+TOLERANCE_ID, TOLERANCE_NAME = "tolerance", "± what the figure lets a student read (in each column's unit)"
 TOLERANCE_RULE = (
-    "An answer within the tolerance of the measured value is right: the value one minor grid step of the figure"
-    " represents (voltages to the voltage grid, times to the time grid); counts must be exact."
+    "An answer within the tolerance of the measured value is right. A value read off the figure is right to half"
+    " a minor grid step of the axes it is read on (the rest-zoom panel near rest, else the voltage axes) plus half"
+    " the drawn line's width; a difference of two readings (amplitude, AHP depth) adds both; a time where the"
+    " trace crosses a level (half-width's ends, recovery) adds the level's uncertainty divided by the trace's slope"
+    " there; the time of a peak or trough adds half the stretch the trace stays within a reading of it; a duration"
+    " adds both ends. The set's tolerance is the largest of its variants'. Counts must be exact; a rate is computed,"
+    " not read, and has none."
 )
 
 
@@ -103,7 +110,8 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
             set_folder(out_dir, name, TEACHER, create=False)
             owned = key_records(out_dir, name)
             unlink_entry(teacher / ANSWER_JSON)  # the set's record goes first, then what it recorded
-            delete_recorded(out_dir, [r for r in owned if r["path"] == f"{name}/{TEACHER}/{ANSWER_CSV}"])
+            stale = [r for r in owned if r["path"] == f"{name}/{TEACHER}/{ANSWER_CSV}" or r.get("format") == "calipers"]
+            delete_recorded(out_dir, stale)
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         return SetResult(
             name, source, len(members), error=f"{source}: {name}: no answer key, because variants failed: {shown}"
@@ -113,24 +121,27 @@ def _finish(out_dir: Path, name: str, members: list[LoadedConfig], manifests: di
     owned = key_records(out_dir, name)  # what the previous key recorded: all this set may replace or delete
     unlink_entry(teacher / ANSWER_JSON)  # gone while the set's files change; written again last
     rows = [_row(m, manifests[m.name]) for m in members]
-    key = answer_key(members, rows, [manifests[m.name].get("grid") for m in members])
+    key = answer_key(members, rows, [manifests[m.name] for m in members])
     if members[0].source_real is not None:  # the stable identity stale detection uses (see manifest.py)
         key[CONFIG_FROM_OUTPUTS] = config_from_outputs(members[0].source_real, out_dir)
     write_bytes_atomic(teacher / ANSWER_CSV, answer_csv(key).encode("utf-8"))
     files = [teacher / ANSWER_CSV]
+    posters = write_calipers(out_dir, name, [(m, manifests[m.name]) for m in members], owned)
     student = members[0].variant.student
     if student:
         variants = [(m.variant.id, manifests[m.name]) for m in members]
-        files += write_handouts(out_dir, name, variants, members[0].variant.exercise, owned)
+        info = members[0].variant
+        files += write_handouts(out_dir, name, variants, info.exercise, owned, info.ask)
     else:
         remove_handouts(out_dir, name, owned)
-    key["files"] = [file_record(f, out_dir) for f in files]  # the set's record of what it owns
+    key["files"] = [file_record(f, out_dir) for f in files] + posters  # the set's record of what it owns
     write_json(teacher / ANSWER_JSON, key)
     return SetResult(
         name,
         source,
         len(members),
-        tuple(f.relative_to(out_dir).as_posix() for f in [teacher / ANSWER_JSON, *files]),
+        tuple(f.relative_to(out_dir).as_posix() for f in [teacher / ANSWER_JSON, *files])
+        + tuple(p["path"] for p in posters),
         handouts=student,
     )
 
@@ -166,9 +177,9 @@ def _spikes_without_threshold(member: LoadedConfig) -> bool:
 
 
 def answer_key(
-    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], grids: Sequence[Any] = ()
+    members: Sequence[LoadedConfig], rows: list[dict[str, Any]], manifests: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:
-    """The answer key as JSON data: the set, how it was made, and every variant's values and measurements."""
+    """The answer key as JSON data: the set, how it was made, what it asks, each variant's values and measurements."""
     first = members[0]
     info = first.variant
     return {
@@ -179,8 +190,9 @@ def answer_key(
         "seed": info.seed,
         "student": info.student,
         "fields": list(info.values),
+        "ask": list(info.ask) if info.ask else None,
         "overrides": dict(first.overrides),
-        "tolerances": tolerances(rows, grids),
+        "tolerances": tolerances(rows, manifests),
         "tolerance_rule": TOLERANCE_RULE,
         "measurement_definitions": "see the README's measurement table and apsim_batch/trace/measure.py",
         "measurement_notes": [NO_THRESHOLD_NOTE] if _spikes_without_threshold(first) else [],
@@ -189,30 +201,30 @@ def answer_key(
     }
 
 
-def tolerances(rows: list[dict[str, Any]], grids: Sequence[Any]) -> dict[str, float | None]:
-    """Per measured column, the marking tolerance: what one minor grid step of the figure represents.
+def tolerances(rows: list[dict[str, Any]], manifests: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Per measured column, the set's marking tolerance: the largest of its variants' (figure/readings.py).
 
-    Each variant's grid is the one its figure drew (`grid` in its render's manifest). Variants share
-    the figure's ranges unless the set varies them; then the coarsest grid counts.
+    Each variant's tolerances are what its own figure lets a student read (`tolerances` in its render's
+    manifest). A manifest written before those were recorded has its grid instead: one minor step.
     """
     # the CSV's columns: scalar measurements (per-spike lists and the stimulus live in the JSON only)
     columns = {
         m for row in rows for m, v in row["measurements"].items() if not isinstance(v, dict | list) and m != "stimulus"
     }
-    found: dict[str, float | None] = {}
-    for grid in grids or [{}]:  # no grid recorded: counts exact, nothing read off a grid
+    found: dict[str, float | None] = dict.fromkeys(columns)
+    for manifest in manifests or [{}]:
+        readable = manifest.get("tolerances")
+        grid = manifest.get("grid") if isinstance(manifest.get("grid"), dict) else {}
         for column in columns:
-            value = tolerance(column, grid if isinstance(grid, dict) else {})
-            found[column] = value if found.get(column) is None else max(found[column], value or 0)
+            value = readable.get(column) if isinstance(readable, dict) else tolerance(column, grid)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                found[column] = value if found[column] is None else max(found[column], value)
     return dict(sorted(found.items()))
 
 
 def tolerance(column: str, grid: Mapping[str, Any]) -> float | None:
-    """The marking tolerance of a measured column: the value one minor grid step represents.
-
-    Voltages (`*_mv`) and times (`*_ms`) are read off the grid to a minor step; a count must be
-    exact; anything else (a rate in Hz) is computed from readings, not read off, so it has none.
-    """
+    """An older render's tolerance of a measured column (its manifest has a grid but no tolerances):
+    what one minor grid step represents; a count exact; a rate (computed, not read) none."""
     if column.endswith("_count"):
         return 0
     step = grid.get("voltage_minor_mv") if column.endswith("_mv") else grid.get("time_minor_ms")
@@ -270,6 +282,7 @@ def write_handouts(
     variants: list[tuple[str, dict[str, Any]]],
     exercise: str | None = None,
     owned: Sequence[dict[str, Any]] = (),
+    ask: Sequence[str] | None = None,
 ) -> list[Path]:
     """Copy each variant's pictures into the handout folder under names that reveal nothing, with
     captions that name nothing, the student page (index.html) and the folder's manifest.
@@ -285,7 +298,7 @@ def write_handouts(
     for vid, manifest in variants:
         shown.append((vid, _handout_variant(out_dir, folder, name, vid, manifest, records)))
     written = [folder / record["path"] for record in records]
-    write_bytes_atomic(folder / INDEX, build_handout_page(name, shown, exercise).encode("utf-8"))
+    write_bytes_atomic(folder / INDEX, build_handout_page(name, shown, exercise, ask).encode("utf-8"))
     write_json(folder / MANIFEST, {"set": name, "variants": [vid for vid, _ in variants], "files": records})
     written += [folder / INDEX, folder / MANIFEST]
     keep = {path.relative_to(out_dir).as_posix() for path in written}

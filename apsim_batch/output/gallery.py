@@ -26,6 +26,7 @@ from .gallery_cards import card_view, files_by_format, key_parameters, number, s
 from .gallery_cards import variant_of as _variant
 from .manifest import read_manifest
 from .nofollow import inside_file
+from .quantities import label_of, unit_of
 from .templates import render_page
 
 __all__ = ["INDEX", "TEACHER_INDEX", "build_gallery", "group_renders", "key_parameters", "write_gallery"]
@@ -118,11 +119,17 @@ def build_gallery(
     )
 
 
-def build_handout_page(set_name: str, variants: Sequence[tuple[str, Mapping[str, Any]]], exercise: str | None) -> str:
-    """The student page of one set's handout folder: the exercise text and each variant's media.
+def build_handout_page(
+    set_name: str,
+    variants: Sequence[tuple[str, Mapping[str, Any]]],
+    exercise: str | None,
+    ask: Sequence[str] | None = None,
+) -> str:
+    """The student page of one set's handout folder: the exercise text, what it asks, each variant's media.
 
-    `variants` are (variant id, {format: record with a path relative to the handout folder}).
-    Only the set name, the variant ids and the teacher's exercise text appear: nothing else.
+    `variants` are (variant id, {format: record with a path relative to the handout folder}); `ask` the
+    key columns the exercise asks for, listed in words with their units. Only the set name, the variant
+    ids, the teacher's exercise text and those words appear: nothing else.
     """
     views = []
     for uid, (vid, files) in enumerate(variants, start=1):
@@ -141,6 +148,7 @@ def build_handout_page(set_name: str, variants: Sequence[tuple[str, Mapping[str,
         summary=f"{len(variants)} variant{'s' * (len(variants) != 1)}: each student gets one",
         filter_box=len(variants) > 12,
         paragraphs=[" ".join(p.split()) for p in (exercise or "").split("\n\n") if p.strip()],
+        asked=[f"{label_of(c)} ({unit_of(c)})" if unit_of(c) else label_of(c) for c in ask or ()],
         variants=views,
         describe="A membrane voltage trace, drawn from left to right over time; measure it from the figure.",
     )
@@ -204,9 +212,20 @@ def _on_disk(out_dir: Path, path: Any) -> bool:
 
 
 def set_files(out_dir: Path, set_name: str) -> list[tuple[str, str]]:
-    """The teacher's links for a set: its answer key (see answers.py) and student page, when present."""
+    """The teacher's links for a set: its answer key (see answers.py), student page and posters with calipers."""
     paths = [(label, f"{set_name}/{name}") for label, name in _SET_FILES]
+    paths += [(f"calipers {r.get('variant', '')}".strip(), r["path"]) for r in calipers_records(out_dir, set_name)]
     return [(label, path) for label, path in paths if _on_disk(out_dir, path)]
+
+
+def calipers_records(out_dir: Path, set_name: str) -> list[dict[str, Any]]:
+    """The teacher's posters with calipers that the set's answer key records ([] without a key)."""
+    key_path = f"{set_name}/{_SET_FILES[1][1]}"
+    key = read_manifest(out_dir / key_path) if _on_disk(out_dir, key_path) else None
+    records = key.get("files") if isinstance(key, dict) and isinstance(key.get("files"), list) else []
+    return [
+        r for r in records if isinstance(r, dict) and r.get("format") == "calipers" and isinstance(r.get("path"), str)
+    ]
 
 
 def read_captions(out_dir: Path, manifests: Iterable[Mapping[str, Any]]) -> dict[str, str]:

@@ -208,6 +208,7 @@ class RenderManifest(BaseModel):
     parameters: dict[str, Any] = {}
     measurements: dict[str, Any] | None = None
     grid: dict[str, Any] | None = None
+    tolerances: dict[str, Any] | None = None  # what a student can read off the figure (figure/readings.py)
     variant: dict[str, Any] | None = None
     config_from_outputs: str | None = None
 

@@ -16,7 +16,7 @@ from ..errors import PackError
 from ..names import MANIFEST
 from .answers import ANSWER_JSON, HANDOUTS, PACKED, STUDENT_ZIP, TEACHER, TEACHER_ZIP
 from .files import atomic_path, set_folder, write_json
-from .gallery import INDEX, build_gallery, collect, read_captions, set_files
+from .gallery import INDEX, build_gallery, calipers_records, collect, read_captions, set_files
 from .gallery_cards import variant_of
 from .manifest import file_record, read_manifest
 
@@ -104,6 +104,7 @@ def _student_files(out: Path, set_name: str) -> list[Path]:
 
 def _teacher_files(out: Path, set_name: str, members: list[dict]) -> list[Path]:
     paths = [f"{set_name}/{TEACHER}/{name}" for name in ("answer_key.csv", ANSWER_JSON)]
+    paths += [r["path"] for r in calipers_records(out, set_name)]  # the teacher's posters with calipers
     for member in members:
         paths += [str(r["path"]) for r in member.get("files", []) if isinstance(r, dict)]
         paths.append(f"{member['name']}/{MANIFEST}")

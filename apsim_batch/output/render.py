@@ -53,6 +53,7 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
     """
     found_versions = versions_soon()  # overlaps `ffmpeg -version` with importing and drawing
     from ..figure.layout import draw_layers
+    from ..figure.readings import tolerances
     from ..trace.models import analyze
 
     config, name = loaded.config, loaded.name
@@ -85,7 +86,10 @@ def render(loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = 
         "parameters": parameters,
         "measurements": analysis.measurements.as_dict(),
         "phases": [phase.as_dict() for phase in analysis.phases],
-        "grid": layers.grid.as_dict(),  # the figure's grid steps: what the answer keys' tolerances are
+        "grid": layers.grid.as_dict(),  # the figure's grid steps
+        "tolerances": tolerances(
+            config, analysis, layers.grid, layers.panels
+        ),  # what a student can read off it: the keys' tolerances
         "refractory": None if analysis.refractory is None else analysis.refractory.as_dict(),
         **loaded.manifest_extras(),  # overrides (--set) and which variant of which set, when any
         "versions": found_versions(),

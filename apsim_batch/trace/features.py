@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 DETECTION_MV = -20.0  # a spike crosses this level upward (eFEL's default "Threshold" setting)
+RECOVERY_MV = 1.0  # back "at rest" after the AHP: within this of the resting level again
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Spike:
     - ahp_min_mv, ahp_time_ms, ahp_depth_mv: the spike's trough, the first local minimum after the
       peak (before the next spike; eFEL's `min_AHP_values`), when it lies at least 0.1 mV below rest;
       depth is resting_mv - ahp_min_mv.
+    - recovery_time_ms: the first time after the AHP trough at which the membrane is back within
+      RECOVERY_MV (1 mV) of rest (`recovery_time`); None without an AHP, or when it is not back before
+      the next spike or the trace's end.
     - isi_ms: time from this peak to the next spike's peak (None for the last spike).
     """
 
@@ -39,6 +43,7 @@ class Spike:
     ahp_time_ms: float | None
     ahp_depth_mv: float | None
     isi_ms: float | None
+    recovery_time_ms: float | None = None
 
 
 SPIKE_KEYS = tuple(f.name for f in fields(Spike))
@@ -97,3 +102,18 @@ def first_trough(v: np.ndarray, peak_i: int, hi: int) -> int:
     """The first local minimum after the peak in samples peak_i..hi-1 (hi - 1 when the fall never turns)."""
     turns = np.flatnonzero(np.diff(v[peak_i:hi]) > 0)
     return peak_i + int(turns[0]) if len(turns) else hi - 1
+
+
+def recovery_time(t: np.ndarray, v: np.ndarray, rest: float, trough_i: int, hi: int) -> float | None:
+    """When the membrane is back within RECOVERY_MV of rest after the trough at sample `trough_i`: the
+    first rise through rest - RECOVERY_MV in samples trough_i..hi-1, interpolated linearly between
+    samples. None when the trough does not reach below that level, or the trace is not back by hi."""
+    level = rest - RECOVERY_MV
+    if v[trough_i] >= level:
+        return None
+    back = np.flatnonzero(v[trough_i:hi] >= level)
+    if not len(back):
+        return None
+    i = trough_i + int(back[0])  # v[i - 1] < level <= v[i]
+    frac = (level - v[i - 1]) / (v[i] - v[i - 1])
+    return float(t[i - 1] + frac * (t[i] - t[i - 1]))

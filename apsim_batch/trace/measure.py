@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import DETECTION_MV, SPIKE_KEYS, Measurements, Spike, first_trough, round_or_none
+from .features import DETECTION_MV, SPIKE_KEYS, Measurements, Spike, first_trough, recovery_time, round_or_none
 from .phases import PHASE_LABELS, PHASE_NAMES, Phase, phases
 from .waveform import Trace
 
@@ -166,6 +166,7 @@ def measure(
                 ahp_time_ms=ahp_ms,
                 ahp_depth_mv=ahp_depth,
                 isi_ms=float(t[peaks[k + 1]] - t[peak_i]) if k + 1 < len(peaks) else None,
+                recovery_time_ms=None if ahp_ms is None else recovery_time(t, v, rest, first_trough(v, peak_i, hi), hi),
             )
         )
     isis = np.diff(t[peaks]) if len(peaks) > 1 else np.array([])

@@ -17,29 +17,12 @@ from ...errors import ExportError
 from ...names import INDEX, MANIFEST
 from ..answers import ANSWER_JSON, HANDOUTS, KEY_COLUMNS, TEACHER
 from ..nofollow import inside_file, load_json_untrusted, read_untrusted
+from ..quantities import NAMED_ONLY, label_of, unit_of
 
 MAX_KEY_BYTES = 64 * 1024 * 1024  # a 10,000-variant key is a few megabytes
 MAX_FIGURE_BYTES = 16 * 1024 * 1024  # a handout PNG is tens of kilobytes
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_TRACE_BYTES = 256 * 1024 * 1024  # a million-sample trace.csv is about 40 MB
-
-# What a student reads for each key column: words and a unit, never the column's name (that is key vocabulary).
-LABELS = {
-    "resting_mv": "Resting level",
-    "spike_count": "Number of action potentials",
-    "firing_rate_hz": "Firing rate",
-    "threshold_mv": "Threshold of the first spike",
-    "threshold_time_ms": "Time of the first spike's threshold",
-    "peak_mv": "Peak of the first spike",
-    "peak_time_ms": "Time of the first spike's peak",
-    "amplitude_mv": "Amplitude of the first spike",
-    "half_width_ms": "Half-width of the first spike",
-    "ahp_min_mv": "Lowest voltage of the after-hyperpolarization",
-    "ahp_time_ms": "Time of the lowest point of the after-hyperpolarization",
-    "ahp_depth_mv": "Depth of the after-hyperpolarization below rest",
-    "isi_ms": "Interval between the first two spikes",
-}
-UNITS = {"_mv": "mV", "_ms": "ms", "_hz": "Hz", "_count": ""}
 
 
 @dataclass(frozen=True)
@@ -77,17 +60,6 @@ class ExportSet:
     variants: tuple[Variant, ...]
 
 
-def unit_of(column: str) -> str:
-    return next((unit for suffix, unit in UNITS.items() if column.endswith(suffix)), "")
-
-
-def label_of(column: str) -> str:
-    if column in LABELS:
-        return LABELS[column]
-    stem = column.rsplit("_", 1)[0] if unit_of(column) or column.endswith("_count") else column
-    return stem.replace("_", " ").capitalize()
-
-
 def number_text(value: float) -> str:
     """A value as a grading field holds it: exact (repr of a float), a count as an integer."""
     return repr(float(value)) if isinstance(value, float) else str(int(value))
@@ -101,8 +73,9 @@ def figure_alt(set_name: str, variant_id: str) -> str:
 def read_set(out_dir: Path, set_name: str, ask: Sequence[str] | None = None, with_traces: bool = False) -> ExportSet:
     """Read a set's answer key, its handout figures (checked against the handout manifest) and exercise text.
 
-    `ask` names the key columns to ask (default: every column with a marking tolerance and a value
-    in every variant). `with_traces` also reads each variant's trace.csv (the teacher's calipers).
+    `ask` names the key columns to ask (default: the set's own `variants.ask` as its key records it,
+    else every column with a marking tolerance and a value in every variant). `with_traces` also reads
+    each variant's trace.csv (the teacher's calipers).
     Files in the outputs folder are untrusted: regular files inside it, size-capped, checked against
     the sha256 their manifest records.
     """
@@ -114,7 +87,8 @@ def read_set(out_dir: Path, set_name: str, ask: Sequence[str] | None = None, wit
         f"{set_name} has no handouts (set 'student: true' or run with --student, then export)",
     )
     rows = [row for row in key["variants"] if isinstance(row, dict)]
-    quantities = _quantities(key, rows, ask)
+    asked = [str(c) for c in key["ask"]] if isinstance(key.get("ask"), list) and not ask else None
+    quantities = _quantities(key, rows, ask or asked, "--ask" if ask else "the set's variants.ask")
     figures = _figures(out_dir, set_name, handouts)
     variants = []
     for row in rows:
@@ -141,7 +115,9 @@ def _load(path: Path, missing: str) -> Any:
         raise ExportError(f"{path}: cannot be read ({exc})") from None
 
 
-def _quantities(key: dict[str, Any], rows: list[dict[str, Any]], ask: Sequence[str] | None) -> tuple[Quantity, ...]:
+def _quantities(
+    key: dict[str, Any], rows: list[dict[str, Any]], ask: Sequence[str] | None, asker: str = "--ask"
+) -> tuple[Quantity, ...]:
     limits = key.get("tolerances") if isinstance(key.get("tolerances"), dict) else {}
     measured = [row.get("measurements") if isinstance(row.get("measurements"), dict) else {} for row in rows]
     usable = [
@@ -154,12 +130,12 @@ def _quantities(key: dict[str, Any], rows: list[dict[str, Any]], ask: Sequence[s
         if unknown:
             shown = ", ".join(usable) if usable else "none"
             raise ExportError(
-                f"--ask {unknown[0]}: not a measured column with a marking tolerance and a value in every variant"
+                f"{asker} {unknown[0]}: not a measured column with a marking tolerance and a value in every variant"
                 f" of {key.get('set')} (allowed: {shown})"
             )
         chosen = list(dict.fromkeys(ask))
-    else:
-        chosen = usable
+    else:  # asked by default: what was asked before a set could say; newer measurements when named
+        chosen = [c for c in usable if c not in NAMED_ONLY]
     if not chosen:
         raise ExportError(f"{key.get('set')}: the key has no measured column with a marking tolerance to ask")
     return tuple(Quantity(c, label_of(c), unit_of(c), float(limits[c])) for c in chosen)

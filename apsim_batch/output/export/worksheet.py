@@ -125,7 +125,7 @@ def _key_page(exported: ExportSet, rows: list[Variant], start: int, total: int) 
     end = start + len(rows)
     title = f"{exported.name}: key for marking (variants {rows[0].id} to {rows[-1].id}, {end} of {total})"
     figure.text(MARGIN_IN / width_in, 1 - MARGIN_IN / height_in, title, size=14, weight="bold", va="top")
-    note = "An answer within the tolerance (one minor grid step of the figure) of the value is right."
+    note = "An answer within the tolerance (what the figure lets a student read, see the answer key's rule) is right."
     figure.text(MARGIN_IN / width_in, 1 - (MARGIN_IN + 0.35) / height_in, note, va="top", size=9)
     header = ["variant"] + [_heading(q) for q in exported.quantities]
     cells = [[v.id] + [_shown(a) for a in v.answers] for v in rows]
