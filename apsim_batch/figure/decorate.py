@@ -46,8 +46,11 @@ def _text_px(fig: Any, text: str, size_pt: float) -> tuple[float, float]:
     return w, h
 
 
-def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) -> dict[str, float]:
-    """Margins (figure fractions) for projector type: room for ticks, axis labels, the title, curve names."""
+def margins(
+    fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec], readout_px: float = 0
+) -> dict[str, float]:
+    """Margins (figure fractions) for projector type: room for ticks, axis labels, the title, curve names,
+    and `readout_px` for the readout column at the right edge."""
     width, height = config.plot.width_px, config.plot.height_px
     tick_px, label_px, title_px = sizes.px(sizes.tick_pt), sizes.px(sizes.axis_label_pt), sizes.px(sizes.title_pt)
     widest = "\u22121000" if any(s.scale == "symlog" for s in specs) else "\u2212100"  # matplotlib's minus sign
@@ -56,7 +59,7 @@ def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) 
     left = tick_w + 3.5 + 4 + y_label_w * 1.25 + 8  # tick length and pad, label, a margin
     names = _end_names(config, specs)
     right = max([_text_px(fig, n, sizes.label_pt * END_LABEL_SCALE)[0] for n in names] + [0]) + END_LABEL_GAP_PX + 10
-    right = max(right, 0.035 * width)
+    right = max(right, 0.035 * width) + readout_px
     top = title_px * 1.6 + 8
     bottom = tick_px * 1.35 + label_px * 1.35 + 14
     n, gap = 1 + len(specs), 0.5 * tick_px + 6  # neighbouring panels' edge tick labels stay apart
@@ -108,7 +111,7 @@ def decorate(parts: Parts) -> None:
     parts.axes[-1].set_xlabel(plot.x_label, **text, **user_text(config))
     ax.set_ylabel(plot.y_label, **text, **user_text(config))
     title = {} if not sizes.projector else {"fontsize": sizes.title_pt}
-    ax.set_title(config.title, pad=6, **title, **user_text(config))
+    ax.set_title(config.title, pad=6 + parts.ribbon_px * 72 / DPI, **title, **user_text(config))  # over the ribbon
     if plot.rest_line:
         rest = _rest_level(config, parts.trace)
         ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)

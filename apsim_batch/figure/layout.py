@@ -23,9 +23,9 @@ from .axes_fit import GridSteps, reversal_levels, voltage_range
 from .canvas import DPI, Box, new_figure, rgb_of
 from .cursor import Cursor
 from .decorate import decorate, grid_steps, margins
-from .marks import Timed, draw_marks
-from .measured import Marked, marked
-from .overlay import cursor_from_panels
+from .marks import Timed, draw_marks, reserve_ribbon
+from .measured import marked
+from .overlay import cursor_from_panels, readout_column_px
 from .palette import voltage_color
 from .panel_kinds import draw_panel_labels, panel_specs
 from .parts import VOLTAGE, Parts
@@ -78,6 +78,11 @@ class Layers:
     change_pos: np.ndarray  # flat indices of pixels where `full` differs from `base` ...
     change_at: np.ndarray  # ... and the sample index that reveals each, ascending
     overlay: Cursor | None = None  # drawn on each frame after the reveal (plot.tip_marker)
+    # pixels a curve covers later but whose column the tip passes first (shading under a falling limb):
+    # they show the figure without the curves from `early_at` on, then `full` when the curve arrives
+    early_pos: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    early_at: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    early_rgb: np.ndarray = field(default_factory=lambda: np.empty((0, 3), np.uint8))
     panels: tuple[PanelGeometry, ...] = ()  # every axes top to bottom, found by name (`panel`)
     grid: GridSteps | None = None  # major and minor steps of the time and voltage axes
     notes: tuple[str, ...] = field(default=())  # worth telling the user (a trace leaving its axis)
@@ -115,15 +120,20 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
     if not sizes.projector and not specs:
         axes = [fig.add_subplot()]
     else:
-        spacing = margins(fig, config, sizes, specs) if sizes.projector else {"hspace": PANEL_GAP}
+        curves = [(tuple((c.name, c.color, c.values) for c in s.curves), s.readout_decimals) for s in specs]
+        column_px = readout_column_px(config, trace, curves, config.plot.height_px)
+        spacing = margins(fig, config, sizes, specs, column_px) if sizes.projector else {"hspace": PANEL_GAP}
         grid = fig.add_gridspec(1 + len(specs), 1, height_ratios=[1] + [s.height for s in specs], **spacing)
         axes = [fig.add_subplot(grid[0])]
         axes += [fig.add_subplot(grid[i + 1], sharex=axes[0]) for i in range(len(specs))]
     names = [VOLTAGE, *(spec.name for spec in specs)]  # the voltage axes keep the top
-    found = marked(config, analysis) if decorated else Marked((), (), None)
+    # marked even when not decorated: the ribbon's rows move the axes, and every drawing of a figure
+    # (the reveal map's too) must put them in the same place
+    found = marked(config, analysis)
     parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found)
     parts.voltage.set_ylim(*vrange.limits)
     parts.voltage.set_xlim(0, config.waveform.duration_ms)
+    reserve_ribbon(parts)
     for spec, ax in parts.panels():
         if spec.scale == "symlog":
             ax.set_yscale("symlog", linthresh=spec.linthresh, linscale=1.0)
@@ -192,8 +202,7 @@ def _draw(
     trace = analysis.trace
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
-        labels = [(mark.start, mark.box) for mark in timed]
-        cursor_from_panels(config, trace, panel_geometry(parts), rgb.shape[:2], labels).draw(rgb, shown)
+        cursor_from_panels(config, trace, panel_geometry(parts), rgb.shape[:2]).draw(rgb, shown)
     return rgb, timed
 
 
@@ -219,10 +228,10 @@ def _reveal_map(config: Config, analysis: Analysis, timed: list[Timed] = ()) -> 
     for ax in parts.axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
         ax.spines[:].set_visible(False)
         ax.tick_params(which="both", length=0)
-    return _reveal_pixels(parts, timed), parts
+    return _reveal_pixels(parts, timed)[0], parts
 
 
-def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> np.ndarray:
+def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> tuple[np.ndarray, np.ndarray]:
     """The reveal map drawn on the figure the layers were just drawn from, instead of a new one.
 
     Everything but the axes' backgrounds is hidden (ticks and labels too: the index-coloured lines
@@ -243,8 +252,9 @@ def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> np.ndarray:
     return _reveal_pixels(parts, timed)
 
 
-def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
-    """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array.
+def _reveal_pixels(parts: Parts, timed: list[Timed]) -> tuple[np.ndarray, np.ndarray]:
+    """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array; and the
+    same without the curves (when what lies under a curve shows: its column's or its label's sample).
 
     Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
     line a little wider than the real one so anti-aliased edges are covered; earlier segments are
@@ -268,12 +278,14 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
     on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
     by_column = np.searchsorted(sample_x, np.arange(rgb.shape[1]) + 0.5)
-    reveal = np.where(on_curve > 0, on_curve, by_column[None, :])
+    behind = np.broadcast_to(by_column[None, :], on_curve.shape)
+    reveal = np.where(on_curve > 0, on_curve, behind)
     if timed:
         marks = timed_map(list(timed), rgb.shape[:2])
         at_mark = marks >= 0
+        behind = np.where(at_mark, marks, behind)
         reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
-    return np.minimum(reveal, points - 1)
+    return np.minimum(reveal, points - 1), np.minimum(behind, points - 1)
 
 
 def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
@@ -339,17 +351,35 @@ def draw_base_and_full(config: Config, analysis: Analysis) -> tuple[Parts, np.nd
     return parts, base, rgb_of(canvas), timed
 
 
+def _without_curves(parts: Parts) -> np.ndarray:
+    """The finished figure with its curves hidden: what lies under them (shading, a label's box)."""
+    lines = [line for ax in parts.axes for line in ax.lines if line.get_zorder() == 2]  # `_curves` draws at 2
+    for line in lines:
+        line.set_visible(False)
+    image = rgb_of(parts.fig.canvas)
+    for line in lines:
+        line.set_visible(True)
+    return image
+
+
 def draw_layers(config: Config, analysis: Analysis) -> Layers:
-    """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
+    """Draw the figure (without and with the traces, from one build, and without the curves) and the reveal map."""
     parts, base, full, timed = draw_base_and_full(config, analysis)
     trace = analysis.trace
-    reveal = _reveal_on_drawn(parts, timed)
+    under = _without_curves(parts)
+    reveal, behind = _reveal_on_drawn(parts, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
+    # where the tip passes a column before the curve reaches a pixel of it, and something other than
+    # the background lies there: without this the shading showed a white wedge along a falling limb
+    flat_under, flat_base = under.reshape(-1, 3), base.reshape(-1, 3)
+    first = behind.reshape(-1)[changed]
+    early = (first < at) & np.any(flat_under[changed] != flat_base[changed], axis=1)
+    early_order = np.argsort(first[early], kind="stable")
+    early_pos = changed[early][early_order]
     panels = panel_geometry(parts)
-    labels = [(mark.start, mark.box) for mark in timed]
-    overlay = cursor_from_panels(config, trace, panels, base.shape[:2], labels) if config.plot.tip_marker else None
+    overlay = cursor_from_panels(config, trace, panels, base.shape[:2]) if config.plot.tip_marker else None
     note = parts.vrange.note()
     return Layers(
         base=base,
@@ -357,6 +387,9 @@ def draw_layers(config: Config, analysis: Analysis) -> Layers:
         change_pos=changed[order],
         change_at=at[order],
         overlay=overlay,
+        early_pos=early_pos,
+        early_at=first[early][early_order],
+        early_rgb=flat_under[early_pos],
         panels=panels,
         grid=parts.grid,
         notes=(note,) if note else (),

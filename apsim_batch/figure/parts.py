@@ -32,6 +32,8 @@ class Parts:
     vrange: VoltageRange
     marked: Marked
     grid: GridSteps | None = None
+    ribbon: tuple = ()  # the phase names' ribbon.RibbonLabel's, rows relative to the voltage axes' top
+    ribbon_px: float = 0.0  # the height reserved for them between the title and the voltage axes
 
     @property
     def trace(self) -> Trace:
