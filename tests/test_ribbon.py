@@ -102,13 +102,22 @@ def test_hh_repetitive_names_the_first_spike_only():
                                     f"ISI {analysis.spikes[0].isi_ms:.1f} ms", "10 µA/cm²"]), texts  # fmt: skip
 
 
+def ax_texts(parts):
+    return [text for ax in parts.axes for text in ax.texts]
+
+
 def test_one_name_per_phase_on_every_figure(drawn):
-    name, _, _, _, _, timed = drawn
+    """One name per phase, and "threshold" written once (on the threshold line where there is one)."""
+    name, _, _, parts, _, timed = drawn
     phase_texts = [m.text for m in timed if m.text in FIGURE_NAMES.values()]
     repeated = {"subthreshold", "hyperpolarizing", "refractory: no spike"}  # each failed response is an outcome
     once = [t for t in phase_texts if t not in repeated]
     assert len(once) == len(set(once)), f"{name}: {phase_texts}"
     assert not {"rise", "fall", "at rest", "after-hyperpolarization", "ISI"} & set(phase_texts)
+    assert (
+        sum("threshold" in m.text.split() for m in timed) + sum("threshold" in t.get_text() for t in ax_texts(parts))
+        <= 1
+    )
 
 
 def test_leaders_are_short_and_cross_no_curve_or_reference_line(drawn):

@@ -67,7 +67,7 @@ def test_outcome_names_appear_once_the_outcome_is_visible(name):
         if band.name in ("to_threshold", "rising"):
             assert v[band.reveal_index] >= config.plot.spike_detection_mv, (band.label, t[band.reveal_index])
             checked += 1
-    if parts.marked.thresholds:
+    if parts.marked.thresholds and config.plot.threshold_line_mv is None:  # a threshold line names it otherwise
         [shown] = [m.start for m in timed if m.text == "threshold"]
         assert v[shown] >= config.plot.spike_detection_mv
     assert checked

@@ -20,7 +20,7 @@ import numpy as np
 from ..config.models import Config
 from ..trace.analysis import Analysis
 from .axes_fit import GridSteps, reversal_levels, voltage_range
-from .canvas import DPI, Box, new_figure, rgb_of
+from .canvas import DPI, LABEL_GID, Box, new_figure, rgb_of
 from .cursor import Cursor
 from .decorate import decorate, grid_steps, margins
 from .marks import Timed, draw_marks, reserve_ribbon
@@ -254,7 +254,7 @@ def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> tuple[np.ndarray, np.n
 
 def _reveal_pixels(parts: Parts, timed: list[Timed]) -> tuple[np.ndarray, np.ndarray]:
     """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array; and the
-    same without the curves (when what lies under a curve shows: its column's or its label's sample).
+    sample from which what lies under a curve or a label shows (its column's).
 
     Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
     line a little wider than the real one so anti-aliased edges are covered; earlier segments are
@@ -283,7 +283,6 @@ def _reveal_pixels(parts: Parts, timed: list[Timed]) -> tuple[np.ndarray, np.nda
     if timed:
         marks = timed_map(list(timed), rgb.shape[:2])
         at_mark = marks >= 0
-        behind = np.where(at_mark, marks, behind)
         reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
     return np.minimum(reveal, points - 1), np.minimum(behind, points - 1)
 
@@ -352,8 +351,9 @@ def draw_base_and_full(config: Config, analysis: Analysis) -> tuple[Parts, np.nd
 
 
 def _without_curves(parts: Parts) -> np.ndarray:
-    """The finished figure with its curves hidden: what lies under them (shading, a label's box)."""
+    """The finished figure with its curves and labels hidden: what lies under them (shading, grid)."""
     lines = [line for ax in parts.axes for line in ax.lines if line.get_zorder() == 2]  # `_curves` draws at 2
+    lines += [artist for artist in parts.fig.get_children() if artist.get_gid() == LABEL_GID]
     for line in lines:
         line.set_visible(False)
     image = rgb_of(parts.fig.canvas)
@@ -371,8 +371,8 @@ def draw_layers(config: Config, analysis: Analysis) -> Layers:
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
-    # where the tip passes a column before the curve reaches a pixel of it, and something other than
-    # the background lies there: without this the shading showed a white wedge along a falling limb
+    # where the tip passes a column before the curve or the label there arrives, and something other than
+    # the background lies under it: without this the shading showed a white wedge along a falling limb
     flat_under, flat_base = under.reshape(-1, 3), base.reshape(-1, 3)
     first = behind.reshape(-1)[changed]
     early = (first < at) & np.any(flat_under[changed] != flat_base[changed], axis=1)

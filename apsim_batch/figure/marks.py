@@ -14,7 +14,7 @@ import numpy as np
 
 from ..trace.models import model_of
 from .axes_fit import reversal_levels
-from .canvas import DPI, Box
+from .canvas import DPI, LABEL_GID, Box
 from .labels import TRACE_MARGIN_PX, Occupancy, Placed, Request, place
 from .measured import FAILED_OUTCOME, FIGURE_NAMES, named_bands
 from .overlay import badge_box
@@ -125,10 +125,12 @@ def _draw_ribbon(parts: Parts, shown: int) -> list[Timed]:
         if start >= shown:
             continue
         x, y = (box[0] + box[2]) / 2 / parts.fig.bbox.width, 1 - (box[1] + box[3]) / 2 / height
-        parts.fig.text(x, y, label.item.text, ha="center", va="center", fontsize=parts.sizes.label_pt, color=color)
+        kwargs = {"ha": "center", "va": "center", "fontsize": parts.sizes.label_pt, "color": color, "gid": LABEL_GID}
+        parts.fig.text(x, y, label.item.text, **kwargs)
         if tick is not None:
             (a, b), (c, d) = tick
-            parts.fig.add_artist(Line2D([a, c], [height - b, height - d], transform=None, color=color, linewidth=1.2))
+            tick = Line2D([a, c], [height - b, height - d], transform=None, color=color, linewidth=1.2, gid=LABEL_GID)
+            parts.fig.add_artist(tick)
     return timed
 
 
@@ -159,20 +161,19 @@ def _isi_bracket(parts: Parts, occupancy: Occupancy | None, shown: int) -> list[
         return []
     occupancy.mark_box(box, margin=2)
     start, height = _index(parts, float(times[1])), parts.fig.get_figheight() * DPI
-    label = Placed(Request((text,), c0, c1, row, start, "white"), text,
-                   (centre - w // 2, row - h - 2, centre - w // 2 + w, row - 2), None)  # fmt: skip
+    label = (centre - w // 2, row - h - 2, centre - w // 2 + w, row - 2)
     tip = _rows(parts, ax, parts.trace.time_ms[max(shown - 1, 0) : shown], np.zeros(min(shown, 1)))[0]
-    if len(tip) and tip[0] >= c0:  # as far as the tip has come, as the frames reveal it
+    if len(tip) and tip[0] >= c0:  # the bracket grows with the tip from the first peak, as the frames reveal it
         low, high = height - row - BRACKET_END_PX, height - row
         xs, ys = [c0, c0, min(c1, tip[0])], [low, high, high]
         if tip[0] >= c1:
             xs, ys = [*xs, c1], [*ys, low]
         parts.fig.add_artist(Line2D(xs, ys, transform=None, color=LABEL_TEXT, linewidth=1.3))
-    if start < shown:
-        _text_artist(parts, label, height)  # on white: the tint under it would show through late otherwise
-    # the bracket grows with the tip from the first peak (shading under it keeps coming by column);
-    # its value appears whole with the second peak
-    return [Timed(start, label.box, None, text)]
+    if start < shown:  # its value appears whole with the second peak, on the shading (no box to hide it)
+        x, y = (label[0] + label[2]) / 2 / parts.fig.bbox.width, 1 - (label[1] + label[3]) / 2 / height
+        parts.fig.text(x, y, text, ha="center", va="center", fontsize=parts.sizes.label_pt, color=LABEL_TEXT,
+                       gid=LABEL_GID)  # fmt: skip
+    return [Timed(start, label, None, text)]
 
 
 def _pulses(parts: Parts) -> list[tuple[float, float, float | None]]:
@@ -283,22 +284,17 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
 
 
 def _voltage_labels(parts: Parts) -> tuple[Occupancy | None, list[Request]]:
-    """The labels inside the voltage axes: 'threshold' (once), refractory periods, off-axis flags.
-
-    The phases are named on the ribbon above the axes, never here.
-    """
-    ax, trace = parts.voltage, parts.trace
+    """The labels inside the voltage axes: 'threshold' (once), refractory periods, off-axis flags (phases: ribbon)."""
+    ax, trace, requests = parts.voltage, parts.trace, []
     cols, _ = _rows(parts, ax, trace.time_ms, trace.voltage_mv)
-    requests = []
-    if parts.marked.thresholds:
+    if parts.marked.thresholds and parts.config.plot.threshold_line_mv is None:  # the line names it otherwise
         time_ms, voltage_mv = parts.marked.thresholds[0]
         c, r = _rows(parts, ax, np.array([time_ms]), np.array([voltage_mv]))
         shown = max(_index(parts, time_ms), *parts.marked.thresholds_shown[:1])  # named once the spike fires
         requests.append(Request(("threshold",), c[0], c[0], r[0], shown, "black", (c[0], r[0])))
     requests += _refractory_requests(parts)
     requests += _clip_requests(parts, cols)
-    on_ribbon = {label.item.text for _, _, label in parts.ribbon}
-    requests = [r for r in requests if r.texts[0] not in on_ribbon]
+    requests = [r for r in requests if r.texts[0] not in {label.item.text for _, _, label in parts.ribbon}]
     wanted = requests or (parts.config.plot.phases and len(parts.analysis.spikes) > 1)  # or the ISI bracket
     return (_voltage_occupancy(parts) if wanted else None), requests  # no labels, nothing to avoid
 
@@ -395,7 +391,7 @@ def draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Reque
         if label.leader is not None:
             (a, b), (c, d) = label.leader
             parts.fig.add_artist(Line2D([a, c], [height - b, height - d], transform=None, color=REFERENCE,
-                                        linewidth=1.2, marker=None, zorder=6))  # fmt: skip
+                                        linewidth=1.2, marker=None, zorder=6, gid=LABEL_GID))  # fmt: skip
     return timed
 
 
@@ -406,7 +402,8 @@ def _text_artist(parts: Parts, label: Placed, height: float) -> None:
     x0, y0, x1, y1 = label.box
     # the frame's 1 px stroke lies on the box's outermost pixels, never outside them
     frame = Rectangle((x0 + 0.5, height - y1 + 0.5), x1 - x0 - 1, y1 - y0 - 1, transform=None, zorder=7)
-    frame.set(facecolor="white", edgecolor=label.request.color, linewidth=72 / DPI, antialiased=False, snap=False)
+    frame.set(facecolor="white", edgecolor=label.request.color, linewidth=72 / DPI, antialiased=False, snap=False,
+              gid=LABEL_GID)  # fmt: skip
     parts.fig.add_artist(frame)
     parts.fig.text(
         (x0 + x1) / 2 / parts.fig.bbox.width,
@@ -417,4 +414,5 @@ def _text_artist(parts: Parts, label: Placed, height: float) -> None:
         fontsize=parts.sizes.label_pt,
         color=LABEL_TEXT,
         zorder=8,
+        gid=LABEL_GID,
     )
