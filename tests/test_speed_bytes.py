@@ -83,7 +83,7 @@ SHIPPED_SHA256 = {
                      "1e90a4a164c7e21ae9535d3e362f68a7fba6a42ad671f3762e10439f9cf2db2b"),
     "hh_classic": ("e32b12ad2949a4c384f214b8b04cf76614a7d748192d412e9e167e85bcfe4371",
                    "7f61bfea782c91d9bee5cec518956df73c10d6aead943b196a02dcd2d43c8379"),
-    "hh_repetitive": ("3979c0aae0fad9964464a641a5d5e567e00de83615c1565bc647780bc69b90d2",
+    "hh_repetitive": ("6b67ca99aaabbd3903f4ac4656432d0d6e9f0ee978de2869116b7bf73584a87a",
                       "039680d9e2830ef0cf5521deb2cf9b02ec7a839b56b8913099e92c4b214b9203"),
 }  # fmt: skip
 PNG_MATPLOTLIB = "3.11.2"  # glyph rasterization differs between matplotlib releases: PNG hashes hold for this one

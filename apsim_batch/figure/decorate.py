@@ -147,9 +147,7 @@ def decorate(parts: Parts) -> None:
 def _clear_of_lines(parts: Parts, note: Any) -> None:
     """Keep E_Na's and E_K's lines, the trace and the slow-motion badge out of the annotation (E_K at
     -77 mV ran through it in hh_classic): the lower right corner, else the upper one, else beside a line."""
-    levels = reversal_levels(parts.config)
-    if not levels:
-        return
+    levels = reversal_levels(parts.config)  # none drawn: the trace alone can still run through it
     ax, trace = parts.voltage, parts.trace
     low, high = parts.vrange.limits
     renderer = parts.fig.canvas.get_renderer()
@@ -158,6 +156,7 @@ def _clear_of_lines(parts: Parts, note: Any) -> None:
     spots = [(0.03, "bottom"), (0.97, "top")]
     for fraction in ((level - low) / (high - low) for level in levels):
         spots += [(fraction + gap, "bottom"), (fraction - gap, "top")]
+    spots += [(k / 10, "bottom") for k in range(1, 9)]  # a shorter axes (the ribbon above it) may need any height
     height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
     badge = badge_box((height, width), parts.config.animation.spike_slowdown, parts.image_box(ax))
 
