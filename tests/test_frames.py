@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from apsim_batch.config.models import Config
-from apsim_batch.figure.layout import draw_figure, draw_layers, revealed_counts
+from apsim_batch.figure.layout import draw_figure, draw_layers, draw_parts, revealed_counts
 from apsim_batch.figure.quantize import nearest_palette_index
 from apsim_batch.figure.stream import stream
 from apsim_batch.output.encode import gif_timing
@@ -232,8 +232,7 @@ def test_tip_marker_frames_match_full_redraw(marked):
         assert (diff > 64).sum() <= 8 * 25 and diff.mean() < 0.1, (i, (diff > 64).sum())
     # the marker moves: the readout and the dot differ between frames; the layers never carry them
     assert np.any(frames[20] != frames[55])
-    plain = config.model_copy(update={"plot": config.plot.model_copy(update={"tip_marker": False})})
-    np.testing.assert_array_equal(layers.full, draw_figure(plain, analyze(plain, trace)))
+    np.testing.assert_array_equal(layers.full, draw_parts(config, analyze(config, trace))[1])  # no cursor in it
 
 
 @pytest.mark.slow

@@ -229,12 +229,12 @@ def test_every_shipped_config_tiles_into_phases(path):
 
 
 def test_consumers_name_the_ramp_and_keep_slow_motion_from_the_threshold():
-    from apsim_batch.figure.measured import SHORT_LABELS
+    from apsim_batch.figure.measured import FIGURE_NAMES
     from apsim_batch.figure.pacing import spike_windows
     from apsim_batch.figure.palette import phase_tint
     from apsim_batch.output.captions import phase_cues
 
-    assert set(SHORT_LABELS) == set(PHASE_NAMES) and SHORT_LABELS["to_threshold"] == "to threshold"
+    assert set(FIGURE_NAMES) == set(PHASE_NAMES) and FIGURE_NAMES["to_threshold"] == "to threshold"
     # never the yellow of a failed response; the rising phase's tint starts at the threshold
     assert phase_tint("to_threshold") not in (phase_tint("subthreshold"), phase_tint("rising"))
     trace, m, found = shipped("hh_classic")
@@ -258,12 +258,7 @@ def test_no_phase_label_lies_over_a_response_that_fails(name):
     bands = marked(config, analyze(config, trace)).phases
     columns = lambda band: parts.voltage.transData.transform([(band.start_ms, 0), (band.end_ms, 0)])[:, 0]  # noqa: E731
     bottom = parts.fig.bbox.height - parts.voltage.get_window_extent().y0  # the voltage axes' lowest row
-    names = {
-        text
-        for b in bands
-        if b.name not in ("rest", "subthreshold", "refractory_failure")
-        for text in (b.label, b.short_label)
-    }
+    names = {text for b in bands if b.name not in ("rest", "subthreshold", "refractory_failure") for text in (b.label,)}
     labels = [m for m in timed if m.text in names and m.box[3] <= bottom]
     ramp = next(b for b in bands if b.name == "to_threshold")
     r0, r1 = columns(ramp)

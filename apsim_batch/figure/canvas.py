@@ -10,6 +10,7 @@ from ..config.models import Config
 
 DPI = 100
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+LABEL_GID = "label"  # the group id of every label's artists (box, text, leader): what appears whole at a sample
 
 
 def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -1,10 +1,9 @@
 """The cursor that belongs to the tip: a dot, a readout beside it, a line through every panel with each
 panel's values, and the slow-motion badge; drawn on each frame from sprites rendered once.
 
-Readouts do not move with every frame: each stays put while the tip remains beside it and jumps
-ahead when the cursor reaches it (`place`). They stay beside the tip and readable, and consecutive
-frames differ only where digits change, so a GIF with the cursor stays a small multiple of one
-without (the encoder leaves unchanged pixels transparent).
+Readouts never move: they stand in a margin column right of the axes (figure/overlay.py), so they
+cover no data on any frame, and consecutive frames differ only where digits change, so a GIF with
+the cursor stays a small multiple of one without (the encoder leaves unchanged pixels transparent).
 """
 
 from __future__ import annotations
@@ -152,57 +151,6 @@ class Cursor:
             rows = np.arange(y0, y1)
             image[rows[(rows - y0) % (on + off) < on], column] = value
         return (column, min(s[0] for s in self.spans), column + 1, max(s[1] for s in self.spans))
-
-
-def place(
-    readout: Readout, tip_xy: np.ndarray, bounds: Box, gap_px: int, jump_px: int,
-    labels: Sequence[tuple[int, Box]] = (),
-) -> np.ndarray:  # fmt: skip
-    """Where the readout sits for each sample: beside the cursor, moving only when it must.
-
-    Right of the cursor (where nothing is drawn yet) the box stays put until the cursor comes
-    within `gap_px`, then jumps `jump_px` ahead; once there is no room on the right it trails on the
-    left, at most `jump_px` behind. A tip readout also keeps its height while the tip stays level
-    with it, and re-centres on the tip when the tip leaves. Where it would cover a label already
-    shown (`labels`: the sample each appears at, and its box), it steps above or below the label.
-    One pass over the samples, so each position depends only on the sample index: the fast frames
-    and a redraw agree.
-    """
-    h, w = readout.shape
-    bx0, _, bx1, _ = bounds
-    _, ay0, _, ay1 = readout.axes
-    out = np.empty((len(tip_xy), 2), np.int64)
-    x = y = None
-    pending = sorted(labels, key=lambda label: label[0])
-    shown: list[Box] = []
-    for i, (column, row) in enumerate(tip_xy.tolist()):
-        while pending and pending[0][0] <= i:
-            shown.append(pending.pop(0)[1])
-        if column + gap_px + w <= bx1 - 2:  # room on the right
-            if x is None or x < column + gap_px or x > column + gap_px + jump_px:
-                x = min(column + gap_px + jump_px, bx1 - 2 - w)  # at the far right it waits there
-        elif x is None or x + w > column - gap_px or x + w < column - gap_px - jump_px:
-            x = column - gap_px - w
-        x = min(max(x, bx0 + 2), bx1 - 2 - w)
-        if not readout.follow_tip:
-            y = ay0 + 3
-        elif y is None or not y - h // 2 <= row <= y + h + h // 2:
-            y = min(max(row - h // 2, ay0 + 3), ay1 - 3 - h)
-        out[i] = x, _clear_height(x, y, w, h, shown, ay0 + 3, ay1 - 3)
-    return out
-
-
-def _clear_height(x: int, y: int, w: int, h: int, labels: list[Box], top: int, bottom: int) -> int:
-    """`y`, or the nearest height within [top, bottom - h] where a w x h box at `x` covers no label."""
-    beside = [b for b in labels if x < b[2] + 2 and b[0] - 2 < x + w]
-
-    def covers(at: int) -> bool:
-        return any(at < b[3] + 2 and b[1] - 2 < at + h for b in beside)
-
-    if not covers(y):
-        return y
-    heights = sorted({b[3] + 2 for b in beside} | {b[1] - 2 - h for b in beside}, key=lambda at: abs(at - y))
-    return next((at for at in heights if top <= at <= bottom - h and not covers(at)), y)
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,11 @@ def _text_px(fig: Any, text: str, size_pt: float) -> tuple[float, float]:
     return w, h
 
 
-def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) -> dict[str, float]:
-    """Margins (figure fractions) for projector type: room for ticks, axis labels, the title, curve names."""
+def margins(
+    fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec], readout_px: float = 0
+) -> dict[str, float]:
+    """Margins (figure fractions) for projector type: room for ticks, axis labels, the title, curve names,
+    and `readout_px` for the readout column at the right edge."""
     width, height = config.plot.width_px, config.plot.height_px
     tick_px, label_px, title_px = sizes.px(sizes.tick_pt), sizes.px(sizes.axis_label_pt), sizes.px(sizes.title_pt)
     widest = "\u22121000" if any(max(map(abs, s.limits)) >= 1000 for s in specs) else "\u2212100"  # matplotlib's minus
@@ -60,7 +63,7 @@ def margins(fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec]) 
     left = tick_w + 3.5 + 4 + y_label_w * 1.25 + 8  # tick length and pad, label, a margin
     names = _end_names(config, specs)
     right = max([_text_px(fig, n, sizes.label_pt * END_LABEL_SCALE)[0] for n in names] + [0]) + END_LABEL_GAP_PX + 10
-    right = max([right, 0.035 * width] + [s.margin_right_em * tick_px for s in specs])
+    right = max([right, 0.035 * width] + [s.margin_right_em * tick_px for s in specs]) + readout_px
     top = title_px * 1.6 + 8
     bottom = tick_px * 1.35 + label_px * 1.35 + 14
     n, gap = 1 + len(specs), 0.5 * tick_px + 6  # neighbouring panels' edge tick labels stay apart
@@ -112,7 +115,7 @@ def decorate(parts: Parts) -> None:
     parts.time_axes[-1].set_xlabel(plot.x_label, **text, **user_text(config))
     ax.set_ylabel(plot.y_label, **text, **user_text(config))
     title = {} if not sizes.projector else {"fontsize": sizes.title_pt}
-    ax.set_title(config.title, pad=6, **title, **user_text(config))
+    ax.set_title(config.title, pad=6 + parts.ribbon_px * 72 / DPI, **title, **user_text(config))  # over the ribbon
     if plot.rest_line:
         rest = _rest_level(config, parts.trace)
         ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)
@@ -148,9 +151,7 @@ def decorate(parts: Parts) -> None:
 def _clear_of_lines(parts: Parts, note: Any) -> None:
     """Keep E_Na's and E_K's lines, the trace and the slow-motion badge out of the annotation (E_K at
     -77 mV ran through it in hh_classic): the lower right corner, else the upper one, else beside a line."""
-    levels = reversal_levels(parts.config)
-    if not levels:
-        return
+    levels = reversal_levels(parts.config)  # none drawn: the trace alone can still run through it
     ax, trace = parts.voltage, parts.trace
     low, high = parts.vrange.limits
     renderer = parts.fig.canvas.get_renderer()
@@ -159,6 +160,7 @@ def _clear_of_lines(parts: Parts, note: Any) -> None:
     spots = [(0.03, "bottom"), (0.97, "top")]
     for fraction in ((level - low) / (high - low) for level in levels):
         spots += [(fraction + gap, "bottom"), (fraction - gap, "top")]
+    spots += [(k / 10, "bottom") for k in range(1, 9)]  # a shorter axes (the ribbon above it) may need any height
     height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
     badge = badge_box((height, width), parts.config.animation.spike_slowdown, parts.image_box(ax))
 

@@ -23,7 +23,8 @@ GAP_PX = 4  # free space kept around every label
 TRACE_MARGIN_PX = 3  # ... and between a label and the trace, beyond the line's half-width
 INSIDE_PX = 12  # a leader into a wide shaded band ends this far inside it
 TOUCH_PX = 10  # a label this close to the trace it names needs no leader
-CROSSING_COST = 3000.0  # a leader across the trace or another label points at the wrong thing: never worth it
+CROSSING_COST = 3000.0  # a label over a band it must not seem to name: only where nothing else is free
+LEADER_MAX_FRACTION = 40 / 720  # no leader longer than 40 px at 720 px frame height: a long one reads as a marker
 SHORT_NAME_COST = 150.0  # the first label of a kind gives the full name, for a longer leader if need be
 LEADER_CHUNK = 32  # candidate boxes whose leaders are traced first (then twice as many each time)
 REPAIR_ROUNDS = 6  # at most this many labels left out or crossing something are moved to the front
@@ -200,7 +201,8 @@ def _reach(
         cols = np.clip((sx[:, None] + (px - sx)[:, None] * along).astype(int), 0, ww - 1)
         rows = np.clip((sy[:, None] + (py - sy)[:, None] * along).astype(int), 0, hh - 1)
         crossing = (gap > TOUCH_PX) & occupancy.blocks[rows, cols].any(axis=1)
-        cost = 0.5 * gap + CROSSING_COST * crossing
+        too_long = np.hypot(px - sx, py - sy) > _leader_max(occupancy)
+        cost = np.where(crossing | too_long, np.inf, 0.5 * gap)  # never across anything, never long
         better = cost < best[0]
         best = (np.where(better, cost, best[0]), np.where(better, px, best[1]), np.where(better, py, best[2]))
     return best
@@ -225,7 +227,8 @@ def _cheapest(
         a, b = np.minimum(start, stop).astype(int), np.ceil(np.maximum(start, stop)).astype(int)
         row = centre_row.astype(int)
         crossing = led & ((stop - start) * (end - start) > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
-        score = score + 0.5 * np.abs(centre_row - request.anchor_row) + CROSSING_COST * crossing
+        too_long = led & (np.abs(end - start) > _leader_max(occupancy))
+        score = np.where(crossing | too_long, np.inf, score + 0.5 * np.abs(centre_row - request.anchor_row))
         i = int(np.argmin(score))
         return float(score[i]), i
     # a point or the trace in the band: a leader straight to it
@@ -241,6 +244,10 @@ def _cheapest(
         if exact[k] < best[0]:
             best = (float(exact[k]), int(chunk[k]))
     return best
+
+
+def _leader_max(occupancy: Occupancy) -> float:
+    return LEADER_MAX_FRACTION * occupancy.taken.shape[0]
 
 
 def _leader(request: Request, box: Box, occupancy: Occupancy) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -338,6 +345,8 @@ def _place_in_order(order: list[Request], occupancy: Occupancy, text_size: dict[
             if not ok.any():
                 continue
             score, i = _cheapest(request, x0[ok], y0[ok], w, h, occupancy)
+            if not np.isfinite(score):  # no place with a short leader that crosses nothing
+                continue
             score += SHORT_NAME_COST * rank
             box = (int(x0[ok][i]), int(y0[ok][i]), int(x0[ok][i]) + w, int(y0[ok][i]) + h)
             if best is None or score < best[0]:

@@ -20,16 +20,15 @@ import numpy as np
 from ..config.models import Config
 from ..trace.analysis import Analysis
 from .axes_fit import GridSteps, reversal_levels, voltage_range
-from .canvas import DPI, Box, new_figure, rgb_of
+from .canvas import Box, new_figure, rgb_of
 from .cursor import Cursor
 from .decorate import decorate, grid_steps, margins
 from .frame_panels import FramePanel
-from .marks import Timed, draw_marks
-from .measured import Marked, marked
-from .overlay import cursor_from_panels
+from .marks import Timed, draw_marks, reserve_ribbon
+from .measured import marked
+from .overlay import cursor_from_panels, readout_column_px
 from .palette import voltage_color
 from .panel_kinds import (
-    content_axes,
     draw_panel_content,
     draw_panel_labels,
     frame_panels,
@@ -40,8 +39,8 @@ from .panel_kinds import (
     style_panel_axis,
 )
 from .parts import VOLTAGE, Parts
-from .reveal_index import index_colors, timed_map
-from .side_column import add_column, decorate_column, draw_pieces, draw_reveal_pieces, split_margins
+from .reveal_map import off_time, reveal_on_drawn, reveal_pixels, timed_curves, without_curves
+from .side_column import add_column, decorate_column, draw_pieces, split_margins
 from .style import type_sizes
 
 PANEL_GAP = 0.12  # space between stacked axes, relative to their mean height (original type)
@@ -90,6 +89,11 @@ class Layers:
     change_pos: np.ndarray  # flat indices of pixels where `full` differs from `base` ...
     change_at: np.ndarray  # ... and the sample index that reveals each, ascending
     overlay: Cursor | None = None  # drawn on each frame after the reveal (plot.tip_marker)
+    # pixels a curve covers later but whose column the tip passes first (shading under a falling limb):
+    # they show the figure without the curves from `early_at` on, then `full` when the curve arrives
+    early_pos: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    early_at: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    early_rgb: np.ndarray = field(default_factory=lambda: np.empty((0, 3), np.uint8))
     panels: tuple[PanelGeometry, ...] = ()  # every axes top to bottom, found by name (`panel`)
     grid: GridSteps | None = None  # major and minor steps of the time and voltage axes
     notes: tuple[str, ...] = field(default=())  # worth telling the user (a trace leaving its axis)
@@ -133,18 +137,24 @@ def build(fig: Any, config: Config, analysis: Analysis, decorated: bool) -> Part
     if not sizes.projector and not every:
         axes = [fig.add_subplot()]
     else:
-        spacing = margins(fig, config, sizes, specs) if sizes.projector else {"hspace": PANEL_GAP}
+        timed_specs = [spec for spec in specs if spec.name not in own_x]  # the readouts walk the time panels
+        curves = [(tuple((c.name, c.color, c.values) for c in s.curves), s.readout_decimals) for s in timed_specs]
+        column_px = readout_column_px(config, trace, curves, config.plot.height_px)
+        spacing = margins(fig, config, sizes, specs, column_px) if sizes.projector else {"hspace": PANEL_GAP}
         if side:  # the time panels keep the left part; the side column takes the right (side_column.py)
             spacing = {"left": 0.125, "right": 0.9, "top": 0.88, "bottom": 0.11, **spacing}  # matplotlib's defaults
             width_px, height_px = config.plot.width_px, config.plot.height_px
             spacing, side_margins = split_margins(spacing, width_px, spacing["left"] * width_px)
             side_axes = add_column(fig, side, side_margins, spacing["bottom"] * height_px)
         axes = _stacked_axes(fig, [1.0] + [s.height for s in specs], len(names) - len(own_x), spacing)
-    found = marked(config, analysis) if decorated else Marked((), (), None)
+    # marked even when not decorated: the ribbon's rows move the axes, and every drawing of a figure
+    # (the reveal map's too) must put them in the same place
+    found = marked(config, analysis)
     column = list(zip(side, side_axes, strict=True))
     parts = Parts(fig, axes, names, config, analysis, specs, sizes, vrange, found, own_x=own_x, side=column)
     parts.voltage.set_ylim(*vrange.limits)
     parts.voltage.set_xlim(0, config.waveform.duration_ms)
+    reserve_ribbon(parts)
     for spec, ax in parts.panels():
         if spec.scale == "symlog":
             ax.set_yscale("symlog", linthresh=spec.linthresh, linscale=1.0)
@@ -187,22 +197,6 @@ def _axes(fig: Any, config: Config, analysis: Analysis, decorate: bool) -> list[
     return build(fig, config, analysis, decorate).axes
 
 
-def _curves(parts: Parts) -> list[tuple[int, np.ndarray, dict[str, Any]]]:
-    """What is revealed over time: (axes index, y values over trace.time_ms, line style)."""
-    config = parts.config
-    style = {"color": voltage_color(config), "linewidth": config.plot.line_width_pt, "zorder": 2}
-    curves = [(parts.names.index(VOLTAGE), parts.trace.voltage_mv, style)]
-    width = 2.2 if parts.sizes.projector else 1.5
-    for spec in parts.specs:
-        index = parts.names.index(spec.name)
-        for curve in spec.curves:
-            line = {"color": curve.color, "linewidth": width, "zorder": 2}
-            if curve.dashed:
-                line["linestyle"] = (0, (4, 1.6))
-            curves.append((index, curve.values, line))
-    return curves
-
-
 def draw_parts(
     config: Config, analysis: Analysis, revealed: int | None = None
 ) -> tuple[Parts, np.ndarray, list[Timed]]:
@@ -216,7 +210,7 @@ def draw_parts(
     trace = analysis.trace
     shown = len(trace.time_ms) if revealed is None else revealed
     if shown:
-        for index, values, style in _curves(parts):
+        for index, values, style in timed_curves(parts):
             parts.axes[index].plot(trace.time_ms[:shown], values[:shown], **style)
     draw_panel_content(parts, shown)
     timed = _draw_all_marks(parts, shown)
@@ -242,9 +236,7 @@ def _draw(
     trace = analysis.trace
     shown = len(trace.time_ms) if revealed is None else revealed
     if with_overlay and config.plot.tip_marker and shown:
-        labels = [(mark.start, mark.box) for mark in timed]
-        panels = _on_time(parts, panel_geometry(parts))
-        cursor_from_panels(config, trace, panels, rgb.shape[:2], labels).draw(rgb, shown)
+        cursor_from_panels(config, trace, _on_time(parts, panel_geometry(parts)), rgb.shape[:2]).draw(rgb, shown)
     return rgb, timed
 
 
@@ -263,71 +255,14 @@ def draw_reveal_map(config: Config, analysis: Analysis, timed: list[Timed] = ())
 
 
 def _reveal_map(config: Config, analysis: Analysis, timed: list[Timed] = ()) -> tuple[np.ndarray, Parts]:
-    """The reveal map drawn on a figure of its own (see `_reveal_pixels`), and that figure's parts."""
+    """The reveal map drawn on a figure of its own (see `reveal_pixels`), and that figure's parts."""
     fig, _ = new_figure(config)
     fig.patch.set_facecolor("black")
     parts = build(fig, config, analysis, decorated=False)
     for ax in parts.every_axes:  # an anti-aliased spine over a curve would blend its index into a smaller one
         ax.spines[:].set_visible(False)
         ax.tick_params(which="both", length=0)
-    return _reveal_pixels(parts, timed), parts
-
-
-def _reveal_on_drawn(parts: Parts, timed: list[Timed]) -> np.ndarray:
-    """The reveal map drawn on the figure the layers were just drawn from, instead of a new one.
-
-    Everything but the axes' backgrounds is hidden (ticks and labels too: the index-coloured lines
-    are clipped to their axes, and outside them every pixel is revealed by its column anyway), so
-    the axes stay exactly where they were drawn and no tick is laid out again.
-    """
-    from matplotlib import rcParams
-
-    parts.fig.patch.set_facecolor("black")
-    for artist in parts.fig.get_children():
-        if artist is not parts.fig.patch and artist not in parts.every_axes:
-            artist.set_visible(False)
-    for ax in parts.every_axes:
-        for child in ax.get_children():
-            if child is not ax.patch:
-                child.set_visible(False)
-        ax.patch.set_facecolor(rcParams["axes.facecolor"])  # as a new figure's; axes with a curve turn black
-    return _reveal_pixels(parts, timed)
-
-
-def _reveal_pixels(parts: Parts, timed: list[Timed]) -> np.ndarray:
-    """For each pixel, the index of the sample whose arrival reveals it, as an (H, W) int array.
-
-    Pixels on a curve are revealed by the segment that reaches them, drawn as an index-coloured
-    line a little wider than the real one so anti-aliased edges are covered; earlier segments are
-    drawn on top so the earliest wins. A label (and its leader) appears whole with the sample it
-    belongs to. Any other pixel (phase shading included) is revealed when the tip reaches its column.
-    """
-    from matplotlib.collections import LineCollection
-
-    trace = parts.trace
-    points = len(trace.time_ms)
-    arrival = np.arange(1, points)[::-1]  # segment i is complete when sample i + 1 arrives
-    colors = index_colors(arrival)
-    for index, values, style in _curves(parts):
-        xy = np.column_stack([trace.time_ms, values])
-        segments = np.stack([xy[:-1], xy[1:]], axis=1)[::-1]
-        width = style["linewidth"] + 2 * 72 / DPI  # one extra pixel each side
-        parts.axes[index].set_facecolor("black")
-        lines = LineCollection(segments, colors=colors, linewidths=width, antialiaseds=False, capstyle="round")
-        parts.axes[index].add_collection(lines, autolim=False)  # the limits are set: skip measuring every segment
-    for ax in content_axes(parts):  # an image or line is revealed column by column with the time it shows
-        ax.set_facecolor("black")
-    draw_reveal_pieces(parts, side_pieces(parts))  # the side column's pieces, each at its own sample
-    rgb = rgb_of(parts.fig.canvas).astype(np.int64)
-    on_curve = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    sample_x = parts.voltage.transData.transform(np.column_stack([trace.time_ms, np.zeros_like(trace.time_ms)]))[:, 0]
-    by_column = np.searchsorted(sample_x, np.arange(rgb.shape[1]) + 0.5)
-    reveal = np.where(on_curve > 0, on_curve, by_column[None, :])
-    if timed:
-        marks = timed_map(list(timed), rgb.shape[:2])
-        at_mark = marks >= 0
-        reveal = np.where(at_mark & (on_curve > 0), np.minimum(reveal, marks), np.where(at_mark, marks, reveal))
-    return np.minimum(reveal, points - 1)
+    return reveal_pixels(parts, timed)[0], parts
 
 
 def panel_geometry(parts: Parts) -> tuple[PanelGeometry, ...]:
@@ -393,7 +328,7 @@ def draw_base_and_full(config: Config, analysis: Analysis) -> tuple[Parts, np.nd
         if id(artist) not in before:
             artist.remove()
     shown = len(trace.time_ms)
-    for index, values, style in _curves(parts):
+    for index, values, style in timed_curves(parts):
         parts.axes[index].plot(trace.time_ms, values, **style)
     draw_panel_content(parts, shown)
     timed = _draw_all_marks(parts, shown)
@@ -401,19 +336,25 @@ def draw_base_and_full(config: Config, analysis: Analysis) -> tuple[Parts, np.nd
 
 
 def draw_layers(config: Config, analysis: Analysis) -> Layers:
-    """Draw the figure twice (without and with the traces, from one build) and the reveal map: all a render needs."""
+    """Draw the figure (without and with the traces, from one build, and without the curves) and the reveal map."""
     parts, base, full, timed = draw_base_and_full(config, analysis)
     trace = analysis.trace
     moving = frame_panels(parts, base)
-    reveal = _reveal_on_drawn(parts, timed)
+    under = without_curves(parts)
+    reveal, behind = reveal_on_drawn(parts, timed)
     changed = np.flatnonzero(np.any(base != full, axis=2))
     at = reveal.reshape(-1)[changed]
     order = np.argsort(at, kind="stable")
+    # where the tip passes a column before the curve or the label there arrives, and something other than
+    # the background lies under it: without this the shading showed a white wedge along a falling limb
+    flat_under, flat_base = under.reshape(-1, 3), base.reshape(-1, 3)
+    first = behind.reshape(-1)[changed]
+    early = (first < at) & np.any(flat_under[changed] != flat_base[changed], axis=1) & ~off_time(parts)[changed]
+    early_order = np.argsort(first[early], kind="stable")
+    early_pos = changed[early][early_order]
     panels = panel_geometry(parts)
-    labels = [(mark.start, mark.box) for mark in timed]
-    timed_panels = [p for p in panels if p.name not in parts.own_x]  # the cursor walks the time axis only
     overlay = (
-        cursor_from_panels(config, trace, timed_panels, base.shape[:2], labels) if config.plot.tip_marker else None
+        cursor_from_panels(config, trace, _on_time(parts, panels), base.shape[:2]) if config.plot.tip_marker else None
     )
     note = parts.vrange.note()
     return Layers(
@@ -422,6 +363,9 @@ def draw_layers(config: Config, analysis: Analysis) -> Layers:
         change_pos=changed[order],
         change_at=at[order],
         overlay=overlay,
+        early_pos=early_pos,
+        early_at=first[early][early_order],
+        early_rgb=flat_under[early_pos],
         panels=panels,
         grid=parts.grid,
         notes=(note,) if note else (),

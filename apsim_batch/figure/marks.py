@@ -1,4 +1,4 @@
-"""Marks that arrive with the trace: phase bands and their names, thresholds, pulse onsets, refractory bars.
+"""Marks that arrive with the trace: phase bands, the ribbon's names, thresholds, the ISI, refractory bars.
 
 Each is drawn only once the tip has reached it. Bands, markers and bars are revealed column by
 column with the tip; a label (and its leader line) appears whole at the sample it belongs to, so
@@ -14,10 +14,12 @@ import numpy as np
 
 from ..trace.models import model_of
 from .axes_fit import reversal_levels
-from .canvas import DPI, Box
+from .canvas import DPI, LABEL_GID, Box
 from .labels import TRACE_MARGIN_PX, Occupancy, Placed, Request, place
+from .measured import FAILED_OUTCOME, FIGURE_NAMES, named_bands
 from .overlay import badge_box
-from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS
+from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS, phase_text
+from .ribbon import RibbonItem, height_px, lay_out
 
 if TYPE_CHECKING:
     from .panels import PanelSpec
@@ -26,8 +28,9 @@ if TYPE_CHECKING:
 LABEL_PAD_PX = 3
 MARKER_PX = 10  # diameter of a threshold marker
 ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#A8A8A8"
-# no other phase's name may seem to name a response that fails
-FAILED = ("subthreshold", "hyperpolarizing", "refractory_failure")
+RIBBON_EDGE_PX = 4  # the ribbon's names keep this far from the frame's left and right edges
+BRACKET_END_PX = 6  # the ISI bracket's end ticks
+FAILED_NAMES = {FIGURE_NAMES[name] for name in FAILED_OUTCOME}  # no other name over these: it would say "fired"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,119 @@ def draw_marks(parts: Parts, shown: int) -> list[Timed]:
     _threshold_markers(parts, shown)
     _refractory_bars(parts, tip_ms)
     _clip_marks(parts, tip_ms)
-    return draw_labels(parts, parts.voltage, _voltage_labels(parts), shown)  # the panels' labels: panel_kinds.py
+    timed = _draw_ribbon(parts, shown)
+    occupancy, requests = _voltage_labels(parts)
+    timed += _isi_bracket(parts, occupancy, shown)
+    return timed + draw_labels(parts, parts.voltage, (occupancy, requests), shown)  # the panels': panel_kinds.py
+
+
+def reserve_ribbon(parts: Parts) -> None:
+    """Lay out the phase names' ribbon and make room for it: the voltage axes' top moves down by its height.
+
+    Called before anything is drawn, on every drawing of the figure, so the axes stand in the same
+    place in the layers and in the reveal map; only columns are used, and moving the top keeps them.
+    """
+    ax = parts.voltage
+    height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
+    entries = []  # (sample that shows it, colour, item)
+    for band in named_bands(parts.marked.phases):
+        x0, x1 = _rows(parts, ax, np.array([band.start_ms, band.end_ms]), np.zeros(2))[0]
+        entries.append((band.reveal_index, phase_text(band.name), _ribbon_item(parts, band.label, x0, x1)))
+    for request in _homeless(parts):  # no room with a short leader inside the axes: named on the ribbon
+        entries.append((request.start, LABEL_TEXT, _ribbon_item(parts, request.texts[0], request.x0_px, request.x1_px)))
+    if not entries:
+        return
+    entries.sort(key=lambda entry: (entry[2].x0_px, entry[2].x1_px))
+    failed = tuple((i.x0_px, i.x1_px) for _, _, i in entries if i.text in FAILED_NAMES)
+    labels = lay_out([i for _, _, i in entries], RIBBON_EDGE_PX, width - RIBBON_EDGE_PX, 0.0, height, failed)
+    parts.ribbon = tuple((start, color, label) for (start, color, _), label in zip(entries, labels, strict=True))
+    parts.ribbon_px = height_px(labels, 0.0) + 2
+    grid = ax.get_subplotspec().get_gridspec()
+    top = grid.top if grid.top is not None else parts.fig.subplotpars.top
+    grid.update(top=top - parts.ribbon_px / height)
+    for each in parts.axes:  # the update leaves axes already placed where they were
+        each.set_position(each.get_subplotspec().get_position(parts.fig))
+
+
+def _ribbon_item(parts: Parts, text: str, x0: float, x1: float) -> RibbonItem:
+    w, h = _text_size(parts, text, pad=2)  # no glyph pixel outside the box, where it would show by column
+    return RibbonItem(text, float(x0), float(x1), w, h)
+
+
+def _homeless(parts: Parts) -> list[Request]:
+    """The voltage axes' labels with no place inside them (a short leader crossing nothing): they go on the ribbon.
+
+    Decided once, before the ribbon moves the axes' top, so every drawing agrees.
+    """
+    occupancy, requests = _voltage_labels(parts)
+    if not requests:
+        return []
+    _, missing = place(requests, occupancy, {t: _text_size(parts, t) for r in requests for t in r.texts})
+    return missing
+
+
+def _draw_ribbon(parts: Parts, shown: int) -> list[Timed]:
+    """The phase names over their bands, in their bands' hues darkened for text; each from its band's reveal."""
+    from matplotlib.lines import Line2D
+
+    height = parts.fig.get_figheight() * DPI
+    top = parts.image_box(parts.voltage)[1]
+    timed = []
+    for start, color, label in parts.ribbon:
+        box, tick = label.moved(top)
+        timed.append(Timed(start, box, tick, label.item.text))
+        if start >= shown:
+            continue
+        x, y = (box[0] + box[2]) / 2 / parts.fig.bbox.width, 1 - (box[1] + box[3]) / 2 / height
+        kwargs = {"ha": "center", "va": "center", "fontsize": parts.sizes.label_pt, "color": color, "gid": LABEL_GID}
+        parts.fig.text(x, y, label.item.text, **kwargs)
+        if tick is not None:
+            (a, b), (c, d) = tick
+            tick = Line2D([a, c], [height - b, height - d], transform=None, color=color, linewidth=1.2, gid=LABEL_GID)
+            parts.fig.add_artist(tick)
+    return timed
+
+
+def _isi_bracket(parts: Parts, occupancy: Occupancy | None, shown: int) -> list[Timed]:
+    """The first interspike interval as a bracket from peak to peak with its value (eFEL's ISI), above the peaks.
+
+    Part of the phase annotation, so never in a student handout (they draw no phases). It sits in
+    the lowest free place above both peaks; with no room there it is left out rather than cover data.
+    """
+    from matplotlib.lines import Line2D
+
+    spikes = parts.analysis.spikes
+    if not parts.config.plot.phases or len(spikes) < 2 or spikes[0].isi_ms is None or occupancy is None:
+        return []
+    ax = parts.voltage
+    times = np.array([spikes[0].peak_time_ms, spikes[1].peak_time_ms])
+    cols, rows = _rows(parts, ax, times, np.array([spikes[0].peak_mv, spikes[1].peak_mv]))
+    text = f"ISI {spikes[0].isi_ms:.1f} ms"
+    w, h = _text_size(parts, text)  # padded, as every boxed label: no glyph pixel outside the box
+    c0, c1 = int(round(cols[0])), int(round(cols[1]))
+    centre = (c0 + c1) // 2
+    lowest = int(min(rows)) - 2 * TRACE_MARGIN_PX - 2 - BRACKET_END_PX  # the line's row: its ends stop above the peaks
+    for row in range(lowest, occupancy.area[1] + h + 3, -3):
+        box = (min(c0, centre - w // 2), row - h - 2, max(c1, centre + w - w // 2) + 1, row + BRACKET_END_PX + 1)
+        if not occupancy.taken_in(*(np.array([v]) for v in box))[0]:
+            break
+    else:
+        return []
+    occupancy.mark_box(box, margin=2)
+    start, height = _index(parts, float(times[1])), parts.fig.get_figheight() * DPI
+    label = (centre - w // 2, row - h - 2, centre - w // 2 + w, row - 2)
+    tip = _rows(parts, ax, parts.trace.time_ms[max(shown - 1, 0) : shown], np.zeros(min(shown, 1)))[0]
+    if len(tip) and tip[0] >= c0:  # the bracket grows with the tip from the first peak, as the frames reveal it
+        low, high = height - row - BRACKET_END_PX, height - row
+        xs, ys = [c0, c0, min(c1, tip[0])], [low, high, high]
+        if tip[0] >= c1:
+            xs, ys = [*xs, c1], [*ys, low]
+        parts.fig.add_artist(Line2D(xs, ys, transform=None, color=LABEL_TEXT, linewidth=1.3))
+    if start < shown:  # its value appears whole with the second peak, on the shading (no box to hide it)
+        x, y = (label[0] + label[2]) / 2 / parts.fig.bbox.width, 1 - (label[1] + label[3]) / 2 / height
+        parts.fig.text(x, y, text, ha="center", va="center", fontsize=parts.sizes.label_pt, color=LABEL_TEXT,
+                       gid=LABEL_GID)  # fmt: skip
+    return [Timed(start, label, None, text)]
 
 
 def _pulses(parts: Parts) -> list[tuple[float, float, float | None]]:
@@ -121,12 +236,12 @@ def _clip_marks(parts: Parts, tip_ms: float) -> None:
         parts.voltage.plot(t, masked, color=FLAG, linewidth=6, solid_capstyle="butt", clip_on=False, zorder=5)
 
 
-def _text_size(parts: Parts, text: str) -> tuple[int, int]:
+def _text_size(parts: Parts, text: str, pad: int = LABEL_PAD_PX) -> tuple[int, int]:
     from matplotlib.font_manager import FontProperties
 
     renderer = parts.fig.canvas.get_renderer()
     w, h, _ = renderer.get_text_width_height_descent(text, FontProperties(size=parts.sizes.label_pt), ismath=False)
-    return int(np.ceil(w)) + 2 * LABEL_PAD_PX, int(np.ceil(h)) + 2 * LABEL_PAD_PX
+    return int(np.ceil(w)) + 2 * pad, int(np.ceil(h)) + 2 * pad
 
 
 def _voltage_occupancy(parts: Parts) -> Occupancy:
@@ -148,10 +263,20 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
     badge = badge_box((height, width), parts.config.animation.spike_slowdown, box)
     if badge is not None:
         occupancy.mark_box(badge, margin=2)
-    threshold = () if parts.config.plot.threshold_line_mv is None else (parts.config.plot.threshold_line_mv,)
-    for level in (*reversal_levels(parts.config), *threshold):  # a label on E_Na's line would hide where it is
+    # reference lines: no label sits on one, no leader crosses one (a leader across E_Na or the pulse
+    # onset reads as a time or voltage marker)
+    plot = parts.config.plot
+    levels = [*reversal_levels(parts.config)]
+    levels += [] if plot.threshold_line_mv is None else [plot.threshold_line_mv]
+    levels += [0.0] if plot.zero_line else []
+    levels += [model_of(parts.config.waveform).rest_mv(parts.config.waveform, parts.trace)] if plot.rest_line else []
+    for level in levels:
         row = int(_rows(parts, ax, np.array([0.0]), np.array([level]))[1][0])
-        occupancy.mark_box((box[0], row - 2, box[2], row + 3), crossable=True)
+        occupancy.mark_box((box[0], row - 2, box[2], row + 3))
+    if parts.named("stimulus") is not None:
+        for onset, _, _ in _pulses(parts):
+            column = int(_rows(parts, ax, np.array([onset]), np.zeros(1))[0][0])
+            occupancy.mark_box((column - 2, box[1], column + 3, box[3]))
     for text in ax.texts:  # the annotation
         extent = text.get_window_extent(parts.fig.canvas.get_renderer())
         occupancy.mark_box((int(extent.x0), int(height - extent.y1), int(extent.x1) + 1, int(height - extent.y0) + 1))
@@ -159,44 +284,19 @@ def _voltage_occupancy(parts: Parts) -> Occupancy:
 
 
 def _voltage_labels(parts: Parts) -> tuple[Occupancy | None, list[Request]]:
-    """Every label of the voltage axes: each phase band's name, 'threshold', refractory periods, off-axis flags."""
-    ax, trace = parts.voltage, parts.trace
-    cols, rows = _rows(parts, ax, trace.time_ms, trace.voltage_mv)
-    requests = []
-    seen: set[str] = set()
-    spans = [(b, _rows(parts, ax, np.array([b.start_ms, b.end_ms]), np.zeros(2))[0]) for b in parts.marked.phases]
-    failed = lambda band: tuple((float(c[0]), float(c[1])) for b, c in spans if b is not band and b.name in FAILED)  # noqa: E731
-    for band in parts.marked.phases:
-        if band.name == "rest" and band.name in seen:
-            continue  # the first rest band says what rest is; the others need no repeat
-        x0, x1 = _rows(parts, ax, np.array([band.start_ms, band.end_ms]), np.zeros(2))[0]
-        inside = (trace.time_ms >= band.start_ms) & (trace.time_ms <= band.end_ms)
-        anchor = float(np.median(rows[inside])) if inside.any() else float(np.median(rows))
-        # a kind's first band is named in full, the later ones (the next spikes) in short
-        texts = (band.label, band.short_label) if band.name not in seen else (band.short_label,)
-        seen.add(band.name)
-        hue = PHASE_HUES.get(band.name)
-        # an unshaded band (rest, the way to threshold, an interval) has only the trace to point at
-        path = None if hue is not None else _band_path(parts, band.start_ms, band.end_ms)
-        request = Request(tuple(dict.fromkeys(texts)), x0, x1, anchor, band.reveal_index, hue or REFERENCE,
-                          avoid=failed(band), path=path)  # fmt: skip
-        requests.append(request)
-    if parts.marked.thresholds:
+    """The labels inside the voltage axes: 'threshold' (once), refractory periods, off-axis flags (phases: ribbon)."""
+    ax, trace, requests = parts.voltage, parts.trace, []
+    cols, _ = _rows(parts, ax, trace.time_ms, trace.voltage_mv)
+    if parts.marked.thresholds and parts.config.plot.threshold_line_mv is None:  # the line names it otherwise
         time_ms, voltage_mv = parts.marked.thresholds[0]
         c, r = _rows(parts, ax, np.array([time_ms]), np.array([voltage_mv]))
         shown = max(_index(parts, time_ms), *parts.marked.thresholds_shown[:1])  # named once the spike fires
         requests.append(Request(("threshold",), c[0], c[0], r[0], shown, "black", (c[0], r[0])))
     requests += _refractory_requests(parts)
     requests += _clip_requests(parts, cols)
-    return (_voltage_occupancy(parts) if requests else None), requests  # no labels, nothing to avoid
-
-
-def _band_path(parts: Parts, start_ms: float, end_ms: float) -> tuple[np.ndarray, np.ndarray]:
-    """The trace between two times in image pixels, its ends interpolated (a band may fall between samples)."""
-    t, v = parts.trace.time_ms, parts.trace.voltage_mv
-    inner = (t > start_ms) & (t < end_ms)
-    times = np.concatenate([[start_ms], t[inner], [end_ms]])
-    return _rows(parts, parts.voltage, times, np.interp(times, t, v))
+    requests = [r for r in requests if r.texts[0] not in {label.item.text for _, _, label in parts.ribbon}]
+    wanted = requests or (parts.config.plot.phases and len(parts.analysis.spikes) > 1)  # or the ISI bracket
+    return (_voltage_occupancy(parts) if wanted else None), requests  # no labels, nothing to avoid
 
 
 def _refractory_requests(parts: Parts) -> list[Request]:
@@ -291,7 +391,7 @@ def draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Reque
         if label.leader is not None:
             (a, b), (c, d) = label.leader
             parts.fig.add_artist(Line2D([a, c], [height - b, height - d], transform=None, color=REFERENCE,
-                                        linewidth=1.2, marker=None, zorder=6))  # fmt: skip
+                                        linewidth=1.2, marker=None, zorder=6, gid=LABEL_GID))  # fmt: skip
     return timed
 
 
@@ -302,7 +402,8 @@ def _text_artist(parts: Parts, label: Placed, height: float) -> None:
     x0, y0, x1, y1 = label.box
     # the frame's 1 px stroke lies on the box's outermost pixels, never outside them
     frame = Rectangle((x0 + 0.5, height - y1 + 0.5), x1 - x0 - 1, y1 - y0 - 1, transform=None, zorder=7)
-    frame.set(facecolor="white", edgecolor=label.request.color, linewidth=72 / DPI, antialiased=False, snap=False)
+    frame.set(facecolor="white", edgecolor=label.request.color, linewidth=72 / DPI, antialiased=False, snap=False,
+              gid=LABEL_GID)  # fmt: skip
     parts.fig.add_artist(frame)
     parts.fig.text(
         (x0 + x1) / 2 / parts.fig.bbox.width,
@@ -313,4 +414,5 @@ def _text_artist(parts: Parts, label: Placed, height: float) -> None:
         fontsize=parts.sizes.label_pt,
         color=LABEL_TEXT,
         zorder=8,
+        gid=LABEL_GID,
     )

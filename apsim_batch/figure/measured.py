@@ -16,18 +16,20 @@ from ..trace.analysis import Analysis
 from ..trace.models import model_of
 from ..trace.waveform import Trace
 
-# Short forms for crowded figures (a spike's phases after the first one, narrow bands).
-SHORT_LABELS = {
+# The figure's one name for each phase, the same on every figure (the ribbon has room for none
+# longer; the manifest and captions keep the long forms of trace/phases.py). A name may overhang a
+# narrow band: the ribbon stacks names in rows instead of shortening them.
+FIGURE_NAMES = {
     "rest": "rest",
     "subthreshold": "subthreshold",
-    "hyperpolarizing": "hyperpol.",
+    "hyperpolarizing": "hyperpolarizing",
     "to_threshold": "to threshold",
-    "rising": "rise",
-    "falling": "fall",
+    "rising": "rising phase",
+    "falling": "falling phase",
     "ahp": "AHP",
-    "isi": "ISI",
-    "block": "block",
-    "refractory_failure": "refractory",
+    "isi": "interspike interval",
+    "block": "depolarization block",
+    "refractory_failure": "refractory: no spike",
     "oscillation": "oscillation",
     "incomplete": "cut off",
 }
@@ -42,8 +44,7 @@ class PhaseBand:
     end_ms: float
     spike: int | None
     start_index: int
-    label: str
-    short_label: str
+    label: str  # the figure's name for it (FIGURE_NAMES)
     reveal_index: int  # the sample that shows its name: for an outcome, once the outcome is visible
 
 
@@ -60,6 +61,25 @@ class Marked:
 # Bands whose name says how a response ends: shown once that is visible, never at the pulse.
 SPIKE_OUTCOME = ("to_threshold", "rising")
 FAILED_OUTCOME = ("subthreshold", "hyperpolarizing", "refractory_failure")
+
+
+SPIKE_PHASES = ("to_threshold", "rising", "falling", "ahp")
+
+
+def named_bands(bands: tuple[PhaseBand, ...]) -> tuple[PhaseBand, ...]:
+    """The bands whose names the ribbon shows: in a train only the first spike's phases (the others share
+    its colours), rest once, and no interspike interval (the ISI bracket measures it spike to spike)."""
+    first = min((b.spike for b in bands if b.spike is not None and b.name in SPIKE_PHASES), default=None)
+    out, named = [], set()
+    for band in bands:
+        once = band.name in SPIKE_PHASES or band.name == "rest"  # an AHP cut in two by a failed response: once
+        if band.name == "isi" or (once and band.name in named):
+            continue
+        if band.name in SPIKE_PHASES and band.spike != first:
+            continue
+        named.add(band.name)
+        out.append(band)
+    return tuple(out)
 
 
 def fired_indices(trace: Trace, measurements: Any, level_mv: float) -> tuple[int, ...]:
@@ -102,8 +122,7 @@ def _bands(trace: Trace, raw: list[Any], fired: tuple[int, ...] = ()) -> tuple[P
                 float(phase.end_ms),
                 phase.spike,
                 index,
-                phase.label,
-                SHORT_LABELS.get(name, name),
+                FIGURE_NAMES.get(name, phase.label),
                 _reveal(trace, phase, index, fired),
             )
         )

@@ -85,3 +85,36 @@ def voltage_color(config: Config) -> str:
     if config.plot.line_color is not None:
         return config.plot.line_color
     return model_of(config.waveform).voltage_color
+
+
+TEXT_CONTRAST = 4.5  # WCAG 2.1 1.4.3: the least contrast of text with its white background
+
+
+def contrast_on_white(color: str) -> float:
+    """WCAG contrast ratio of `color` against white."""
+    from matplotlib.colors import to_rgb
+
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(color)]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def text_shade(color: str, contrast: float = TEXT_CONTRAST) -> str:
+    """`color` itself when text in it reads on white, else the lightest darker shade of it that does.
+
+    A phase's name is written in its band's hue, but pale or bright hues (Okabe–Ito orange and yellow)
+    are under 4.5:1: the text takes a darker shade of the same hue, the band keeps its pale tint.
+    """
+    from matplotlib.colors import to_hex, to_rgb
+
+    rgb = to_rgb(color)
+    for step in range(101):  # 1% darker each step, from the hue itself to black
+        shade = to_hex([c * (1 - step / 100) for c in rgb]).upper()
+        if contrast_on_white(shade) >= contrast:
+            return shade
+    return BLACK
+
+
+def phase_text(name: str) -> str:
+    """The colour of a phase's name: its band's hue, darkened to text contrast (grey for unshaded phases)."""
+    return text_shade(PHASE_HUES.get(name, REFERENCE))

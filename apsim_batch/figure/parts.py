@@ -34,6 +34,8 @@ class Parts:
     grid: GridSteps | None = None
     own_x: frozenset[str] = frozenset()  # panels with an x axis of their own (distance), below the time panels
     side: list[tuple[PanelSpec, Any]] = field(default_factory=list)  # panels with their own x axis, at the right
+    ribbon: tuple = ()  # the phase names' ribbon.RibbonLabel's, rows relative to the voltage axes' top
+    ribbon_px: float = 0.0  # the height reserved for them between the title and the voltage axes
 
     @property
     def trace(self) -> Trace:

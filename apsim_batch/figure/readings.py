@@ -26,6 +26,7 @@ from ..trace.features import RECOVERY_MV
 from .canvas import DPI
 from .rest_zoom import MINOR_MV as ZOOM_MINOR_MV
 from .rest_zoom import NAME as ZOOM
+from .style import PANEL_LINE_PT
 
 if TYPE_CHECKING:
     from ..config.models import Config
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from .axes_fit import GridSteps
     from .layout import PanelGeometry
 
-PANEL_LINE_PT = {True: 2.2, False: 1.5}  # panel curves on projector / original type (layout._curves draws them so)
 DIGITS = 4  # tolerances are stated to this many decimals (rounded up, never down)
 
 

@@ -15,7 +15,7 @@ def index_colors(values: np.ndarray) -> np.ndarray:
 def timed_map(timed: list[Timed], shape: tuple[int, int]) -> np.ndarray:
     """Per pixel, the sample that reveals a mark appearing whole there (-1 where there is none).
 
-    A label's box is on whole pixels; its leader is widened to 3 px to cover its anti-aliasing.
+    A label's box is on whole pixels; its leader is widened to 4 px to cover its anti-aliasing.
     The earliest mark wins where two meet.
     """
     marks = np.full(shape, -1, dtype=np.int64)
@@ -27,9 +27,11 @@ def timed_map(timed: list[Timed], shape: tuple[int, int]) -> np.ndarray:
             (ax, ay), (bx, by) = mark.leader
             n = int(np.ceil(np.hypot(bx - ax, by - ay) * 4)) + 2
             cols, rows = np.linspace(ax, bx, n), np.linspace(ay, by, n)
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    r = np.clip(np.floor(rows + dr * 1.2).astype(int), 0, height - 1)
-                    c = np.clip(np.floor(cols + dc * 1.2).astype(int), 0, width - 1)
+            # every pixel within 1.5 px: a line on a pixel boundary paints the rows on both sides (offsets
+            # of -1.2, 0, 1.2 from a whole row missed the one above it, which then showed early)
+            for dr in (-1.5, -0.5, 0.5, 1.5):
+                for dc in (-1.5, -0.5, 0.5, 1.5):
+                    r = np.clip(np.floor(rows + dr).astype(int), 0, height - 1)
+                    c = np.clip(np.floor(cols + dc).astype(int), 0, width - 1)
                     marks[r, c] = mark.start
     return marks

@@ -13,16 +13,25 @@ from .layout import Layers
 
 
 def stream(
-    layers: Layers, counts: np.ndarray, base: np.ndarray | None = None, full: np.ndarray | None = None
+    layers: Layers,
+    counts: np.ndarray,
+    base: np.ndarray | None = None,
+    full: np.ndarray | None = None,
+    early: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, Box | None]]:
     """Yield each frame (as a view of one reused buffer) and the box that changed since the last.
 
     `counts` are the samples visible in each frame, non-decreasing. `base`/`full` default to the
-    RGB layers; pass palette-index versions to stream GIF frames without re-quantizing. Each
+    RGB layers; pass palette-index versions (and `early`, `layers.early_rgb` in the same indices)
+    to stream GIF frames without re-quantizing. Each
     frame costs O(newly revealed pixels), so time per frame and memory do not grow with length.
     """
+    if base is None:  # RGB: the early pixels' own colours (palette frames pass theirs, or go without)
+        early = layers.early_rgb
     base = layers.base if base is None else base
     full = layers.full if full is None else full
+    early_pos = layers.early_pos if early is not None else layers.early_pos[:0]
+    early_done = 0
     height, width = base.shape[:2]
     canvas = base.copy()
     flat_canvas = canvas.reshape(height * width, -1)
@@ -32,10 +41,14 @@ def stream(
         upto = int(np.searchsorted(layers.change_at, int(count) - 1, side="right"))
         if upto < done:
             raise ValueError("counts must not decrease")
-        new = layers.change_pos[done:upto]
+        early_upto = int(np.searchsorted(layers.early_at[: len(early_pos)], int(count) - 1, side="right"))
+        before = slice(early_done, early_upto)
+        flat_canvas[early_pos[before]] = early.reshape(len(layers.early_pos), -1)[before] if len(early_pos) else 0
+        early_done = early_upto
+        new = np.concatenate([early_pos[before], layers.change_pos[done:upto]])
         box = None
         if len(new):
-            flat_canvas[new] = flat_full[new]
+            flat_canvas[layers.change_pos[done:upto]] = flat_full[layers.change_pos[done:upto]]  # after the early ones
             rows, cols = np.divmod(new, width)
             box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
         done = upto

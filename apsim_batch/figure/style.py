@@ -9,6 +9,7 @@ from ..config.models import Config
 from ..trace.models import model_of
 
 DPI = 100
+PANEL_LINE_PT = {True: 2.2, False: 1.5}  # a panel's curves, in points: projector type, original type
 MIN_TEXT_FRACTION = 0.022  # no text under 2.2% of the frame height: 16 px at 720 px, readable from the back row
 
 

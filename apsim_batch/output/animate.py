@@ -15,7 +15,7 @@ from ..errors import RenderError
 from ..figure.cursor import READOUT_HZ, Badge
 from ..figure.layout import Layers
 from ..figure.pacing import Schedule, frame_total, schedule, spike_windows, trace_speed_ms_per_s
-from ..figure.quantize import TRANSPARENT, gif_palette, palette_colors
+from ..figure.quantize import TRANSPARENT, gif_palette, nearest_palette_index, palette_colors
 from ..trace.analysis import Analysis
 from .encode import FULL, gif_step_cs, gif_timing, write_gif, write_mp4
 from .manifest import file_record
@@ -91,11 +91,12 @@ def write_gif_file(path: Path, anim: Animation, out_dir: Path) -> tuple[dict[str
     timing = gif_timing(plan.frames, fps, config.animation.hold_last_frame_s, config.animation.poster_s)
     palette, base_index, full_index = gif_palette(layers.full, layers.base, _overlay_sample(anim))
     colors = palette_colors(palette)
+    early_index = nearest_palette_index(layers.early_rgb[None], colors)[0]  # shading under a later curve
     chosen = list(timing.frames)
     shown = plan.counts[chosen]
     gif_fps = len(timing.frames) / max(sum(timing.delays_cs) / 100, 1e-9)
     frames = overlaid(
-        stream(layers, shown, base_index, full_index),
+        stream(layers, shown, base_index, full_index, early_index),
         shown,
         layers.overlay,
         colors,
