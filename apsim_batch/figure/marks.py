@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 LABEL_PAD_PX = 3
 MARKER_PX = 10  # diameter of a threshold marker
-ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#A8A8A8"
+ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#8A8A8A"  # both bars 3:1 or more on white, apart in lightness
 # no other phase's name may seem to name a response that fails
 FAILED = ("subthreshold", "hyperpolarizing", "refractory_failure")
 

@@ -12,6 +12,7 @@ from ..config.models import Config
 from ..trace.waveform import Trace
 from .canvas import DPI, Box, overlaps
 from .cursor import VALUE_CHARS, Badge, Cursor, make_badge, make_readout, place, text_px, value_format
+from .palette import text_shade
 from .sprites import disc_sprite, glyph_cells
 
 TEXT_RGB = (34.0, 34.0, 34.0)
@@ -46,7 +47,7 @@ def cursor_from_panels(
     for panel in others:
         curves = [(name, color, np.asarray(values, float)) for name, color, values in panel.curves]
         fmt = value_format(np.concatenate([v for _, _, v in curves]), panel.decimals) if curves else ""
-        lines.append([(_math_label(n), v, fmt, "", np.array(to_rgb(c)) * 255) for n, c, v in curves])
+        lines.append([(_math_label(n), v, fmt, "", np.array(to_rgb(text_shade(c))) * 255) for n, c, v in curves])
     tip_xy = np.column_stack([columns, rows])
     dot = voltage.curves[0][1] if voltage.curves else config.plot.line_color  # the trace's own colour
     return _cursor(config, trace, tip_xy, [tuple(p.box) for p in (voltage, *others)], lines, shape, dot, labels)

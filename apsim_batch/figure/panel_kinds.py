@@ -28,7 +28,7 @@ from ..trace.models import model_of
 from ..trace.waveform import Trace
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
-from .palette import REFERENCE
+from .palette import REFERENCE_LINE
 from .panels import PanelSpec, conductance_panel, currents, gates, stimulus
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def _stimulus_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     peak = float(np.max(spec.curves[0].values))
     ax.set_yticks([0, peak] if peak > 0 else [0])
     ax.yaxis.set_major_formatter("{x:g}")
-    ax.axhline(y=0, color=REFERENCE, linewidth=0.8, alpha=0.5, zorder=0)
+    ax.axhline(y=0, color=REFERENCE_LINE, linewidth=0.8, zorder=0)
 
 
 def _decade_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
@@ -82,7 +82,7 @@ def _decade_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter("{x:g}")
-    ax.axhline(y=0, color="black", linestyle="-", alpha=0.3, linewidth=0.8, zorder=0)
+    ax.axhline(y=0, color=REFERENCE_LINE, linestyle="-", linewidth=0.8, zorder=0)
     # "outward ↑" and "inward ↓" are placed clear of the curves with the other labels (`labels`)
 
 
