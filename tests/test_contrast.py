@@ -269,3 +269,24 @@ def test_digits_measure_2_2_percent_on_decoded_gif_and_mp4_frames(name, tmp_path
             x0, y0, x1, y1 = image_box(parts, tick)
             height = ink_rows(frame[y0:y1, x0:x1])
             assert floor <= height <= 1.6 * floor, f"{name}: tick {tick.get_text()!r} is {height} px tall"
+
+
+def test_readouts_print_every_curve_in_its_text_shade():
+    """The tip's and each panel's readout: values and names 4.5:1 on the readout's white box."""
+    from apsim_batch.config.models import Config
+    from apsim_batch.figure.layout import draw_layers
+
+    config = Config.model_validate(
+        {
+            "waveform": {"model": "hodgkin_huxley", "duration_ms": 10, "samples": 200},
+            "plot": {"panels": ["gates", "currents"], "tip_marker": True},
+        }
+    )
+    readouts = draw_layers(config, analyze(config)).overlay.readouts
+    lines = [line for readout in readouts for line in readout.lines]
+    assert len(lines) == 2 + 3 + 3 + 1  # V and t; m, h, n; I_Na, I_K, I_L; I_stim
+    for readout in readouts:
+        assert (readout.background[2:-2, 2:-2].max(axis=2) == 255).mean() > 0.5  # a white box
+    for line in lines:
+        color = "#" + "".join(f"{round(c):02X}" for c in line.color)
+        assert contrast_ratio(color) >= TEXT_CONTRAST, color
