@@ -35,18 +35,19 @@ def test_defaults_are_the_original_figure():
 def test_classic_yaml_equals_defaults():
     """classic.yaml spells out the original axes, which the defaults reach by fitting the trace, the original
     script's credit, which is not a default (no one's name goes on a figure unasked), and opts out of the default
-    slow motion through the spike, keeping the original pacing (the picture is the same)."""
+    slow motion through the spike, keeping the original pacing (the picture is the same), and of the projector's
+    type, keeping the seed's sizes and faint credit."""
     from apsim_batch.figure.layout import draw_figure
     from apsim_batch.trace.models import analyze, synthesize
 
     loaded = load_config(CONFIGS / "classic.yaml")
     assert loaded.name == "classic"
     credit = "© Remy Cohan"
-    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1, "annotation": credit}
+    pinned = {"voltage_range_mv": (-100, 70), "time_tick_ms": 1, "annotation": credit, "type_size": "original"}
     assert loaded.config == Config(name="classic", plot=pinned, animation={"spike_slowdown": 1})
     assert Config().plot.annotation == ""
     trace = synthesize(loaded.config.waveform)
-    plain = Config(plot={"annotation": credit})
+    plain = Config(plot={"annotation": credit, "type_size": "original"})
     assert (
         draw_figure(loaded.config, analyze(loaded.config, trace)) == draw_figure(plain, analyze(plain, trace))
     ).all()

@@ -11,6 +11,7 @@ from apsim_batch.figure.cursor import MINUS, Line, text_px
 from apsim_batch.figure.layout import draw_layers, draw_parts
 from apsim_batch.figure.overlay import CURSOR_RGB
 from apsim_batch.figure.stream import overlaid, stream
+from apsim_batch.figure.style import MIN_TEXT_FRACTION, digit_height_em
 from apsim_batch.trace.models import analyze, synthesize
 
 from .conftest import CONFIGS, copy_config, write
@@ -20,7 +21,9 @@ from .test_pacing import HH_CONFIGS
 def test_values_print_with_fixed_width_and_no_negative_zero():
     line = Line(np.array([-0.01, -75.25, 3.0]), "6.1f", np.zeros(3))
     assert [line.text(i) for i in range(3)] == ["   0.0", f" {MINUS}75.2", "   3.0"]
-    assert text_px(720) == 16 and text_px(480) == 11  # 2.2% of the frame height, at least 11 px
+    # the digits, not the em, are 2.2% of the frame height (DejaVu Sans digits are 0.76 em)
+    assert text_px(720) == 21 and text_px(480) == 14
+    assert all(text_px(h) * digit_height_em("DejaVu Sans") >= MIN_TEXT_FRACTION * h for h in range(120, 2161, 2))
 
 
 @pytest.fixture(scope="module")

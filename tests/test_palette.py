@@ -22,7 +22,7 @@ import pytest
 from apsim_batch import load_config
 from apsim_batch.config.models import Config
 from apsim_batch.figure.layout import draw_layers, draw_parts
-from apsim_batch.figure.palette import PHASE_HUES, PHASE_TINT_ALPHA, phase_tint
+from apsim_batch.figure.palette import PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE_LINE, phase_tint
 from apsim_batch.trace.models import analyze
 
 from .conftest import CONFIGS
@@ -127,8 +127,8 @@ def line_colors(config: Config) -> dict[str, tuple[float, float, float]]:
     found = {}
     for ax in parts.axes:
         for line in ax.get_lines():
-            if line.get_alpha() is not None and line.get_alpha() < 0.6:
-                continue  # faint reference lines (rest, 0 mV) are grey by design, never a curve
+            if to_hex(line.get_color()) == to_hex(REFERENCE_LINE):
+                continue  # the rest and zero lines are grey by design, told apart by place and dashes
             if line.get_linestyle() not in ("None", "none", " ", ""):
                 found[to_hex(line.get_color())] = to_rgb(line.get_color())
             if line.get_marker() not in ("None", "none", None, ""):
@@ -172,6 +172,6 @@ def test_each_ion_keeps_its_colour_in_every_panel():
     color = {name: c for panel in layers.panels for name, c, _ in panel.curves}
     assert color["m"] == color["g_Na"] == color["I_Na"] == "#D55E00"  # sodium: vermillion
     assert color["n"] == color["g_K"] == color["I_K"] == "#0072B2"  # potassium: blue
-    assert color["h"] != color["m"]  # the inactivation gate: same family, told apart (orange, dashed)
+    assert color["h"] != color["m"]  # the inactivation gate: same family, told apart (deep vermillion, dashed)
     assert color["I_stim"] == "#000000"
     assert color["I_L"] == "#7F7F7F"

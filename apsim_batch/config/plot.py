@@ -80,8 +80,8 @@ class PlotConfig(StrictModel):
     annotation: str = Field(
         "",
         max_length=120,
-        description="Faint credit text at the lower right; at the upper right, or beside E_Na's or E_K's line,"
-        " when one of those lines would cross it (none by default).",
+        description="Credit text in the lower right corner of the frame, under the time axis, never over data"
+        " (none by default; with type_size 'original', faint inside the axes, as the original script drew it).",
     )
     math_text: StrictBool = Field(
         False,
@@ -134,8 +134,8 @@ class PlotConfig(StrictModel):
     type_size: Literal["auto", "original", "projector"] = Field(
         "auto",
         description="Text sizes: 'projector' scales"
-        " with the frame height (nothing under 2.2% of it); 'original' keeps the original script's; 'auto' is"
-        " projector for Hodgkin–Huxley, original for Gaussian waveforms.",
+        " with the frame height (digits of tick labels, readouts and the credit at least 2.2% of it); 'original'"
+        " keeps the original script's sizes and faint credit, to reproduce its figure; 'auto' is projector.",
     )
     velocity_line: StrictBool = Field(
         True,

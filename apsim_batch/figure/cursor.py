@@ -17,8 +17,8 @@ import numpy as np
 from .canvas import Box
 from .quantize import nearest_palette_index
 from .sprites import MONO_ADVANCE, blend, paste, stamp, text_sprite
+from .style import digit_floor_px
 
-MIN_TEXT_FRACTION = 0.022  # no readout type under 2.2% of the frame height (about 16 px at 720 px)
 MINUS = "\u2212"
 READOUT_HZ = 10  # readouts print new values at most this often: faster digits cannot be read
 VALUE_CHARS = "0123456789.+" + MINUS
@@ -26,8 +26,8 @@ FRAME_GREY = 170.0
 
 
 def text_px(height_px: int) -> int:
-    """Readout type size in pixels for a frame this tall: at least 2.2% of it, and never under 11 px."""
-    return max(11, int(np.ceil(MIN_TEXT_FRACTION * height_px)))
+    """Readout type size in pixels for a frame this tall: its digits at least 2.2% of it, never under 11 px."""
+    return max(11, int(np.ceil(digit_floor_px(height_px, "DejaVu Sans"))))
 
 
 def value_format(values: np.ndarray, decimals: int | None = None) -> str:

@@ -9,10 +9,9 @@ import numpy as np
 from ..config.models import Config
 from ..trace.models import model_of
 from .axes_fit import GridSteps, minor_step, reversal_levels, time_tick_ms
-from .canvas import DPI, overlaps
+from .canvas import DPI
 from .labels import spread
-from .overlay import badge_box
-from .palette import GRID_MAJOR, GRID_MINOR, POTASSIUM, SODIUM
+from .palette import CREDIT_TEXT, GRID_MAJOR, GRID_MINOR, POTASSIUM, REFERENCE_LINE, SODIUM, text_shade
 from .panel_kinds import style_panel_axis
 from .panels import PanelSpec
 from .style import TypeSizes
@@ -26,6 +25,7 @@ END_LABEL_GAP_PX = 6  # between the right edge of the axes and a curve's name
 # (70% of the size) still reaches the projector floor.
 SUBSCRIPT_SCALE = 1.45
 END_LABEL_SCALE = SUBSCRIPT_SCALE
+CREDIT_INSET_PX = 6  # from the frame's right and bottom edges to the credit
 
 
 def _rest_level(config: Config, trace: Any) -> float:
@@ -118,12 +118,19 @@ def decorate(parts: Parts) -> None:
     ax.set_title(config.title, pad=6 + parts.ribbon_px * 72 / DPI, **title, **user_text(config))  # over the ribbon
     if plot.rest_line:
         rest = _rest_level(config, parts.trace)
-        ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)
-    if plot.zero_line:
+        if sizes.projector:  # a reference curve: 3:1 against the background like every curve
+            ax.axhline(y=rest, color=REFERENCE_LINE, linestyle="--", zorder=1)
+        else:
+            ax.axhline(y=rest, color="gray", linestyle="--", alpha=0.5, zorder=1)
+    if plot.zero_line and sizes.projector:
+        ax.axhline(y=0, color=REFERENCE_LINE, linestyle="-", zorder=0)
+    elif plot.zero_line:
         ax.axhline(y=0, color="black", linestyle="-", alpha=0.5, zorder=0)
     draw_threshold_line(parts)
-    if plot.annotation:
-        note = ax.annotate(
+    if plot.annotation and sizes.projector:
+        _credit(parts)
+    elif plot.annotation:  # the seed's faint note in the lower right corner of the axes
+        ax.annotate(
             plot.annotation,
             (0.97, 0.03),
             xycoords="axes fraction",
@@ -134,7 +141,6 @@ def decorate(parts: Parts) -> None:
             zorder=3,
             **user_text(config),
         )
-        _clear_of_lines(parts, note)
     if sizes.projector:
         for each in parts.axes:
             each.tick_params(labelsize=sizes.tick_pt)
@@ -148,36 +154,19 @@ def decorate(parts: Parts) -> None:
     _end_labels(parts)
 
 
-def _clear_of_lines(parts: Parts, note: Any) -> None:
-    """Keep E_Na's and E_K's lines, the trace and the slow-motion badge out of the annotation (E_K at
-    -77 mV ran through it in hh_classic): the lower right corner, else the upper one, else beside a line."""
-    levels = reversal_levels(parts.config)  # none drawn: the trace alone can still run through it
-    ax, trace = parts.voltage, parts.trace
-    low, high = parts.vrange.limits
-    renderer = parts.fig.canvas.get_renderer()
-    margin_px = 0.2 * note.get_window_extent(renderer).height  # kept clear above and below the text
-    gap = (margin_px + 3) / ax.get_window_extent().height  # from a line to the text, in axes fractions
-    spots = [(0.03, "bottom"), (0.97, "top")]
-    for fraction in ((level - low) / (high - low) for level in levels):
-        spots += [(fraction + gap, "bottom"), (fraction - gap, "top")]
-    spots += [(k / 10, "bottom") for k in range(1, 9)]  # a shorter axes (the ribbon above it) may need any height
-    height, width = int(parts.fig.get_figheight() * DPI), int(parts.fig.get_figwidth() * DPI)
-    badge = badge_box((height, width), parts.config.animation.spike_slowdown, parts.image_box(ax))
-
-    def clear() -> bool:
-        e = note.get_window_extent(renderer)
-        if badge is not None and overlaps(badge, (e.x0, height - e.y1, e.x1, height - e.y0)):
-            return False
-        (t0, v0), (t1, v1) = ax.transData.inverted().transform([(e.x0, e.y0 - margin_px), (e.x1, e.y1 + margin_px)])
-        under = trace.voltage_mv[(trace.time_ms >= t0) & (trace.time_ms <= t1)]
-        crossed = any(v0 <= level <= v1 for level in levels) or np.any((under >= v0) & (under <= v1))
-        return low <= v0 and v1 <= high and not crossed
-
-    for y, va in [*spots, spots[0]]:  # nowhere clear: where it always was
-        note.xy = note.xyann = (0.97, y)  # the point and the text (the same without an arrow)
-        note.set_verticalalignment(va)
-        if clear():
-            return
+def _credit(parts: Parts) -> None:
+    """The credit in the lower right corner of the frame, under the time axis: never over data, 5.3:1 grey."""
+    fig = parts.fig
+    fig.text(
+        1 - CREDIT_INSET_PX / fig.bbox.width,
+        CREDIT_INSET_PX / fig.bbox.height,
+        parts.config.plot.annotation,
+        color=CREDIT_TEXT,
+        fontsize=parts.sizes.annotation_pt,
+        ha="right",
+        va="bottom",
+        **user_text(parts.config),
+    )
 
 
 def _grid(parts: Parts) -> None:
@@ -246,7 +235,7 @@ def _stack_names(parts: Parts, ax: Any, names: list[tuple[str, str, float]], hei
             x_text / parts.fig.bbox.width,
             1 - row / height,
             label,
-            color=color,
+            color=text_shade(color),
             fontsize=parts.sizes.label_pt * END_LABEL_SCALE,
             ha="left",
             va="center",

@@ -11,14 +11,14 @@ from ..trace.experiments import clamp_column
 from ..trace.waveform import Trace
 from .canvas import DPI
 from .labels import Occupancy, Request
-from .palette import BLACK, BLUE, BLUISH_GREEN, ORANGE, POTASSIUM, REDDISH_PURPLE, SKY_BLUE, SODIUM, VERMILLION
+from .palette import AMBER, BLACK, BLUE, BLUISH_GREEN, CRIMSON, INDIGO, POTASSIUM, REDDISH_PURPLE, SODIUM
 from .panels import Curve, PanelSpec
 
 if TYPE_CHECKING:
     from .parts import Parts
 
-# One Okabe–Ito hue per recording site, nearest first (the sodium and potassium hues come last).
-SITE_HUES = (BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION)
+# One hue per recording site, nearest first: each 3:1 on white, any two apart for colour-blind viewers.
+SITE_HUES = (BLUE, BLUISH_GREEN, AMBER, REDDISH_PURPLE, INDIGO, CRIMSON)
 MA_PER_UA = 1e-3  # the clamp's currents reach thousands of µA/cm²: mA/cm² keeps the tick labels short
 PANEL_HEIGHTS = {"clamp_command": 0.45, "clamp_currents": 0.9, "clamp_total": 0.6, "axon_sites": 1.0}
 

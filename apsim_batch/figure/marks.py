@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 LABEL_PAD_PX = 3
 MARKER_PX = 10  # diameter of a threshold marker
-ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#A8A8A8"
+ABSOLUTE_COLOR, RELATIVE_COLOR = "#3C3C3C", "#8A8A8A"  # both bars 3:1 or more on white, apart in lightness
 RIBBON_EDGE_PX = 4  # the ribbon's names keep this far from the frame's left and right edges
 BRACKET_END_PX = 6  # the ISI bracket's end ticks
 FAILED_NAMES = {FIGURE_NAMES[name] for name in FAILED_OUTCOME}  # no other name over these: it would say "fired"

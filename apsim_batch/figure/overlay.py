@@ -12,6 +12,7 @@ from ..config.models import Config
 from ..trace.waveform import Trace
 from .canvas import DPI, Box
 from .cursor import VALUE_CHARS, Badge, Cursor, make_badge, make_readout, text_px, value_format
+from .palette import text_shade
 from .sprites import disc_sprite, glyph_cells
 
 TEXT_RGB = (34.0, 34.0, 34.0)
@@ -54,7 +55,7 @@ def _panel_lines(
 
     curves = [(name, color, np.asarray(values, float)) for name, color, values in curves]
     fmt = value_format(np.concatenate([v for _, _, v in curves]), decimals) if curves else ""
-    return [(_math_label(n), v, fmt, "", np.array(to_rgb(c)) * 255) for n, c, v in curves]
+    return [(_math_label(n), v, fmt, "", np.array(to_rgb(text_shade(c))) * 255) for n, c, v in curves]
 
 
 def _tip_lines(trace: Trace) -> list[tuple[str, np.ndarray, str, str, Any]]:

@@ -49,7 +49,7 @@ from .clamp_panels import clamp_gv, clamp_iv, conductance_voltage_pieces, curren
 from .experiment_panels import axon_sites, clamp_command, clamp_currents, clamp_total, family_labels, site_labels
 from .frame_panels import FramePanel, Moving
 from .marks import Timed, current_captions, draw_labels, stimulus_labels
-from .palette import REFERENCE
+from .palette import REFERENCE_LINE
 from .panels import PanelSpec, conductance_panel, currents, currents_close_up, gates, stimulus
 from .rest_zoom import rest_zoom, rest_zoom_axis
 from .side_column import Piece, Pieces
@@ -93,7 +93,7 @@ def _stimulus_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     peak = float(np.max(spec.curves[0].values))
     ax.set_yticks([0, peak] if peak > 0 else [0])
     ax.yaxis.set_major_formatter("{x:g}")
-    ax.axhline(y=0, color=REFERENCE, linewidth=0.8, alpha=0.5, zorder=0)
+    ax.axhline(y=0, color=REFERENCE_LINE, linewidth=0.8, zorder=0)
 
 
 def _current_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
@@ -105,7 +105,7 @@ def _current_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     room = parts.sizes.px(parts.sizes.tick_pt) * 2.2  # a label and a gap as wide as most of one
     ax.yaxis.set_major_locator(MultipleLocator(nice_step(high - low, max(2.0, (bottom - top) / room))))
     ax.yaxis.set_major_formatter("{x:g}")
-    ax.axhline(y=0, color="black", linestyle="-", alpha=0.3, linewidth=0.8, zorder=0)
+    ax.axhline(y=0, color=REFERENCE_LINE, linestyle="-", linewidth=0.8, zorder=0)
     # "outward ↑" and "inward ↓" are placed clear of the curves with the other labels (`labels`)
 
 

@@ -1,16 +1,38 @@
-"""Type sizes and margins: derived from the frame height for a projector, or the original script's."""
+"""Type sizes: derived from the frame height for a projector, or the original script's."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 from ..config.models import Config
-from ..trace.models import model_of
 
 DPI = 100
 PANEL_LINE_PT = {True: 2.2, False: 1.5}  # a panel's curves, in points: projector type, original type
 MIN_TEXT_FRACTION = 0.022  # no text under 2.2% of the frame height: 16 px at 720 px, readable from the back row
+DIGITS = "0123456789"
+
+
+@functools.cache
+def digit_height_em(family: str | None = None) -> float:
+    """How tall the digits are drawn, as a fraction of the type size: their ink, overshoot included.
+
+    Measured on the glyph outlines of the font matplotlib draws with (DejaVu Sans: 0.76), because a
+    type size is the em, and digits are only three quarters of it: 2.2% of the height must be the
+    digits a viewer reads, not the em.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    em = 1000.0
+    extents = TextPath((0, 0), DIGITS, size=em, prop=FontProperties(family=family)).get_extents()
+    return extents.height / em
+
+
+def digit_floor_px(height_px: int, family: str | None = None) -> float:
+    """The type size, in pixels, whose digits are 2.2% of a frame `height_px` tall."""
+    return MIN_TEXT_FRACTION * height_px / digit_height_em(family)
 
 
 @dataclass(frozen=True)
@@ -34,28 +56,34 @@ class TypeSizes:
 
 
 def uses_projector_type(config: Config) -> bool:
-    """'auto' means the model's choice: projector type for Hodgkin–Huxley, the original sizes for Gaussian waveforms."""
-    if config.plot.type_size == "auto":
-        return model_of(config.waveform).projector_type
-    return config.plot.type_size == "projector"
+    """'auto' and 'projector' are the projector's type; only 'original' keeps the seed script's sizes."""
+    return config.plot.type_size != "original"
 
 
 def type_sizes(config: Config) -> TypeSizes:
     """Sizes for this figure.
 
     Projector sizes scale with the frame height, so a 720 px HH figure and a 1080 px one read the
-    same from the back row, and a gallery thumbnail stays legible. The smallest size is rounded up
-    to half a point so it never falls under the 2.2% floor. The original sizes are matplotlib's
-    defaults, which the seed's figure used (10 pt ticks and labels, 12 pt title, 8 pt annotation).
+    same from the back row, and a gallery thumbnail stays legible. Numbers (tick labels, the
+    credit) are set so their digits, not their em, reach 2.2% of the height; labels in words keep
+    an em of 2.2%. Sizes are rounded up to half a point so they never fall under their floor.
+    The original sizes are matplotlib's defaults, which the seed's figure used (10 pt ticks and
+    labels, 12 pt title, 8 pt annotation): they exist to reproduce that figure and are exempt.
     """
     if not uses_projector_type(config):
         return TypeSizes(False, tick_pt=10, axis_label_pt=10, title_pt=12, label_pt=9, annotation_pt=8)
-    floor_pt = math.ceil(MIN_TEXT_FRACTION * config.plot.height_px * 72 / DPI * 2) / 2
+    height = config.plot.height_px
+    em_pt = _half_points_up(MIN_TEXT_FRACTION * height * 72 / DPI)
+    digit_pt = _half_points_up(digit_floor_px(height) * 72 / DPI)
     return TypeSizes(
         True,
-        tick_pt=floor_pt,
-        axis_label_pt=floor_pt + 0.5,
-        title_pt=math.ceil(floor_pt * 1.3 * 2) / 2,
-        label_pt=floor_pt,
-        annotation_pt=floor_pt,
+        tick_pt=digit_pt,
+        axis_label_pt=digit_pt,
+        title_pt=_half_points_up(digit_pt * 1.2),
+        label_pt=em_pt,
+        annotation_pt=digit_pt,
     )
+
+
+def _half_points_up(pt: float) -> float:
+    return math.ceil(pt * 2) / 2

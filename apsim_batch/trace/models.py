@@ -11,7 +11,7 @@ files without importing this one). An entry's fields:
 - `panels`: the figure panels it has data for (names in `figure/panel_kinds.py`'s `PANELS`), and
   `default_panels`: those drawn unless the config says otherwise (the stimulus strip);
 - `measurements`: the measurement keys it offers (manifest, answer keys, gallery);
-- `threshold`, `projector_type`, `fixed_voltage_range_mv`, `reversal_mv`, `rest_mv`, `pulses`,
+- `threshold`, `fixed_voltage_range_mv`, `reversal_mv`, `rest_mv`, `pulses`,
   `voltage_color`: what the figure needs to know about it, as data rather than `isinstance` branches;
 - `title`, `stimulated`: how galleries describe it; `cost_s`: how a batch orders it.
 """
@@ -54,7 +54,6 @@ class Model:
     default_panels: tuple[str, ...] = ()
     measurements: tuple[str, ...] = (*WHOLE_TRACE_KEYS, *SPIKE_KEYS)
     threshold: bool = True  # a spike threshold is measured and marked by default
-    projector_type: bool = False  # `plot.type_size: auto` picks the projector's sizes
     fixed_voltage_range_mv: tuple[float, float] | None = None  # the axis a fitted range starts from, if any
     reversal_mv: Callable[[Any], tuple[float, ...]] = field(default=lambda waveform: ())
     rest_mv: Callable[[Any, Trace], float] = _first_sample_mv  # where the dashed rest line goes
@@ -99,7 +98,6 @@ HODGKIN_HUXLEY = Model(
     analyze=_hh_analysis,
     panels=(*MODEL_PANELS["hodgkin_huxley"], "stimulus"),
     default_panels=("stimulus",),
-    projector_type=True,
     reversal_mv=lambda waveform: (waveform.e_na_mv, waveform.e_k_mv),
     pulses=_hh_pulses,
     stimulated=True,
@@ -126,7 +124,6 @@ VOLTAGE_CLAMP = Model(
     default_panels=("clamp_command", "clamp_currents"),
     measurements=CLAMP_KEYS,
     threshold=False,  # the clamp holds the voltage: nothing fires
-    projector_type=True,
     rest_mv=lambda waveform, trace: waveform.holding_mv,
     cost_s=0.3,
 )
@@ -140,7 +137,6 @@ AXON = Model(
     default_panels=("axon_sites",),
     measurements=AXON_KEYS,
     threshold=False,  # the impulse is measured by its arrival at each electrode, not a threshold
-    projector_type=True,
     stimulated=True,
     cost_s=2.0,
 )
