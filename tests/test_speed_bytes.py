@@ -75,15 +75,16 @@ def test_warm_renders_equal_a_cold_render_byte_for_byte(tmp_path):
 
 
 # Recorded from main before the structure refactor (issue 20): a refactor keeps every byte. subthreshold,
-# hh_classic and hh_repetitive re-pinned, looked at, after issue 23's contrast and digit-height work.
+# hh_classic and hh_repetitive re-pinned, looked at, after issue 23's merged figure work (ribbon, linear
+# currents, shared axes, contrast and digit height).
 SHIPPED_SHA256 = {
     "classic": ("cd312c5669ed94d51c3498d2b0b12847ae86a2b9a930d6ce1fa34de261377ad2",
                 "378cdea72b6669e2e94a3951d8dc4667930b492cc4a0de99db75e3c6ec92c24c"),
-    "subthreshold": ("1856febb52f5572abe96b54c08825bef5ff91193a2e00a248e598b9e3122731f",  # + its threshold line
+    "subthreshold": ("8d79cbe5ce3a4687bdabc00bcab66569679634bd0a3a57720cff50cc98965f8c",  # + its threshold line
                      "1e90a4a164c7e21ae9535d3e362f68a7fba6a42ad671f3762e10439f9cf2db2b"),
-    "hh_classic": ("ac4a907ef4ea4417772632b4bf76c2dff46cc4195d476f21a51949d615ce42f4",
+    "hh_classic": ("d4db55b7a32bb039330597c8349ad609da3c87f24e4a9f4de46d3b527efc3acd",
                    "7f61bfea782c91d9bee5cec518956df73c10d6aead943b196a02dcd2d43c8379"),
-    "hh_repetitive": ("14c103ea2d473024e42c21064aa92dbf4f2cab17485bd46dda20f90187106a35",
+    "hh_repetitive": ("0b3cc9c1b68f3c5611705a2e4dcd3c518e8861c1f36937d6d769bade363a37ed",
                       "039680d9e2830ef0cf5521deb2cf9b02ec7a839b56b8913099e92c4b214b9203"),
 }  # fmt: skip
 PNG_MATPLOTLIB = "3.11.2"  # glyph rasterization differs between matplotlib releases: PNG hashes hold for this one

@@ -199,7 +199,8 @@ def side_labels(parts: Parts, spec: PanelSpec, ax: Any) -> tuple[Occupancy, list
         if _marks_shown(parts) and reversal is not None:
             col, row = _pixel(parts, ax, reversal, 0.0)
             text = f"reverses at {reversal:+.0f} mV".replace("-", "\u2212")
-            requests.append(Request((text,), col, col, row, _last_start(pieces, "I_Na"), LABEL_TEXT, point=(col, row)))
+            texts = (text, text.replace("reverses at", "reversal"))  # the shorter where the longer has no room
+            requests.append(Request(texts, col, col, row, _last_start(pieces, "I_Na"), LABEL_TEXT, point=(col, row)))
     else:
         pieces = conductance_voltage_pieces(parts, spec, ax)
         requests = []

@@ -46,6 +46,14 @@ def _text_px(fig: Any, text: str, size_pt: float) -> tuple[float, float]:
     return w, h
 
 
+def _label_text(fig: Any, label: str, size_pt: float, room_px: float) -> str:
+    """A panel's y label, its unit on a second line when one line is longer than its axes are tall
+    (projector type: the neighbouring panels' labels ran into each other)."""
+    if "\n" in label or " (" not in label or _text_px(fig, label, size_pt)[0] <= room_px:
+        return label
+    return label.replace(" (", "\n(", 1)
+
+
 def margins(
     fig: Any, config: Config, sizes: TypeSizes, specs: list[PanelSpec], readout_px: float = 0
 ) -> dict[str, float]:
@@ -55,8 +63,13 @@ def margins(
     tick_px, label_px, title_px = sizes.px(sizes.tick_pt), sizes.px(sizes.axis_label_pt), sizes.px(sizes.title_pt)
     widest = "\u22121000" if any(max(map(abs, s.limits)) >= 1000 for s in specs) else "\u2212100"  # matplotlib's minus
     tick_w = _text_px(fig, widest, sizes.tick_pt)[0]
+    top = title_px * 1.6 + 8
+    bottom = tick_px * 1.35 + label_px * 1.35 + 14
+    share = (height - top - bottom) / (1 + sum(s.height for s in specs))  # about the voltage axes' height
+    # a label longer than its panel is tall runs over two lines; reserved here with room to spare
+    lines = [_label_text(fig, s.y_label, sizes.axis_label_pt, 0.8 * share * s.height).count("\n") + 1 for s in specs]
     y_label_w = max(
-        [label_px * (1 + s.y_label.count("\n")) for s in specs]  # a short strip's label runs over two lines
+        [label_px * count for count in lines]
         + [label_px]
         + [sizes.px(sizes.label_pt * SUBSCRIPT_SCALE) for s in specs if "$_" in s.y_label]
     )
@@ -64,8 +77,6 @@ def margins(
     names = _end_names(config, specs)
     right = max([_text_px(fig, n, sizes.label_pt * END_LABEL_SCALE)[0] for n in names] + [0]) + END_LABEL_GAP_PX + 10
     right = max([right, 0.035 * width] + [s.margin_right_em * tick_px for s in specs]) + readout_px
-    top = title_px * 1.6 + 8
-    bottom = tick_px * 1.35 + label_px * 1.35 + 14
     n, gap = 1 + len(specs), 0.5 * tick_px + 6  # neighbouring panels' edge tick labels stay apart
     usable = height - top - bottom
     hspace = gap * n / max(usable - (n - 1) * gap, 1.0)  # matplotlib counts it in mean axes heights
@@ -155,15 +166,18 @@ def decorate(parts: Parts) -> None:
 
 
 def _credit(parts: Parts) -> None:
-    """The credit in the lower right corner of the frame, under the time axis: never over data, 5.3:1 grey."""
-    fig = parts.fig
+    """The credit in a lower corner of the frame, under the time axis: never over data, 5.3:1 grey.
+
+    The right one, unless a side column's own x label sits there (voltage_clamp): then the left one.
+    """
+    fig, right = parts.fig, not parts.side
     fig.text(
-        1 - CREDIT_INSET_PX / fig.bbox.width,
+        1 - CREDIT_INSET_PX / fig.bbox.width if right else CREDIT_INSET_PX / fig.bbox.width,
         CREDIT_INSET_PX / fig.bbox.height,
         parts.config.plot.annotation,
         color=CREDIT_TEXT,
         fontsize=parts.sizes.annotation_pt,
-        ha="right",
+        ha="right" if right else "left",
         va="bottom",
         **user_text(parts.config),
     )
@@ -190,7 +204,12 @@ def _decorate_panel(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     label_pt = sizes.axis_label_pt if sizes.projector else 9
     if sizes.projector and "$_" in spec.y_label:
         label_pt = sizes.label_pt * SUBSCRIPT_SCALE
-    ax.set_ylabel(spec.y_label, fontsize=label_pt)
+    text = (
+        _label_text(parts.fig, spec.y_label, label_pt, ax.get_window_extent().height)
+        if sizes.projector
+        else spec.y_label
+    )
+    ax.set_ylabel(text, fontsize=label_pt)
     if not sizes.projector:
         ax.tick_params(labelsize=8)
     style_panel_axis(parts, spec, ax)

@@ -25,6 +25,8 @@ INSIDE_PX = 12  # a leader into a wide shaded band ends this far inside it
 TOUCH_PX = 10  # a label this close to the trace it names needs no leader
 CROSSING_COST = 3000.0  # a label over a band it must not seem to name: only where nothing else is free
 LEADER_MAX_FRACTION = 40 / 720  # no leader longer than 40 px at 720 px frame height: a long one reads as a marker
+# ... except in a panel's last resort: a panel has no ribbon, and a curve left unnamed is worse than a longer leader
+PANEL_LEADER_MAX_FRACTION = 160 / 720
 SHORT_NAME_COST = 150.0  # the first label of a kind gives the full name, for a longer leader if need be
 LEADER_CHUNK = 32  # candidate boxes whose leaders are traced first (then twice as many each time)
 REPAIR_ROUNDS = 6  # at most this many labels left out or crossing something are moved to the front
@@ -67,11 +69,16 @@ class Occupancy:
         self.taken = np.zeros(shape, dtype=bool)
         self.blocks = np.zeros(shape, dtype=bool)
         self.area = area
+        self.leader_max_fraction = LEADER_MAX_FRACTION
+        self.crossing_cost = (
+            np.inf
+        )  # a leader across the trace or a reference line: never (a panel's last resort: costly)
         self._table: np.ndarray | None = None
 
     def copy(self) -> Occupancy:
         other = Occupancy(self.taken.shape, self.area)
         other.taken, other.blocks = self.taken.copy(), self.blocks.copy()
+        other.leader_max_fraction, other.crossing_cost = self.leader_max_fraction, self.crossing_cost
         return other
 
     def mark_box(self, box: Box, margin: int = 0, crossable: bool = False) -> None:
@@ -202,7 +209,7 @@ def _reach(
         rows = np.clip((sy[:, None] + (py - sy)[:, None] * along).astype(int), 0, hh - 1)
         crossing = (gap > TOUCH_PX) & occupancy.blocks[rows, cols].any(axis=1)
         too_long = np.hypot(px - sx, py - sy) > _leader_max(occupancy)
-        cost = np.where(crossing | too_long, np.inf, 0.5 * gap)  # never across anything, never long
+        cost = np.where(too_long, np.inf, np.where(crossing, occupancy.crossing_cost, 0.0) + 0.5 * gap)
         better = cost < best[0]
         best = (np.where(better, cost, best[0]), np.where(better, px, best[1]), np.where(better, py, best[2]))
     return best
@@ -228,7 +235,8 @@ def _cheapest(
         row = centre_row.astype(int)
         crossing = led & ((stop - start) * (end - start) > 0) & (occupancy.taken_in(a + 1, row, b - 1, row + 1) > 0)
         too_long = led & (np.abs(end - start) > _leader_max(occupancy))
-        score = np.where(crossing | too_long, np.inf, score + 0.5 * np.abs(centre_row - request.anchor_row))
+        score = np.where(too_long, np.inf, score + 0.5 * np.abs(centre_row - request.anchor_row))
+        score = score + np.where(crossing, occupancy.crossing_cost, 0.0)
         i = int(np.argmin(score))
         return float(score[i]), i
     # a point or the trace in the band: a leader straight to it
@@ -247,7 +255,7 @@ def _cheapest(
 
 
 def _leader_max(occupancy: Occupancy) -> float:
-    return LEADER_MAX_FRACTION * occupancy.taken.shape[0]
+    return occupancy.leader_max_fraction * occupancy.taken.shape[0]
 
 
 def _leader(request: Request, box: Box, occupancy: Occupancy) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -307,14 +315,29 @@ class _Layout:
 
 
 def place(
-    requests: list[Request], occupancy: Occupancy, text_size: dict[str, tuple[int, int]]
+    requests: list[Request],
+    occupancy: Occupancy,
+    text_size: dict[str, tuple[int, int]],
+    longer_leaders: float | None = None,
 ) -> tuple[list[Placed], list[Request]]:
     """Place labels one by one, narrowest band first; return the placed ones and any left out.
 
     Greedy placement can wall a label's target in with labels placed before it; so a label left out,
     or placed only with a leader across something, is tried again at the front of the order, and
-    the new layout kept when it costs less.
+    the new layout kept when it costs less. With some still left out, a second try allows leaders of
+    `longer_leaders` (a fraction of the frame height) that may cross a curve at a cost.
     """
+    placed, missing = _place(requests, occupancy, text_size)
+    if missing and longer_leaders is not None:
+        occupancy = occupancy.copy()
+        occupancy.leader_max_fraction, occupancy.crossing_cost = longer_leaders, CROSSING_COST
+        placed, missing = _place(requests, occupancy, text_size)
+    return placed, missing
+
+
+def _place(
+    requests: list[Request], occupancy: Occupancy, text_size: dict[str, tuple[int, int]]
+) -> tuple[list[Placed], list[Request]]:
     order = sorted(requests, key=lambda r: (r.x1_px - r.x0_px, r.x0_px))
     best = current = _place_in_order(order, occupancy, text_size)
     tried: set[int] = set()

@@ -15,7 +15,7 @@ import numpy as np
 from ..trace.models import model_of
 from .axes_fit import reversal_levels
 from .canvas import DPI, LABEL_GID, Box
-from .labels import TRACE_MARGIN_PX, Occupancy, Placed, Request, place
+from .labels import PANEL_LEADER_MAX_FRACTION, TRACE_MARGIN_PX, Occupancy, Placed, Request, place
 from .measured import FAILED_OUTCOME, FIGURE_NAMES, named_bands
 from .overlay import badge_box
 from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS, phase_text
@@ -379,7 +379,9 @@ def draw_labels(parts: Parts, ax: Any, found: tuple[Occupancy | None, list[Reque
     if not requests:
         return []
     sizes = {text: _text_size(parts, text) for r in requests for text in r.texts}
-    placed, _missing = place(requests, occupancy, sizes)
+    # the voltage axes' homeless labels went to the ribbon; a panel has none
+    longer = None if ax is parts.voltage else PANEL_LEADER_MAX_FRACTION
+    placed, _missing = place(requests, occupancy, sizes, longer)
     height = parts.fig.get_figheight() * DPI
     timed = []
     for label in placed:

@@ -103,7 +103,13 @@ def _current_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     low, high = ax.get_ylim()
     _, top, _, bottom = parts.image_box(ax)
     room = parts.sizes.px(parts.sizes.tick_pt) * 2.2  # a label and a gap as wide as most of one
-    ax.yaxis.set_major_locator(MultipleLocator(nice_step(high - low, max(2.0, (bottom - top) / room))))
+    fits = max(2.0, (bottom - top) / room)
+    step = nice_step(high - low, fits)
+    # a tick of each sign (the direction of a current is the lesson): the next smaller 1-2-5 step
+    # while the smaller side has none, as long as the ticks still have room at half their gap
+    while step > min(-low, high) > 0 and (high - low) / nice_step(step / 2.6, 1) <= 2 * fits:
+        step = nice_step(step / 2.6, 1)
+    ax.yaxis.set_major_locator(MultipleLocator(step))
     ax.yaxis.set_major_formatter("{x:g}")
     ax.axhline(y=0, color=REFERENCE_LINE, linestyle="-", linewidth=0.8, zorder=0)
     # "outward ↑" and "inward ↓" are placed clear of the curves with the other labels (`labels`)

@@ -16,7 +16,13 @@ from .palette import CURVE_STYLE
 # stays within ~±30 and is ~3 at rest. The axis is linear all the same (a log or symlog axis made 4
 # µA/cm² look half as big as 100, with nothing saying so): a current the size of the leak is drawn
 # honestly small, on the zero line, and the cursor's readout gives its value.
-PANEL_HEIGHTS = {"gates": 0.42, "conductances": 0.46, "currents": 0.55, "currents_close_up": 0.45, "stimulus": 0.28}
+PANEL_HEIGHTS = {
+    "gates": 0.42,
+    "conductances": 0.46,
+    "currents": 0.55,
+    "currents_close_up": 0.45,
+    "stimulus": 0.34,
+}  # its label: a word and its unit
 CLOSE_UP_HEADROOM = 1.15  # the close-up's limits: the leak's largest size and a little room, on a 1-2-5 number
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..config.models import Config
 from ..trace.models import model_of
 from ..trace.waveform import Trace
-from .palette import GRID_MAJOR, GRID_MINOR, REFERENCE, voltage_color
+from .palette import GRID_MAJOR, GRID_MINOR, REFERENCE_LINE, voltage_color
 from .panels import Curve, PanelSpec
 
 if TYPE_CHECKING:
@@ -46,4 +46,4 @@ def rest_zoom_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     ax.tick_params(which="minor", length=3)
     if parts.config.plot.rest_line:
         rest = spec.limits[0] - ZOOM_MV[0]
-        ax.axhline(y=rest, color=REFERENCE, linestyle="--", alpha=0.5, zorder=1)
+        ax.axhline(y=rest, color=REFERENCE_LINE, linestyle="--", zorder=1)  # a reference curve: 3:1 like any
