@@ -152,6 +152,8 @@ def valid_value(row: Row) -> Any:
         return "black" if row.path.endswith("_color") else "row-value"
     if row.type == "number":
         return 1.0  # inside every documented range that has no default
+    if row.type.startswith("list of `"):  # a list of documented choices: the first two
+        return re.findall(r"`([^`]+)`", row.type)[:2]
     if row.type.startswith("list of"):
         return [1, 2]
     if row.type == "mapping":

@@ -156,8 +156,8 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(sharded):
     proc = merge(work, "shard-1", "shard-2", "shard-3", "--out", "merged")
     assert proc.returncode == 0, proc.stderr
     # 17 files of 5 renders (the MP4's captions too), 9 of the quiz's variants, 2 + 6 + 2 of its answer
-    # key and handouts (their manifest and page)
-    assert proc.stdout.startswith("✓ merged 8 renders (36 files, each checked against its sha256) from the 3 shards in")
+    # key and handouts (their manifest and page), 3 teacher posters with calipers
+    assert proc.stdout.startswith("✓ merged 8 renders (39 files, each checked against its sha256) from the 3 shards in")
     assert_same_tree(work / "outputs", work / "merged")
     assert "classic/classic.mp4" in tree(work / "merged")  # the full-format render took part
 
