@@ -162,9 +162,15 @@ def _norm(result: Any) -> Any:
 
 
 def map_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
-    """The colour bar, in the right margin beside the map, labelled with its unit."""
+    """The distance ticks, and the colour bar in the right margin beside the map, labelled with its unit."""
     from matplotlib.cm import ScalarMappable
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
+    # the map fills its axes to the edge, so a distance tick at its foot meets the time axis' first label
+    # in the corner: the distances are named above it (0 mm is where the map starts)
+    low, high = spec.limits
+    distances = MaxNLocator(nbins=3, steps=[1, 2, 5, 10]).tick_values(low, high)
+    ax.yaxis.set_major_locator(FixedLocator([d for d in distances if low < d <= high]))
     cax = ax.inset_axes((1.02, 0.0, 0.025, 1.0))
     result = axon_result(parts.trace)
     beyond = result.voltage_mv.max() > _norm(result).vmax
