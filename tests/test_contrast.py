@@ -98,15 +98,20 @@ def text_artists(parts) -> list:
     from matplotlib.text import Text
 
     renderer = parts.fig.canvas.get_renderer()
+    # a tick label's `axes` is None (matplotlib sets only its figure): find its axes by membership, on
+    # every axes, the side column's too
+    ticks = {}
+    for ax in parts.every_axes:
+        ticks |= {id(t): (ax, True) for t in ax.get_xticklabels()} | {id(t): (ax, False) for t in ax.get_yticklabels()}
     found = []
     for text in parts.fig.findobj(Text):
         if not text.get_visible() or not text.get_text().strip() or text.get_window_extent(renderer).width < 1:
             continue
-        axes = text.axes
-        if axes is not None and text in (*axes.get_xticklabels(), *axes.get_yticklabels()):
-            low, high = sorted(axes.xaxis.get_view_interval() if text in axes.get_xticklabels() else axes.get_ylim())
+        if id(text) in ticks:
+            axes, along_x = ticks[id(text)]
+            low, high = sorted(axes.xaxis.get_view_interval() if along_x else axes.get_ylim())
             x, y = text.get_position()
-            loc = x if text in axes.get_xticklabels() else y
+            loc = x if along_x else y
             if not low - 1e-9 * (high - low) <= loc <= high + 1e-9 * (high - low):
                 continue  # matplotlib leaves ticks outside the view undrawn
         found.append(text)
@@ -157,6 +162,9 @@ def test_every_text_reads_against_what_lies_behind_it(drawn):
     background = without_text(parts, texts)
     for text in texts:
         under = behind(background, image_box(parts, text))
+        box = text.get_bbox_patch()  # a text's own box is what lies behind it (hidden with the text above)
+        if box is not None and box.get_visible() and box.get_fill():
+            under = over(box.get_facecolor(), under)
         color = over(
             text.get_color() if text.get_alpha() is None else (*_rgb(text.get_color()), text.get_alpha()), under
         )
@@ -196,7 +204,7 @@ def test_every_line_reaches_3_to_1(drawn):
 def _gridlines_and_ticks(parts) -> set:
     """The allow-listed structure: grid lines (pale by design) and tick marks (black, never pale)."""
     found = set()
-    for ax in parts.axes:
+    for ax in parts.every_axes:  # the side column's grids too (a handout's I-V and G-V are read on theirs)
         for axis in (ax.xaxis, ax.yaxis):
             for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
                 found |= {tick.gridline, tick.tick1line, tick.tick2line}

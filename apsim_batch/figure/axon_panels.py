@@ -18,7 +18,7 @@ from ..config.models import Config
 from ..trace.waveform import Trace
 from .experiment_panels import SITE_HUES
 from .frame_panels import Moving
-from .palette import BLACK, GREY, REFERENCE
+from .palette import BLACK, GREY, REFERENCE, REFERENCE_LINE
 from .panels import PanelSpec
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def profile_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
     ax.tick_params(labelbottom=True)
     low, high = _voltage_limits(result)
     ax.set_yticks([t for t in ax.yaxis.get_major_locator().tick_values(low, high) if low <= t <= high])
-    ax.axhline(y=result.resting_mv, color="gray", linestyle="--", alpha=0.5, zorder=1)
+    ax.axhline(y=result.resting_mv, color=REFERENCE_LINE, linestyle="--", zorder=1)  # the rest line, as elsewhere
     bottom = spec.limits[0]
     band = low - bottom  # the drawing's height, in mV of the axis: stimulus, tube, recording electrodes, upwards
     tube_low, tube_high = bottom + 0.4 * band, bottom + 0.62 * band
@@ -162,9 +162,15 @@ def _norm(result: Any) -> Any:
 
 
 def map_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
-    """The colour bar, in the right margin beside the map, labelled with its unit."""
+    """The distance ticks, and the colour bar in the right margin beside the map, labelled with its unit."""
     from matplotlib.cm import ScalarMappable
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
+    # the map fills its axes to the edge, so a distance tick at its foot meets the time axis' first label
+    # in the corner: the distances are named above it (0 mm is where the map starts)
+    low, high = spec.limits
+    distances = MaxNLocator(nbins=3, steps=[1, 2, 5, 10]).tick_values(low, high)
+    ax.yaxis.set_major_locator(FixedLocator([d for d in distances if low < d <= high]))
     cax = ax.inset_axes((1.02, 0.0, 0.025, 1.0))
     result = axon_result(parts.trace)
     beyond = result.voltage_mv.max() > _norm(result).vmax
@@ -196,8 +202,6 @@ def velocity_text(result: Any) -> str:
 
 def map_content(parts: Parts, spec: PanelSpec, ax: Any, shown: int) -> None:
     """V as colour over the first `shown` samples, and the velocity's line (unless the plot leaves it out)."""
-    import matplotlib.patheffects as effects
-
     result = axon_result(parts.trace)
     if shown <= 0:
         return
@@ -212,8 +216,8 @@ def map_content(parts: Parts, spec: PanelSpec, ax: Any, shown: int) -> None:
     ax.set_ylim(*spec.limits)
     line = velocity_line(result) if parts.config.plot.velocity_line else None
     if line is not None:
-        stroke = [effects.Stroke(linewidth=4.5, foreground=BLACK), effects.Normal()]
-        ax.plot(*line, color="white", linewidth=2.2, linestyle=(0, (5, 3)), zorder=3, path_effects=stroke)
+        # black dashes with white gaps in one line: one of the two reads over any part of the map
+        ax.plot(*line, color=BLACK, gapcolor="white", linewidth=2.6, linestyle=(0, (5, 3)), zorder=3)
         # named below and right of its middle, in a white box; uncovered with the map as time runs (a label
         # that appeared whole would show the empty axes under its box until then)
         ax.annotate(

@@ -18,7 +18,7 @@ from ..trace.waveform import Trace
 from .canvas import DPI
 from .experiment_panels import MA_PER_UA
 from .labels import Occupancy, Request
-from .palette import LABEL_TEXT, POTASSIUM, REFERENCE, SODIUM
+from .palette import LABEL_TEXT, POTASSIUM, REFERENCE, SODIUM, text_shade
 from .panels import PanelSpec
 from .side_column import Piece, occupancy_of
 
@@ -152,7 +152,7 @@ def side_axis(parts: Parts, spec: PanelSpec, ax: Any) -> None:
         ax.axvline(x=e_na, color=SODIUM, linestyle=(0, (6, 4)), linewidth=1.4, zorder=1)
         ax.annotate(
             "E$_{Na}$", (e_na, _clear_height(parts, spec, ax, e_na)), xycoords=("data", "axes fraction"),
-            xytext=(-4, 0), textcoords="offset points", ha="right", va="center", color=SODIUM,
+            xytext=(-4, 0), textcoords="offset points", ha="right", va="center", color=text_shade(SODIUM),
             fontsize=parts.sizes.label_pt * 1.3, zorder=3,
         )  # fmt: skip
 

@@ -12,7 +12,7 @@ from .axes_fit import GridSteps, minor_step, reversal_levels, time_tick_ms
 from .canvas import DPI
 from .labels import spread
 from .palette import CREDIT_TEXT, GRID_MAJOR, GRID_MINOR, POTASSIUM, REFERENCE_LINE, SODIUM, text_shade
-from .panel_kinds import style_panel_axis
+from .panel_kinds import own_x_panels, style_panel_axis
 from .panels import PanelSpec
 from .style import TypeSizes
 from .threshold_line import draw_threshold_line
@@ -65,6 +65,9 @@ def margins(
     tick_w = _text_px(fig, widest, sizes.tick_pt)[0]
     top = title_px * 1.6 + 8
     bottom = tick_px * 1.35 + label_px * 1.35 + 14
+    if config.plot.annotation and own_x_panels([s.name for s in specs]):
+        # the bottom axes has an x label of its own (distance), as long as it likes: the credit takes a row under it
+        bottom += sizes.px(sizes.annotation_pt) * 1.2 + CREDIT_INSET_PX
     share = (height - top - bottom) / (1 + sum(s.height for s in specs))  # about the voltage axes' height
     # a label longer than its panel is tall runs over two lines; reserved here with room to spare
     lines = [_label_text(fig, s.y_label, sizes.axis_label_pt, 0.8 * share * s.height).count("\n") + 1 for s in specs]
