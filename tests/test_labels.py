@@ -118,7 +118,8 @@ def test_projector_text_is_at_least_2_2_percent_of_the_frame_height(drawn):
 def test_labels_sit_inside_their_axes_or_on_the_ribbon_off_every_curve_and_under_the_title(drawn):
     name, config, trace, parts, image, timed = drawn
     title = texts_of_title(parts)
-    axes_boxes = [parts.image_box(ax) for ax in parts.axes]
+    # every axes, the side column's too: an I-V panel's labels (clamp_panels.side_labels) sit in their own axes
+    axes_boxes = [parts.image_box(ax) for ax in parts.every_axes]
     voltage = parts.image_box(parts.voltage)
     ribbon = (0, title[3], image.shape[1], voltage[1])  # between the title and the voltage axes
     layers_panels = draw_layers(config, analyze(config, trace)).panels

@@ -14,7 +14,7 @@ from .labels import spread
 from .palette import CREDIT_TEXT, GRID_MAJOR, GRID_MINOR, POTASSIUM, REFERENCE_LINE, SODIUM, text_shade
 from .panel_kinds import own_x_panels, style_panel_axis
 from .panels import PanelSpec
-from .style import TypeSizes
+from .style import MIN_TEXT_FRACTION, TypeSizes
 from .threshold_line import draw_threshold_line
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ END_LABEL_GAP_PX = 6  # between the right edge of the axes and a curve's name
 SUBSCRIPT_SCALE = 1.45
 END_LABEL_SCALE = SUBSCRIPT_SCALE
 CREDIT_INSET_PX = 6  # from the frame's right and bottom edges to the credit
+
+LABEL_GAP_PX = 12  # a stacked panel label may reach this much past its panel, half above, half below
+X_TICK_DROP = 0.9  # how far below the axes an x tick label starts, in its size (tick length 3.5 pt)
 
 
 def _rest_level(config: Config, trace: Any) -> float:
@@ -52,6 +55,15 @@ def _label_text(fig: Any, label: str, size_pt: float, room_px: float) -> str:
     if "\n" in label or " (" not in label or _text_px(fig, label, size_pt)[0] <= room_px:
         return label
     return label.replace(" (", "\n(", 1)
+
+
+def _fitted_pt(fig: Any, text: str, size_pt: float, panel_px: float, subscript: bool) -> float:
+    """A stacked label's size, made smaller (not under the projector floor) where its longest line is taller
+    than its panel and the gap around it, so neighbouring short panels' labels do not meet (hh stimulus strip)."""
+    longest = max(_text_px(fig, line, size_pt)[0] for line in text.split("\n"))
+    room = panel_px + LABEL_GAP_PX
+    floor_pt = MIN_TEXT_FRACTION * fig.bbox.height * 72 / DPI * (SUBSCRIPT_SCALE if subscript else 1)
+    return size_pt if longest <= room else max(size_pt * room / longest, floor_pt, 0.0)
 
 
 def margins(
@@ -156,8 +168,9 @@ def decorate(parts: Parts) -> None:
             **user_text(config),
         )
     if sizes.projector:
-        for each in parts.axes:
+        for each in parts.axes:  # x labels below the lowest y label's lower half, which hangs under the corner
             each.tick_params(labelsize=sizes.tick_pt)
+            each.tick_params(axis="x", pad=max(3.5, X_TICK_DROP * sizes.tick_pt - 3.5))
     for each in parts.time_axes[:-1]:
         each.tick_params(labelbottom=False)
     if plot.grid:
@@ -212,6 +225,8 @@ def _decorate_panel(parts: Parts, spec: PanelSpec, ax: Any) -> None:
         if sizes.projector
         else spec.y_label
     )
+    if sizes.projector:
+        label_pt = _fitted_pt(parts.fig, text, label_pt, ax.get_window_extent().height, "$_" in spec.y_label)
     ax.set_ylabel(text, fontsize=label_pt)
     if not sizes.projector:
         ax.tick_params(labelsize=8)

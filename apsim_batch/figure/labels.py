@@ -388,7 +388,8 @@ def _place_in_order(order: list[Request], occupancy: Occupancy, text_size: dict[
 
 
 def spread(wanted: list[float], heights: list[int], low: float, high: float) -> list[float]:
-    """Centre rows for stacked labels: as close to `wanted` as possible, none overlapping, within [low, high].
+    """Centre rows for stacked labels: as close to `wanted` as possible, none overlapping, within [low, high]
+    (centred on it when together they are taller).
 
     Used for curve labels at the right end of a panel, where several curves can end at nearly the
     same value (all currents return to about zero).
@@ -405,4 +406,5 @@ def spread(wanted: list[float], heights: list[int], low: float, high: float) -> 
         half = heights[i] / 2 + 1
         rows[i] = min(rows[i], cursor - half)
         cursor = rows[i] - half
-    return rows
+    over = low - cursor  # labels taller than the panel: overflow both ends by half, not all at the top,
+    return [row + over / 2 for row in rows] if over > 0 else rows  # where the panel above has its own names

@@ -19,7 +19,7 @@ from .labels import PANEL_LEADER_MAX_FRACTION, TRACE_MARGIN_PX, Occupancy, Place
 from .measured import FAILED_OUTCOME, FIGURE_NAMES, named_bands
 from .overlay import badge_box
 from .palette import FLAG, LABEL_TEXT, PHASE_HUES, PHASE_TINT_ALPHA, REFERENCE, STIMULUS, phase_text
-from .ribbon import RibbonItem, height_px, lay_out
+from .ribbon import GROUP_ROWS, RibbonItem, lay_out, reserved_px
 
 if TYPE_CHECKING:
     from .panels import PanelSpec
@@ -87,7 +87,7 @@ def reserve_ribbon(parts: Parts) -> None:
     failed = tuple((i.x0_px, i.x1_px) for _, _, i in entries if i.text in FAILED_NAMES)
     labels = lay_out([i for _, _, i in entries], RIBBON_EDGE_PX, width - RIBBON_EDGE_PX, 0.0, height, failed)
     parts.ribbon = tuple((start, color, label) for (start, color, _), label in zip(entries, labels, strict=True))
-    parts.ribbon_px = height_px(labels, 0.0) + 2
+    parts.ribbon_px = reserved_px(labels, GROUP_ROWS if parts.config.plot.axis_group else 0) + 2
     grid = ax.get_subplotspec().get_gridspec()
     top = grid.top if grid.top is not None else parts.fig.subplotpars.top
     grid.update(top=top - parts.ribbon_px / height)

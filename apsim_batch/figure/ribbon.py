@@ -21,6 +21,9 @@ from .labels import LEADER_MAX_FRACTION
 
 TICK_MAX_FRACTION = LEADER_MAX_FRACTION  # a tick is held to the leaders' limit
 GAP_PX = 6  # free space between two names in a row
+# Rows every figure of an axis group reserves (plot.axis_group: the hh temperature pair's warm figure
+# fills 4), so the members' axes stand at the same place and their equal limits put a value on one row.
+GROUP_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -170,3 +173,10 @@ def lay_out(
 def height_px(labels: list[RibbonLabel], bottom_px: float) -> float:
     """How far above `bottom_px` the ribbon reaches (0 without names)."""
     return max((bottom_px - label.box[1] for label in labels), default=0.0)
+
+
+def reserved_px(labels: list[RibbonLabel], rows_at_least: int = 0) -> float:
+    """The height to reserve for the ribbon: its names' rows, and empty rows above them up to `rows_at_least`."""
+    used = max((label.row + 1 for label in labels), default=0)
+    row_h = max((label.item.height_px for label in labels), default=0) + 2  # as lay_out spaces the rows
+    return height_px(labels, 0.0) + max(rows_at_least - used, 0) * row_h
